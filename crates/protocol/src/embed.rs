@@ -1,0 +1,100 @@
+//! Frames exchanged with `postMessage` between the loader on the host page (`ito.js`, plain
+//! JavaScript) and the widget iframe (Rust).
+//!
+//! Every frame is a JSON object `{"ito": 1, "type": "...", ...}`: the `ito` key both marks the
+//! frame as ours among whatever else the host page posts and carries the version. Both sides
+//! also check `event.origin` before looking at a frame; this module only checks its shape.
+
+use serde::{Deserialize, Serialize};
+
+/// The embed frame version; bumped when a frame changes incompatibly.
+pub const EMBED_VERSION: u32 = 1;
+
+/// From the widget iframe to the loader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WidgetToHost {
+    /// The widget is mounted and listening.
+    Ready,
+    /// The visitor closed the panel from inside the iframe.
+    Close,
+}
+
+/// From the loader to the widget iframe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostToWidget {
+    /// The panel became visible: the widget moves focus to its composer.
+    Open,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope<T> {
+    ito: u32,
+    #[serde(flatten)]
+    frame: T,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmbedError {
+    /// Not one of ours (no `ito` key): ignore it silently, the host page may post its own frames.
+    #[error("not an Ito frame")]
+    Foreign,
+    #[error("Ito frame version {0} is not supported (expected {EMBED_VERSION})")]
+    Version(u32),
+    #[error("malformed Ito frame: {0}")]
+    Malformed(String),
+}
+
+/// Writes a frame as the JSON text the other side parses.
+pub fn encode<T: Serialize>(frame: &T) -> String {
+    let envelope = Envelope { ito: EMBED_VERSION, frame };
+    // A derived Serialize of a unit-variant enum into a String cannot fail.
+    serde_json::to_string(&envelope).expect("embed frames always serialize")
+}
+
+/// Reads a frame from JSON text, telling foreign messages apart from broken ones.
+pub fn decode<T: for<'de> Deserialize<'de>>(json: &str) -> Result<T, EmbedError> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        ito: Option<u32>,
+    }
+    let version = serde_json::from_str::<VersionOnly>(json)
+        .map_err(|_| EmbedError::Foreign)?
+        .ito
+        .ok_or(EmbedError::Foreign)?;
+    if version != EMBED_VERSION {
+        return Err(EmbedError::Version(version));
+    }
+    serde_json::from_str::<Envelope<T>>(json)
+        .map(|envelope| envelope.frame)
+        .map_err(|e| EmbedError::Malformed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // These literal shapes are what widget/loader/ito.js writes and reads.
+    #[test]
+    fn frames_have_the_shape_the_loader_uses() {
+        assert_eq!(encode(&WidgetToHost::Ready), r#"{"ito":1,"type":"ready"}"#);
+        assert_eq!(encode(&WidgetToHost::Close), r#"{"ito":1,"type":"close"}"#);
+        assert_eq!(decode::<HostToWidget>(r#"{"type":"open","ito":1}"#), Ok(HostToWidget::Open));
+    }
+
+    #[test]
+    fn foreign_and_broken_frames_are_told_apart() {
+        assert_eq!(decode::<HostToWidget>(r#"{"type":"open"}"#), Err(EmbedError::Foreign));
+        assert_eq!(decode::<HostToWidget>("\"hello\""), Err(EmbedError::Foreign));
+        assert_eq!(decode::<HostToWidget>("not json"), Err(EmbedError::Foreign));
+        assert_eq!(
+            decode::<HostToWidget>(r#"{"ito":2,"type":"open"}"#),
+            Err(EmbedError::Version(2))
+        );
+        assert!(matches!(
+            decode::<HostToWidget>(r#"{"ito":1,"type":"explode"}"#),
+            Err(EmbedError::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,16 @@
+//! Wire types shared by every part of Ito: the server (native), the widget and the console (wasm).
+//!
+//! Nothing here performs I/O; these are plain serde types with the rules that make them valid.
+//!
+//! - [`site`]: [`SiteId`], the name a site owner puts in `data-site`, and its validation.
+//! - [`locale`]: [`Locale`], the languages Ito speaks.
+//! - [`embed`]: the `postMessage` frames between the loader (`ito.js`) and the widget iframe.
+//! - [`site_settings`]: the public part of a site's configuration the loader and widget receive.
+
+pub mod embed;
+pub mod locale;
+pub mod site;
+pub mod site_settings;
+
+pub use locale::Locale;
+pub use site::SiteId;

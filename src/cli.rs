@@ -1,0 +1,57 @@
+//! The `ito` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "ito", version, about = "Embeddable customer-help chat")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the loader, the widget, the console and the demo page.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The configuration file; without it, the built-in demo (examples/ito.toml).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Overrides `server.listen`, e.g. 127.0.0.1:0 for a free port.
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Overrides `server.database`.
+    #[arg(long)]
+    pub database: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::demo(),
+        };
+        if let Some(listen) = self.listen {
+            config.server.listen = listen;
+        }
+        if let Some(database) = &self.database {
+            config.server.database = database.clone();
+        }
+        Ok(config)
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => crate::serve::serve(args.config()?).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! `ito.toml`: reading, validating and explaining what is wrong with it.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use ito_protocol::site_settings::{LauncherTheme, PublicSiteSettings};
+use ito_protocol::{Locale, SiteId};
+use serde::Deserialize;
+
+/// The demo configuration, compiled in so `ito serve` works with no file at all.
+pub const DEMO_CONFIG: &str = include_str!("../examples/ito.toml");
+const DEMO_CONFIG_NAME: &str = "examples/ito.toml (built in)";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    #[serde(rename = "site")]
+    pub sites: Vec<SiteConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub database: PathBuf,
+    /// Holds `widget/` and `console/` as built by Trunk.
+    pub assets: PathBuf,
+    /// Served as it is at `/`.
+    pub public: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub id: SiteId,
+    pub name: String,
+    #[serde(default)]
+    pub locale: Locale,
+    pub allowed_origins: Vec<AllowedOrigin>,
+    #[serde(default)]
+    pub theme: LauncherTheme,
+}
+
+/// An origin allowed to frame the widget, already in the form CSP `frame-ancestors` takes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct AllowedOrigin(String);
+
+impl AllowedOrigin {
+    /// The CSP source expression.
+    pub fn csp_source(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AllowedOrigin {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        if s == "self" {
+            return Ok(AllowedOrigin("'self'".to_owned()));
+        }
+        let explain = || {
+            format!("{s:?} is not an origin: write \"self\" or scheme://host[:port] with nothing after, e.g. \"https://www.example.com\"")
+        };
+        let (scheme, rest) = s.split_once("://").ok_or_else(explain)?;
+        let host_ok = !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]*".contains(c));
+        if !matches!(scheme, "http" | "https") || !host_ok {
+            return Err(explain());
+        }
+        Ok(AllowedOrigin(s.to_ascii_lowercase()))
+    }
+}
+
+impl SiteConfig {
+    pub fn public_settings(&self) -> PublicSiteSettings {
+        PublicSiteSettings { site: self.id.clone(), locale: self.locale, theme: self.theme.clone() }
+    }
+}
+
+/// What is wrong with a configuration file; every message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::parse(&text, path)
+    }
+
+    pub fn demo() -> Config {
+        Config::parse(DEMO_CONFIG, Path::new(DEMO_CONFIG_NAME))
+            .expect("the built-in demo configuration is valid (tested)")
+    }
+
+    /// `path` is only used to name the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_owned(), message };
+        let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if config.sites.is_empty() {
+            return Err(invalid("it defines no [[site]]; add one so a page can embed the chat".into()));
+        }
+        let mut seen = HashSet::new();
+        for site in &config.sites {
+            if !seen.insert(&site.id) {
+                return Err(invalid(format!("site id {:?} is defined twice", site.id.as_str())));
+            }
+            if site.allowed_origins.is_empty() {
+                return Err(invalid(format!(
+                    "site {:?} has no allowed_origins, so no page could embed it",
+                    site.id.as_str()
+                )));
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn site(&self, id: &str) -> Option<&SiteConfig> {
+        self.sites.iter().find(|s| s.id.as_str() == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("my/ito.toml")).map_err(|e| e.to_string())
+    }
+
+    const SERVER: &str = r#"
+        [server]
+        listen = "127.0.0.1:0"
+        database = "x.sqlite3"
+        assets = "dist"
+        public = "public"
+    "#;
+
+    #[test]
+    fn the_demo_config_is_valid() {
+        let config = Config::demo();
+        let demo = config.site("demo").expect("demo site");
+        assert_eq!(demo.allowed_origins[0].csp_source(), "'self'");
+        assert_eq!(config.server.listen.port(), 8080);
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let err = Config::load(Path::new("/nonexistent/ito.toml")).unwrap_err().to_string();
+        assert!(err.starts_with("cannot read config file /nonexistent/ito.toml: "), "{err}");
+    }
+
+    #[test]
+    fn toml_syntax_errors_name_the_file_and_the_line() {
+        let err = parse("[server\nlisten = 1").unwrap_err();
+        assert!(err.starts_with("config file my/ito.toml is not valid: "), "{err}");
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn wrong_values_are_explained() {
+        let site = |extra: &str| {
+            format!("{SERVER}\n[[site]]\nid = \"shop\"\nname = \"Shop\"\nallowed_origins = [\"https://shop.example\"]\n{extra}")
+        };
+        assert!(parse(&site("")).is_ok());
+        let err = parse(&site("locale = \"de\"")).unwrap_err();
+        assert!(err.contains("unsupported locale \"de\""), "{err}");
+        let err = parse(&site("[site.theme]\naccent_color = \"red\"\nposition = \"left\"")).unwrap_err();
+        assert!(err.contains("\"red\" is not a colour"), "{err}");
+        let err = parse(&site("colour = 1")).unwrap_err();
+        assert!(err.contains("unknown field `colour`"), "{err}");
+        let err = parse(&format!("{}\n{}", site(""), site("").replace(SERVER, ""))).unwrap_err();
+        assert!(err.contains("site id \"shop\" is defined twice"), "{err}");
+        let err = parse(SERVER).unwrap_err();
+        assert!(err.contains("missing field `site`") || err.contains("no [[site]]"), "{err}");
+    }
+
+    #[test]
+    fn origins_must_be_bare_origins() {
+        let origin = |s: &str| AllowedOrigin::try_from(s.to_owned());
+        assert_eq!(origin("https://Shop.example").unwrap().csp_source(), "https://shop.example");
+        assert_eq!(origin("http://localhost:3000").unwrap().csp_source(), "http://localhost:3000");
+        for bad in ["shop.example", "https://shop.example/path", "ftp://x", "https://", "https://a b", "*"] {
+            assert!(origin(bad).is_err(), "{bad} should be refused");
+        }
+        let err = parse(&format!(
+            "{SERVER}\n[[site]]\nid = \"s\"\nname = \"S\"\nallowed_origins = []"
+        ))
+        .unwrap_err();
+        assert!(err.contains("no allowed_origins"), "{err}");
+    }
+}

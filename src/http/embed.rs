@@ -1,0 +1,56 @@
+//! What a host page loads: the loader script, its site's public settings, and the widget page
+//! that goes in the iframe.
+
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse};
+
+use super::{AppState, HttpError};
+use crate::config::SiteConfig;
+
+const LOADER: &str = include_str!("../../widget/loader/ito.js");
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+/// `ito.js`: the same file for every site; it reads `data-site` itself.
+pub async fn loader() -> impl IntoResponse {
+    // Short-lived cache: the URL has no version in it, so fixes must reach hosts quickly.
+    ([(CONTENT_TYPE, JAVASCRIPT), (CACHE_CONTROL, "public, max-age=300")], LOADER)
+}
+
+/// `sites/{site}/settings.js`: hands the loader its site's public settings.
+///
+/// A script rather than JSON so that a host page whose CSP allows the Ito origin only in
+/// `script-src` (and not in `connect-src`) still works. A 404 makes the loader's script
+/// element fail, which is how it learns the site is unknown.
+pub async fn site_settings(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+) -> Result<impl IntoResponse, HttpError> {
+    let site = known_site(&state, &site)?;
+    let json = serde_json::to_string(&site.public_settings()).map_err(HttpError::internal)?;
+    let body = format!("Ito._boot({json});\n");
+    Ok(([(CONTENT_TYPE, JAVASCRIPT), (CACHE_CONTROL, "public, max-age=60")], body))
+}
+
+/// `embed/{site}`: the widget's HTML page, allowed in frames only on the site's own origins.
+pub async fn widget_page(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+) -> Result<impl IntoResponse, HttpError> {
+    let site = known_site(&state, &site)?;
+    let index = state.config.server.assets.join("widget/index.html");
+    let html = match tokio::fs::read_to_string(&index).await {
+        Ok(html) => html,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(HttpError::NotBuilt("widget"));
+        }
+        Err(e) => return Err(HttpError::internal(format!("{}: {e}", index.display()))),
+    };
+    let ancestors: Vec<&str> = site.allowed_origins.iter().map(|o| o.csp_source()).collect();
+    let csp = format!("frame-ancestors {}", ancestors.join(" "));
+    Ok(([(CONTENT_SECURITY_POLICY, csp), (CACHE_CONTROL, "no-cache".to_owned())], Html(html)))
+}
+
+fn known_site<'a>(state: &'a AppState, id: &str) -> Result<&'a SiteConfig, HttpError> {
+    state.config.site(id).ok_or(HttpError::UnknownSite)
+}

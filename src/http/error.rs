@@ -1,0 +1,39 @@
+//! The error every handler returns: a status and a short message for the client; details go
+//! to the log, never to the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("unknown site")]
+    UnknownSite,
+    /// A front end has not been compiled yet; says which, and how to build it.
+    #[error("the {0} is not built: run `cargo xtask build`, then reload")]
+    NotBuilt(&'static str),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl HttpError {
+    pub fn internal(cause: impl std::fmt::Display) -> HttpError {
+        HttpError::Internal(cause.to_string())
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            HttpError::UnknownSite => StatusCode::NOT_FOUND,
+            HttpError::NotBuilt(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        if let HttpError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        (self.status(), format!("{self}\n")).into_response()
+    }
+}

@@ -1,0 +1,42 @@
+//! The HTTP surface: `app(state)` builds every route, so tests can serve it on `127.0.0.1:0`.
+
+mod assets;
+mod embed;
+mod error;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use sqlx::SqlitePool;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+pub use error::HttpError;
+
+/// What every handler may read.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: SqlitePool,
+}
+
+pub fn app(state: AppState) -> Router {
+    let assets = &state.config.server.assets;
+    Router::new()
+        .route("/ito.js", get(embed::loader))
+        .route("/sites/{site}/settings.js", get(embed::site_settings))
+        .route("/embed/{site}", get(embed::widget_page))
+        .route("/healthz", get(health))
+        .nest_service("/widget", assets::widget(assets.join("widget")))
+        .nest_service("/console", assets::console(assets.join("console")))
+        .fallback_service(assets::public_dir(&state.config.server.public))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, HttpError> {
+    sqlx::query("SELECT 1").execute(&state.db).await.map_err(HttpError::internal)?;
+    Ok("ok\n")
+}

@@ -1,0 +1,13 @@
+//! The Ito server and command line.
+//!
+//! - [`cli`]: the `ito` command's arguments and what each subcommand runs.
+//! - [`config`]: `ito.toml`, validated, with errors that name the file.
+//! - [`db`]: the SQLite store, its migrations (`migrations/`) and instance settings.
+//! - [`http`]: `app(state) -> Router`, every HTTP route and the HTTP error type.
+//! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod serve;

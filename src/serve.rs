@@ -1,0 +1,68 @@
+//! `ito serve`: open the store, bind, serve until Ctrl-C or SIGTERM, then drain.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db;
+use crate::http::{AppState, app};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let pool = db::open(&config.server.database).await?;
+    let instance = db::instance_id(&pool).await?;
+    let addr = config.server.listen;
+    let listener =
+        TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, database = %config.server.database.display(), %instance, "ito is serving");
+    // Printed, not only logged: people and the end-to-end tests read the address from here.
+    println!("ito: listening on http://{local}");
+    println!("ito: demo host page  http://{local}/");
+    println!("ito: agent console   http://{local}/console/");
+
+    let state = AppState { config: Arc::new(config), db: pool.clone() };
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    pool.close().await;
+    tracing::info!("ito stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(%e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(%e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing open requests");
+}

@@ -1,0 +1,65 @@
+//! `ito` as a user runs it: bad configuration stops it with a message naming the file.
+
+use std::process::{Command, Output};
+
+fn ito(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ito")).args(args).output().expect("ito runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_missing_config_file_is_named() {
+    let out = ito(&["serve", "--config", "/nonexistent/ito.toml"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("cannot read config file /nonexistent/ito.toml: No such file"), "{err}");
+}
+
+#[test]
+fn a_malformed_config_file_is_named_with_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, "[server]\nlisten = \"not an address\"\n").unwrap();
+    let out = ito(&["serve", "--config", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains(&format!("config file {} is not valid", path.display())), "{err}");
+    assert!(err.contains("invalid socket address"), "{err}");
+}
+
+#[test]
+fn an_unknown_command_explains_usage() {
+    let out = ito(&["serv"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("Usage:"), "{}", stderr(&out));
+}
+
+#[test]
+fn serve_prints_its_address_and_stops_cleanly_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("data/ito.sqlite3");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ito"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", database.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    assert!(first_line.starts_with("ito: listening on http://127.0.0.1:"), "{first_line}");
+    assert!(database.exists(), "the database is created on first start");
+
+    // Ctrl-C in a terminal sends SIGINT to the process.
+    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "exit status {:?}: {err}", out.status);
+    assert!(err.contains("ito stopped"), "{err}");
+}

@@ -1,0 +1,72 @@
+// Shared set-up for the end-to-end tests: an Ito server on a free loopback port with a fresh
+// database, and headless Chromium from the system (never a downloaded browser).
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const screenshotDir = path.join(repoRoot, "target/e2e");
+
+/** Starts `ito serve` with the demo config; resolves once it prints its address. */
+export async function startServer() {
+  const bin = process.env.ITO_BIN ?? path.join(repoRoot, "target/debug/ito");
+  const dataDir = mkdtempSync(path.join(tmpdir(), "ito-e2e-"));
+  const child = spawn(
+    bin,
+    ["serve", "--config", "examples/ito.toml", "--listen", "127.0.0.1:0", "--database", path.join(dataDir, "ito.sqlite3")],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let printed = "";
+    child.stdout.on("data", (chunk) => {
+      printed += chunk;
+      const match = printed.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (match) resolve(match[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`ito serve exited with ${code} before listening:\n${printed}`)));
+  });
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Collects the console errors the page logs that come from the Ito loader. */
+export function itoConsoleErrors(page) {
+  const errors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && message.text().startsWith("Ito:")) errors.push(message.text());
+  });
+  return errors;
+}

@@ -1,0 +1,98 @@
+//! The server's HTTP surface, served on 127.0.0.1:0 and spoken to over real sockets.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ito::config::Config;
+use ito::db;
+use ito::http::{AppState, app};
+
+struct Server {
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Serves the demo config with `assets` as the build folder, which may be missing.
+async fn serve(build_widget: bool) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::demo();
+    config.server.assets = dir.path().join("dist");
+    config.server.public = Path::new(env!("CARGO_MANIFEST_DIR")).join("public");
+    if build_widget {
+        let widget = config.server.assets.join("widget");
+        std::fs::create_dir_all(&widget).unwrap();
+        std::fs::write(widget.join("index.html"), "<!doctype html><title>widget</title>").unwrap();
+        std::fs::write(widget.join("app.js"), "// app").unwrap();
+    }
+    let db = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = app(AppState { config: Arc::new(config), db });
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    Server { url, _dir: dir }
+}
+
+async fn get(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
+    let response = reqwest::get(url).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, response.text().await.unwrap(), headers)
+}
+
+#[tokio::test]
+async fn serves_the_loader_and_the_demo_page() {
+    let server = serve(true).await;
+    let (status, body, headers) = get(&format!("{}/ito.js", server.url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+    assert!(body.contains("data-site"), "the loader reads data-site");
+
+    let (status, body, _) = get(&format!("{}/", server.url)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#"<script src="/ito.js" data-site="demo" async></script>"#));
+
+    let (status, body, _) = get(&format!("{}/healthz", server.url)).await;
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+}
+
+#[tokio::test]
+async fn site_settings_are_public_and_unknown_sites_are_404() {
+    let server = serve(true).await;
+    let (status, body, headers) = get(&format!("{}/sites/demo/settings.js", server.url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(
+        body,
+        "Ito._boot({\"site\":\"demo\",\"locale\":\"en\",\"theme\":{\"accent_color\":\"#3730a3\",\"position\":\"right\"}});\n"
+    );
+    assert!(!body.contains("self"), "allowed origins stay on the server");
+
+    let (status, body, _) = get(&format!("{}/sites/nope/settings.js", server.url)).await;
+    assert_eq!((status, body.as_str()), (404, "unknown site\n"));
+}
+
+#[tokio::test]
+async fn the_widget_page_carries_frame_ancestors_for_its_site() {
+    let server = serve(true).await;
+    let (status, body, headers) = get(&format!("{}/embed/demo?origin=x", server.url)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<title>widget</title>"));
+    assert_eq!(headers["content-security-policy"], "frame-ancestors 'self'");
+
+    let (status, _, _) = get(&format!("{}/embed/other", server.url)).await;
+    assert_eq!(status, 404);
+    let (status, body, _) = get(&format!("{}/widget/app.js", server.url)).await;
+    assert_eq!((status, body.as_str()), (200, "// app"));
+    let (status, _, _) = get(&format!("{}/widget/missing.js", server.url)).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn unbuilt_front_ends_say_how_to_build_them() {
+    let server = serve(false).await;
+    for (path, what) in [("/embed/demo", "widget"), ("/widget/app.js", "widget"), ("/console/", "console")] {
+        let (status, body, _) = get(&format!("{}{path}", server.url)).await;
+        assert_eq!(status, 503, "{path}");
+        assert_eq!(body, format!("the {what} is not built: run `cargo xtask build`, then reload\n"));
+    }
+}

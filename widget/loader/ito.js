@@ -1,0 +1,227 @@
+/* Ito loader: the only script a host page includes.
+ *
+ *   <script src="https://chat.example.com/ito.js" data-site="acme" async></script>
+ *
+ * Plain JavaScript with no dependencies. It asks the Ito server for its site's public
+ * settings, draws the launcher in a shadow root (host CSS cannot reach it), and creates the
+ * chat iframe (served from the Ito origin) when the page is idle or the visitor reaches for
+ * the launcher. Frames to and from the iframe are JSON strings {"ito":1,"type":...} (see
+ * crates/protocol/src/embed.rs), always sent to and accepted from the exact Ito origin.
+ */
+(function () {
+  "use strict";
+  var w = window;
+  var d = document;
+  var previous = w.Ito;
+  // Several snippets on one page make one widget.
+  if (previous && previous._loaded) return;
+
+  var VERSION = 1;
+  var SITE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+  var script = d.currentScript;
+  var site = script && script.getAttribute("data-site");
+  var fail = function (message) {
+    console.error("Ito: " + message);
+  };
+  if (!script || !script.src) return fail("load ito.js with a <script src=...> tag");
+  if (!site) return fail('the <script> tag needs a data-site attribute, e.g. data-site="demo"');
+  if (!SITE_ID.test(site)) {
+    return fail('data-site "' + site + '" is not a site id (lowercase letters, digits, "-" and "_")');
+  }
+
+  var base = new URL(script.src, location.href).origin;
+  var queued = (previous && previous.q) || [];
+  var listeners = {};
+  var settings = null;
+  var ui = null; // { host, launcher, panel, frame, ready }
+  var isOpen = false;
+
+  function emit(event, detail) {
+    (listeners[event] || []).forEach(function (fn) {
+      try {
+        fn(detail);
+      } catch (e) {
+        console.error("Ito: an '" + event + "' listener threw", e);
+      }
+    });
+  }
+
+  var commands = {
+    open: function () {
+      setOpen(true);
+    },
+    close: function () {
+      setOpen(false);
+    },
+    toggle: function () {
+      setOpen(!isOpen);
+    },
+    on: function (event, fn) {
+      if (typeof fn !== "function") return fail("Ito('on', '" + event + "', fn) needs a function");
+      (listeners[event] = listeners[event] || []).push(fn);
+    }
+  };
+
+  function run(args) {
+    var command = commands[args[0]];
+    if (!command) return fail("unknown command " + JSON.stringify(args[0]));
+    // Commands that draw wait for the settings; listeners can be added at once.
+    if (!ui && args[0] !== "on") return queued.push(args);
+    command.apply(null, Array.prototype.slice.call(args, 1));
+  }
+
+  var api = function () {
+    run(arguments);
+  };
+  api._loaded = true;
+  // Called by sites/{id}/settings.js with the site's public settings.
+  api._boot = function (received) {
+    if (settings || !received || received.site !== site) return;
+    settings = received;
+    draw();
+    var pending = queued;
+    queued = [];
+    pending.forEach(run);
+    preloadWhenIdle();
+  };
+  w.Ito = api;
+
+  var settingsScript = d.createElement("script");
+  settingsScript.async = true;
+  settingsScript.src = base + "/sites/" + site + "/settings.js";
+  settingsScript.onerror = function () {
+    fail(
+      'unknown site "' + site + '": ' + base + " has no site with this id, or cannot be reached." +
+        " Check the data-site attribute and the server's ito.toml."
+    );
+  };
+  (d.head || d.documentElement).appendChild(settingsScript);
+
+  function el(tag, attributes, children) {
+    var svg = tag === "svg" || tag === "path";
+    var node = svg ? d.createElementNS("http://www.w3.org/2000/svg", tag) : d.createElement(tag);
+    for (var name in attributes) node.setAttribute(name, attributes[name]);
+    (children || []).forEach(function (child) {
+      node.appendChild(child);
+    });
+    return node;
+  }
+
+  function icon(path) {
+    return el("svg", { viewBox: "0 0 24 24", width: "28", height: "28", "aria-hidden": "true" }, [
+      el("path", { d: path, fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round" })
+    ]);
+  }
+
+  var CHAT_ICON = "M4 5h16v11H9l-5 4z";
+  var CLOSE_ICON = "M6 6l12 12M18 6L6 18";
+
+  function styles(theme) {
+    var side = theme.position === "left" ? "left" : "right";
+    // accent_color is validated by the server as #rgb or #rrggbb, so it is safe in CSS.
+    return (
+      ":host{all:initial}" +
+      ".launcher{position:fixed;bottom:20px;" + side + ":20px;width:56px;height:56px;" +
+      "border:0;border-radius:50%;padding:0;margin:0;display:flex;align-items:center;" +
+      "justify-content:center;cursor:pointer;color:#fff;background:" + theme.accent_color + ";" +
+      "box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}" +
+      ".launcher:focus-visible{outline:3px solid " + theme.accent_color + ";outline-offset:3px}" +
+      ".panel{position:fixed;bottom:88px;" + side + ":20px;width:380px;" +
+      "height:min(640px,calc(100vh - 108px));border-radius:16px;overflow:hidden;" +
+      "box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff;z-index:2147483000}" +
+      ".panel[hidden]{display:none}" +
+      ".frame{width:100%;height:100%;border:0;display:block}" +
+      "@media (max-width:639px){.panel{inset:0;width:100%;height:100%;border-radius:0}}"
+    );
+  }
+
+  function draw() {
+    var host = el("div", { "data-ito": "" });
+    // Inline !important beats any host stylesheet, even `* { all: unset !important }`.
+    host.style.setProperty("all", "initial", "important");
+    host.style.setProperty("display", "block", "important");
+    var root = host.attachShadow({ mode: "open" });
+    var css = styles(settings.theme);
+    if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet) {
+      // A constructed sheet also works under a host CSP that forbids inline <style>.
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.appendChild(el("style", {}, [d.createTextNode(css)]));
+    }
+    var launcher = el("button", {
+      type: "button",
+      class: "launcher",
+      part: "launcher",
+      "aria-label": "Open chat",
+      "aria-expanded": "false"
+    }, [icon(CHAT_ICON)]);
+    var panel = el("div", { class: "panel", part: "panel", hidden: "" });
+    launcher.addEventListener("click", function () {
+      setOpen(!isOpen);
+    });
+    launcher.addEventListener("pointerenter", createFrame);
+    launcher.addEventListener("focus", createFrame);
+    root.appendChild(panel);
+    root.appendChild(launcher);
+    (d.body || d.documentElement).appendChild(host);
+    ui = { host: host, launcher: launcher, panel: panel, frame: null, ready: false };
+    w.addEventListener("message", onMessage);
+  }
+
+  function createFrame() {
+    if (ui.frame) return;
+    var query = "?origin=" + encodeURIComponent(location.origin) + "&locale=" + encodeURIComponent(settings.locale);
+    ui.frame = el("iframe", {
+      class: "frame",
+      title: "Chat",
+      src: base + "/embed/" + site + query
+    });
+    ui.panel.appendChild(ui.frame);
+  }
+
+  function preloadWhenIdle() {
+    var later = function () {
+      if (w.requestIdleCallback) w.requestIdleCallback(createFrame, { timeout: 3000 });
+      else setTimeout(createFrame, 1);
+    };
+    if (d.readyState === "complete") later();
+    else w.addEventListener("load", later);
+  }
+
+  function post(type) {
+    if (ui.frame && ui.ready) ui.frame.contentWindow.postMessage(JSON.stringify({ ito: VERSION, type: type }), base);
+  }
+
+  function setOpen(open) {
+    if (open === isOpen) return;
+    isOpen = open;
+    if (open) createFrame();
+    ui.panel.hidden = !open;
+    ui.launcher.setAttribute("aria-expanded", String(open));
+    ui.launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
+    ui.launcher.replaceChildren(icon(open ? CLOSE_ICON : CHAT_ICON));
+    if (open) post("open");
+    else ui.launcher.focus();
+    emit(open ? "open" : "close");
+  }
+
+  function onMessage(event) {
+    if (event.origin !== base || !ui.frame || event.source !== ui.frame.contentWindow) return;
+    var frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch (e) {
+      return;
+    }
+    if (!frame || frame.ito !== VERSION) return;
+    if (frame.type === "ready") {
+      ui.ready = true;
+      if (isOpen) post("open");
+      emit("ready");
+    } else if (frame.type === "close") {
+      setOpen(false);
+    }
+  }
+})();

@@ -1,0 +1,6 @@
+//! The widget's views. Each folder holds a component and its CSS; class names start with the
+//! component's name (`ito-composer__input`), which keeps each stylesheet to its own component.
+
+pub mod composer;
+pub mod message_list;
+pub mod panel_header;

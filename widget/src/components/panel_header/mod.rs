@@ -1,0 +1,29 @@
+use leptos::prelude::*;
+
+use crate::i18n::PanelStrings;
+
+/// The panel's title bar with its close button.
+#[component]
+pub fn PanelHeader(
+    /// Title and close-button label in the visitor's language.
+    strings: PanelStrings,
+    /// Called when the visitor closes the panel.
+    on_close: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <header class="ito-panel-header">
+            <h1 class="ito-panel-header__title">{strings.title}</h1>
+            <button
+                type="button"
+                class="ito-panel-header__close"
+                aria-label=strings.close.clone()
+                title=strings.close
+                on:click=move |_| on_close.run(())
+            >
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                    <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+                </svg>
+            </button>
+        </header>
+    }
+}

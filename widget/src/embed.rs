@@ -1,0 +1,83 @@
+//! Where the widget is embedded, and its `postMessage` link to the loader on the host page.
+//!
+//! The loader opens `/embed/{site}?origin={host origin}&locale={site locale}`. The `origin`
+//! parameter is only ever used as the exact `targetOrigin` of our messages and as the one
+//! origin we accept messages from, so a forged value reaches nobody: the browser drops
+//! messages whose target origin is not the real parent's.
+
+use ito_protocol::Locale;
+use ito_protocol::embed::{self, EmbedError, HostToWidget, WidgetToHost};
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbedContext {
+    pub site: String,
+    /// The host page's origin; `None` when the widget page is opened on its own.
+    pub host_origin: Option<String>,
+    pub locale: Locale,
+}
+
+impl EmbedContext {
+    pub fn from_window() -> EmbedContext {
+        let location = window().location();
+        let path = location.pathname().unwrap_or_default();
+        let query = web_sys::UrlSearchParams::new_with_str(&location.search().unwrap_or_default())
+            .expect("a search string always parses");
+        let browser_language = window().navigator().language();
+        EmbedContext {
+            site: path.rsplit('/').next().unwrap_or_default().to_owned(),
+            host_origin: query.get("origin").filter(|o| !o.is_empty()),
+            locale: choose_locale(browser_language.as_deref(), query.get("locale").as_deref()),
+        }
+    }
+
+    pub fn host_link(&self) -> HostLink {
+        HostLink { host_origin: self.host_origin.clone() }
+    }
+}
+
+/// The visitor's browser language when Ito speaks it, else the site's language, else English.
+pub fn choose_locale(browser: Option<&str>, site: Option<&str>) -> Locale {
+    browser
+        .and_then(Locale::from_language_tag)
+        .or_else(|| site.and_then(|s| s.parse().ok()))
+        .unwrap_or_default()
+}
+
+/// Sends frames to the loader and receives its frames, only ever with the host's exact origin.
+#[derive(Debug, Clone)]
+pub struct HostLink {
+    host_origin: Option<String>,
+}
+
+impl HostLink {
+    pub fn post(&self, frame: WidgetToHost) {
+        let Some(origin) = &self.host_origin else { return };
+        let Ok(Some(parent)) = window().parent() else { return };
+        let text = JsValue::from_str(&embed::encode(&frame));
+        if let Err(e) = parent.post_message(&text, origin) {
+            leptos::logging::warn!("Ito: cannot reach the host page: {e:?}");
+        }
+    }
+
+    /// Calls `on_frame` for each well-formed frame from the host origin; the listener stops
+    /// when the returned handle is removed.
+    pub fn listen(
+        self,
+        on_frame: impl Fn(HostToWidget) + 'static,
+    ) -> Option<WindowListenerHandle> {
+        let origin = self.host_origin?;
+        Some(window_event_listener(leptos::ev::message, move |event| {
+            if event.origin() != origin {
+                return;
+            }
+            let Some(text) = event.data().as_string() else { return };
+            match embed::decode::<HostToWidget>(&text) {
+                Ok(frame) => on_frame(frame),
+                Err(EmbedError::Foreign) => {}
+                Err(e) => leptos::logging::warn!("Ito: ignored a frame from the host page: {e}"),
+            }
+        }))
+    }
+}

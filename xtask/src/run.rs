@@ -1,0 +1,62 @@
+//! Running the demo and the test suites, and small helpers for child processes.
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::setup::{CHROMEDRIVER, E2E_DIR, WASM_TARGET, step};
+
+pub fn demo(extra_args: &[String]) -> Result<()> {
+    step("starting the demo: Ctrl-C stops it");
+    status(
+        Command::new("cargo")
+            .args(["run", "--quiet", "--package", "ito", "--", "serve", "--config", "examples/ito.toml"])
+            .args(extra_args),
+    )
+}
+
+pub fn tests() -> Result<()> {
+    step("native tests");
+    status(Command::new("cargo").arg("test"))?;
+
+    step("widget tests in headless Chromium");
+    status(
+        Command::new("cargo")
+            .args(["test", "--package", "ito-widget", "--target", WASM_TARGET])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+    )?;
+
+    step("end-to-end tests in headless Chromium");
+    status(Command::new("cargo").args(["build", "--quiet", "--package", "ito"]))?;
+    let server = std::env::current_dir()?.join("target/debug/ito");
+    status(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1"])
+            .current_dir(E2E_DIR)
+            .env("ITO_BIN", server),
+    )?;
+    step("all tests passed");
+    Ok(())
+}
+
+/// Runs a command with inherited output and fails unless it succeeds.
+pub fn status(command: &mut Command) -> Result<()> {
+    let shown = format!("{command:?}");
+    let status = command.status().with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Runs a command and returns what it printed on stdout.
+pub fn output(command: &mut Command) -> Result<String> {
+    let shown = format!("{command:?}");
+    let out = command.output().with_context(|| format!("cannot start {shown}"))?;
+    if !out.status.success() {
+        bail!("{shown} failed ({})", out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -1,0 +1,156 @@
+//! Installs the tools the build and tests need, each only when it is missing or at the wrong
+//! version, so a second run costs a few version checks.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::run::{output, status};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// Must equal the `wasm-bindgen` crate pinned in the workspace Cargo.toml (a test checks).
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const E2E_DIR: &str = "tests/e2e";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Enough to build the widget and console and run the server.
+    Build,
+    /// Also a browser, its driver and the end-to-end test packages.
+    Tests,
+}
+
+pub fn ensure(needs: Needs) -> Result<()> {
+    ensure_wasm_target()?;
+    ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, &["--locked"])?;
+    // Without --locked: the CLI's lock file pins a crate version the registry no longer has.
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, &[])?;
+    let mut packages = Vec::new();
+    if !on_path("wasm-opt") {
+        packages.push("binaryen");
+    }
+    if needs == Needs::Tests {
+        if !Path::new(CHROMIUM).exists() {
+            packages.push("chromium");
+        }
+        if !Path::new(CHROMEDRIVER).exists() {
+            packages.push("chromium-driver");
+        }
+        if !on_path("npm") {
+            packages.extend(["nodejs", "npm"]);
+        }
+    }
+    apt_install(&packages)?;
+    if needs == Needs::Tests {
+        ensure_e2e_packages()?;
+    }
+    Ok(())
+}
+
+/// `cargo install` puts tools in `$CARGO_HOME/bin`, which a fresh shell may not have on PATH.
+pub fn put_cargo_bin_on_path() {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(bin) = cargo_home.map(|h| h.join("bin")) else { return };
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if std::env::split_paths(&path).any(|p| p == bin) {
+        return;
+    }
+    let joined = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
+        .expect("PATH entries stay joinable");
+    // SAFETY: xtask is single-threaded and sets this before starting any child process.
+    unsafe { std::env::set_var("PATH", joined) };
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .context("rustup is needed to add the wasm target")?;
+    if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        step(&format!("adding the Rust target {WASM_TARGET}"));
+        status(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    Ok(())
+}
+
+/// Installs `krate` at `version` unless `binary --version` already reports it.
+fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, flags: &[&str]) -> Result<()> {
+    let reported = output(Command::new(binary).arg("--version")).unwrap_or_default();
+    if installed_version(&reported) == Some(version) {
+        return Ok(());
+    }
+    step(&format!("installing {krate} {version} (a few minutes, once)"));
+    status(Command::new("cargo").args(["install", krate, "--version", version]).args(flags))
+}
+
+/// `"trunk 0.21.14\n"` gives `Some("0.21.14")`.
+pub fn installed_version(reported: &str) -> Option<&str> {
+    reported.split_whitespace().nth(1)
+}
+
+fn on_path(binary: &str) -> bool {
+    Command::new(binary).arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    if packages.is_empty() {
+        return Ok(());
+    }
+    if !on_path("apt-get") {
+        bail!("please install these packages, then run again: {}", packages.join(" "));
+    }
+    step(&format!("installing {} with apt-get", packages.join(" ")));
+    let as_root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if as_root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !as_root {
+            command.arg("apt-get");
+        }
+        command.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        status(&mut command)
+    };
+    apt(&["update", "-qq"])?;
+    apt(&[&["install", "-y", "-qq", "--no-install-recommends"], packages].concat())
+}
+
+fn ensure_e2e_packages() -> Result<()> {
+    let dir = Path::new(E2E_DIR);
+    let marker = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (marker.metadata(), lock.metadata()) {
+        (Ok(m), Ok(l)) => m.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if !fresh {
+        step("installing the end-to-end test packages (npm ci)");
+        status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
+    }
+    Ok(())
+}
+
+pub fn step(what: &str) {
+    eprintln!("xtask: {what}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_versions_as_the_tools_print_them() {
+        assert_eq!(installed_version("trunk 0.21.14\n"), Some("0.21.14"));
+        assert_eq!(installed_version("wasm-bindgen 0.2.130"), Some("0.2.130"));
+        assert_eq!(installed_version(""), None);
+    }
+
+    #[test]
+    fn the_cli_version_matches_the_pinned_crate() {
+        let manifest = include_str!("../../Cargo.toml");
+        let pin = format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"");
+        assert!(manifest.contains(&pin), "Cargo.toml must pin {pin}");
+    }
+}

@@ -1,0 +1,85 @@
+//! `cargo xtask size`: what the host page and the iframe download, raw, gzip and brotli.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+const LOADER: &str = "widget/loader/ito.js";
+const WIDGET_DIST: &str = "dist/widget";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sizes {
+    pub raw: usize,
+    pub gzip: usize,
+    pub brotli: usize,
+}
+
+impl std::ops::Add for Sizes {
+    type Output = Sizes;
+    fn add(self, o: Sizes) -> Sizes {
+        Sizes { raw: self.raw + o.raw, gzip: self.gzip + o.gzip, brotli: self.brotli + o.brotli }
+    }
+}
+
+/// Compressed the way a server would send it: gzip level 9, brotli quality 11.
+pub fn measure(bytes: &[u8]) -> Sizes {
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(bytes).expect("writing to memory");
+    let gzip = gzip.finish().expect("writing to memory").len();
+    let mut brotli = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    brotli::BrotliCompress(&mut &bytes[..], &mut brotli, &params).expect("writing to memory");
+    Sizes { raw: bytes.len(), gzip, brotli: brotli.len() }
+}
+
+pub fn report() -> Result<()> {
+    let mut widget_files = files_under(Path::new(WIDGET_DIST))
+        .with_context(|| format!("{WIDGET_DIST} is missing: run `cargo xtask build` first"))?;
+    if widget_files.is_empty() {
+        bail!("{WIDGET_DIST} is empty: run `cargo xtask build` first");
+    }
+    widget_files.sort();
+    println!("{:<48} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
+    let loader = measure(&std::fs::read(LOADER)?);
+    row(&format!("host page: {LOADER}"), loader);
+    let mut total = Sizes::default();
+    for file in &widget_files {
+        let sizes = measure(&std::fs::read(file)?);
+        row(&format!("iframe: {}", file.display()), sizes);
+        total = total + sizes;
+    }
+    row("iframe: total", total);
+    Ok(())
+}
+
+fn row(name: &str, s: Sizes) {
+    println!("{name:<48} {:>10} {:>10} {:>10}", s.raw, s.gzip, s.brotli);
+}
+
+fn files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(files_under(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_shrinks_repetitive_text_and_counts_raw_bytes() {
+        let text = "Ito ".repeat(1000);
+        let sizes = measure(text.as_bytes());
+        assert_eq!(sizes.raw, 4000);
+        assert!(sizes.gzip < 200 && sizes.brotli < 200, "{sizes:?}");
+        assert_eq!(measure(b"").raw, 0);
+    }
+}
