@@ -1,5 +1,6 @@
 //! `ito serve`: open the store, bind, serve until Ctrl-C or SIGTERM, then drain.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -28,9 +29,11 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let local = listener.local_addr()?;
     tracing::info!(%local, database = %config.server.database.display(), %instance, "ito is serving");
     // Printed, not only logged: people and the end-to-end tests read the address from here.
-    println!("ito: listening on http://{local}");
-    println!("ito: demo host page  http://{local}/");
-    println!("ito: agent console   http://{local}/console/");
+    // A closed stdout must not stop the server, so write errors are ignored.
+    let _ = writeln!(
+        std::io::stdout(),
+        "ito: listening on http://{local}\nito: demo host page  http://{local}/\nito: agent console   http://{local}/console/"
+    );
 
     let state = AppState { config: Arc::new(config), db: pool.clone() };
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;

@@ -51,7 +51,8 @@ fn serve_prints_its_address_and_stops_cleanly_on_ctrl_c() {
         .spawn()
         .unwrap();
     let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first_line).unwrap();
     assert!(first_line.starts_with("ito: listening on http://127.0.0.1:"), "{first_line}");
     assert!(database.exists(), "the database is created on first start");
 
@@ -59,6 +60,7 @@ fn serve_prints_its_address_and_stops_cleanly_on_ctrl_c() {
     let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(interrupted.success());
     let out = child.wait_with_output().unwrap();
+    drop(stdout);
     let err = stderr(&out);
     assert!(out.status.success(), "exit status {:?}: {err}", out.status);
     assert!(err.contains("ito stopped"), "{err}");
