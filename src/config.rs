@@ -63,11 +63,15 @@ impl TryFrom<String> for AllowedOrigin {
             return Ok(AllowedOrigin("'self'".to_owned()));
         }
         let explain = || {
-            format!("{s:?} is not an origin: write \"self\" or scheme://host[:port] with nothing after, e.g. \"https://www.example.com\"")
+            format!(
+                "{s:?} is not an origin: write \"self\" or scheme://host[:port] with nothing after, e.g. \"https://www.example.com\""
+            )
         };
         let (scheme, rest) = s.split_once("://").ok_or_else(explain)?;
         let host_ok = !rest.is_empty()
-            && rest.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]*".contains(c));
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]*".contains(c));
         if !matches!(scheme, "http" | "https") || !host_ok {
             return Err(explain());
         }
@@ -77,7 +81,11 @@ impl TryFrom<String> for AllowedOrigin {
 
 impl SiteConfig {
     pub fn public_settings(&self) -> PublicSiteSettings {
-        PublicSiteSettings { site: self.id.clone(), locale: self.locale, theme: self.theme.clone() }
+        PublicSiteSettings {
+            site: self.id.clone(),
+            locale: self.locale,
+            theme: self.theme.clone(),
+        }
     }
 }
 
@@ -85,15 +93,20 @@ impl SiteConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid: {message}")]
     Invalid { path: PathBuf, message: String },
 }
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Config::parse(&text, path)
     }
 
@@ -104,15 +117,23 @@ impl Config {
 
     /// `path` is only used to name the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid { path: path.to_owned(), message };
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
         let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         if config.sites.is_empty() {
-            return Err(invalid("it defines no [[site]]; add one so a page can embed the chat".into()));
+            return Err(invalid(
+                "it defines no [[site]]; add one so a page can embed the chat".into(),
+            ));
         }
         let mut seen = HashSet::new();
         for site in &config.sites {
             if !seen.insert(&site.id) {
-                return Err(invalid(format!("site id {:?} is defined twice", site.id.as_str())));
+                return Err(invalid(format!(
+                    "site id {:?} is defined twice",
+                    site.id.as_str()
+                )));
             }
             if site.allowed_origins.is_empty() {
                 return Err(invalid(format!(
@@ -155,41 +176,70 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_named() {
-        let err = Config::load(Path::new("/nonexistent/ito.toml")).unwrap_err().to_string();
-        assert!(err.starts_with("cannot read config file /nonexistent/ito.toml: "), "{err}");
+        let err = Config::load(Path::new("/nonexistent/ito.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot read config file /nonexistent/ito.toml: "),
+            "{err}"
+        );
     }
 
     #[test]
     fn toml_syntax_errors_name_the_file_and_the_line() {
         let err = parse("[server\nlisten = 1").unwrap_err();
-        assert!(err.starts_with("config file my/ito.toml is not valid: "), "{err}");
+        assert!(
+            err.starts_with("config file my/ito.toml is not valid: "),
+            "{err}"
+        );
         assert!(err.contains("line 1"), "{err}");
     }
 
     #[test]
     fn wrong_values_are_explained() {
         let site = |extra: &str| {
-            format!("{SERVER}\n[[site]]\nid = \"shop\"\nname = \"Shop\"\nallowed_origins = [\"https://shop.example\"]\n{extra}")
+            format!(
+                "{SERVER}\n[[site]]\nid = \"shop\"\nname = \"Shop\"\nallowed_origins = [\"https://shop.example\"]\n{extra}"
+            )
         };
         assert!(parse(&site("")).is_ok());
         let err = parse(&site("locale = \"de\"")).unwrap_err();
         assert!(err.contains("unsupported locale \"de\""), "{err}");
-        let err = parse(&site("[site.theme]\naccent_color = \"red\"\nposition = \"left\"")).unwrap_err();
+        let err = parse(&site(
+            "[site.theme]\naccent_color = \"red\"\nposition = \"left\"",
+        ))
+        .unwrap_err();
         assert!(err.contains("\"red\" is not a colour"), "{err}");
         let err = parse(&site("colour = 1")).unwrap_err();
         assert!(err.contains("unknown field `colour`"), "{err}");
         let err = parse(&format!("{}\n{}", site(""), site("").replace(SERVER, ""))).unwrap_err();
         assert!(err.contains("site id \"shop\" is defined twice"), "{err}");
         let err = parse(SERVER).unwrap_err();
-        assert!(err.contains("missing field `site`") || err.contains("no [[site]]"), "{err}");
+        assert!(
+            err.contains("missing field `site`") || err.contains("no [[site]]"),
+            "{err}"
+        );
     }
 
     #[test]
     fn origins_must_be_bare_origins() {
         let origin = |s: &str| AllowedOrigin::try_from(s.to_owned());
-        assert_eq!(origin("https://Shop.example").unwrap().csp_source(), "https://shop.example");
-        assert_eq!(origin("http://localhost:3000").unwrap().csp_source(), "http://localhost:3000");
-        for bad in ["shop.example", "https://shop.example/path", "ftp://x", "https://", "https://a b", "*"] {
+        assert_eq!(
+            origin("https://Shop.example").unwrap().csp_source(),
+            "https://shop.example"
+        );
+        assert_eq!(
+            origin("http://localhost:3000").unwrap().csp_source(),
+            "http://localhost:3000"
+        );
+        for bad in [
+            "shop.example",
+            "https://shop.example/path",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "*",
+        ] {
             assert!(origin(bad).is_err(), "{bad} should be refused");
         }
         let err = parse(&format!(

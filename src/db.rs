@@ -3,17 +3,23 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot create the directory for database {path}: {source}")]
-    CreateDir { path: String, source: std::io::Error },
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot open database {path}: {source}")]
     Open { path: String, source: sqlx::Error },
     #[error("cannot migrate database {path}: {source}")]
-    Migrate { path: String, source: sqlx::migrate::MigrateError },
+    Migrate {
+        path: String,
+        source: sqlx::migrate::MigrateError,
+    },
     #[error(transparent)]
     Query(#[from] sqlx::Error),
 }
@@ -25,11 +31,16 @@ pub enum DbError {
 pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
     let shown = path.display().to_string();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| DbError::CreateDir { path: shown.clone(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+            path: shown.clone(),
+            source,
+        })?;
     }
     let options = SqliteConnectOptions::from_str("sqlite:")
-        .map_err(|source| DbError::Open { path: shown.clone(), source })?
+        .map_err(|source| DbError::Open {
+            path: shown.clone(),
+            source,
+        })?
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -39,11 +50,17 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         .max_connections(8)
         .connect_with(options)
         .await
-        .map_err(|source| DbError::Open { path: shown.clone(), source })?;
+        .map_err(|source| DbError::Open {
+            path: shown.clone(),
+            source,
+        })?;
     sqlx::migrate!("./migrations")
         .run(&pool)
         .await
-        .map_err(|source| DbError::Migrate { path: shown, source })?;
+        .map_err(|source| DbError::Migrate {
+            path: shown,
+            source,
+        })?;
     Ok(pool)
 }
 
@@ -77,8 +94,15 @@ mod tests {
         };
         assert_eq!(first.len(), 32);
         let pool = open(&path).await.unwrap();
-        assert_eq!(instance_id(&pool).await.unwrap(), first, "the id survives a restart");
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&pool).await.unwrap();
+        assert_eq!(
+            instance_id(&pool).await.unwrap(),
+            first,
+            "the id survives a restart"
+        );
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         assert_eq!(mode, "wal");
     }
 
@@ -86,6 +110,9 @@ mod tests {
     async fn an_unopenable_path_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let err = open(dir.path()).await.unwrap_err().to_string();
-        assert!(err.starts_with(&format!("cannot open database {}", dir.path().display())), "{err}");
+        assert!(
+            err.starts_with(&format!("cannot open database {}", dir.path().display())),
+            "{err}"
+        );
     }
 }

@@ -4,7 +4,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "ito=info,tower_http=warn".into()))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| "ito=info,tower_http=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = ito::cli::Cli::parse();

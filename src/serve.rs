@@ -15,7 +15,10 @@ pub enum ServeError {
     #[error(transparent)]
     Db(#[from] db::DbError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -24,9 +27,11 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let pool = db::open(&config.server.database).await?;
     let instance = db::instance_id(&pool).await?;
     let addr = config.server.listen;
-    let listener =
-        TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener.local_addr()?;
+    let shutdown = shutdown_signal()?;
     tracing::info!(%local, database = %config.server.database.display(), %instance, "ito is serving");
     // Printed, not only logged: people and the end-to-end tests read the address from here.
     // A closed stdout must not stop the server, so write errors are ignored.
@@ -35,37 +40,37 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         "ito: listening on http://{local}\nito: demo host page  http://{local}/\nito: agent console   http://{local}/console/"
     );
 
-    let state = AppState { config: Arc::new(config), db: pool.clone() };
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let state = AppState {
+        config: Arc::new(config),
+        db: pool.clone(),
+    };
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
     pool.close().await;
     tracing::info!("ito stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(%e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Listens for Ctrl-C (SIGINT) and SIGTERM from the moment it is called, so a signal that
+/// arrives right after the address is printed still shuts down gracefully.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, ServeError> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(e) => {
-                tracing::error!(%e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+            tracing::info!("shutting down: finishing open requests");
+        })
     }
-    tracing::info!("shutting down: finishing open requests");
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing open requests");
+    })
 }

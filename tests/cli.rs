@@ -3,7 +3,10 @@
 use std::process::{Command, Output};
 
 fn ito(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ito")).args(args).output().expect("ito runs")
+    Command::new(env!("CARGO_BIN_EXE_ito"))
+        .args(args)
+        .output()
+        .expect("ito runs")
 }
 
 fn stderr(output: &Output) -> String {
@@ -15,7 +18,10 @@ fn a_missing_config_file_is_named() {
     let out = ito(&["serve", "--config", "/nonexistent/ito.toml"]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("cannot read config file /nonexistent/ito.toml: No such file"), "{err}");
+    assert!(
+        err.contains("cannot read config file /nonexistent/ito.toml: No such file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -26,7 +32,10 @@ fn a_malformed_config_file_is_named_with_the_problem() {
     let out = ito(&["serve", "--config", path.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains(&format!("config file {} is not valid", path.display())), "{err}");
+    assert!(
+        err.contains(&format!("config file {} is not valid", path.display())),
+        "{err}"
+    );
     assert!(err.contains("invalid socket address"), "{err}");
 }
 
@@ -45,7 +54,13 @@ fn serve_prints_its_address_and_stops_cleanly_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("data/ito.sqlite3");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ito"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", database.to_str().unwrap()])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            database.to_str().unwrap(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -53,11 +68,17 @@ fn serve_prints_its_address_and_stops_cleanly_on_ctrl_c() {
     let mut first_line = String::new();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     stdout.read_line(&mut first_line).unwrap();
-    assert!(first_line.starts_with("ito: listening on http://127.0.0.1:"), "{first_line}");
+    assert!(
+        first_line.starts_with("ito: listening on http://127.0.0.1:"),
+        "{first_line}"
+    );
     assert!(database.exists(), "the database is created on first start");
 
     // Ctrl-C in a terminal sends SIGINT to the process.
-    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(interrupted.success());
     let out = child.wait_with_output().unwrap();
     drop(stdout);

@@ -21,13 +21,20 @@ async fn serve(build_widget: bool) -> Server {
     if build_widget {
         let widget = config.server.assets.join("widget");
         std::fs::create_dir_all(&widget).unwrap();
-        std::fs::write(widget.join("index.html"), "<!doctype html><title>widget</title>").unwrap();
+        std::fs::write(
+            widget.join("index.html"),
+            "<!doctype html><title>widget</title>",
+        )
+        .unwrap();
         std::fs::write(widget.join("app.js"), "// app").unwrap();
     }
     let db = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(AppState { config: Arc::new(config), db });
+    let router = app(AppState {
+        config: Arc::new(config),
+        db,
+    });
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Server { url, _dir: dir }
 }
@@ -90,9 +97,16 @@ async fn the_widget_page_carries_frame_ancestors_for_its_site() {
 #[tokio::test]
 async fn unbuilt_front_ends_say_how_to_build_them() {
     let server = serve(false).await;
-    for (path, what) in [("/embed/demo", "widget"), ("/widget/app.js", "widget"), ("/console/", "console")] {
+    for (path, what) in [
+        ("/embed/demo", "widget"),
+        ("/widget/app.js", "widget"),
+        ("/console/", "console"),
+    ] {
         let (status, body, _) = get(&format!("{}{path}", server.url)).await;
         assert_eq!(status, 503, "{path}");
-        assert_eq!(body, format!("the {what} is not built: run `cargo xtask build`, then reload\n"));
+        assert_eq!(
+            body,
+            format!("the {what} is not built: run `cargo xtask build`, then reload\n")
+        );
     }
 }

@@ -14,7 +14,13 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 /// `ito.js`: the same file for every site; it reads `data-site` itself.
 pub async fn loader() -> impl IntoResponse {
     // Short-lived cache: the URL has no version in it, so fixes must reach hosts quickly.
-    ([(CONTENT_TYPE, JAVASCRIPT), (CACHE_CONTROL, "public, max-age=300")], LOADER)
+    (
+        [
+            (CONTENT_TYPE, JAVASCRIPT),
+            (CACHE_CONTROL, "public, max-age=300"),
+        ],
+        LOADER,
+    )
 }
 
 /// `sites/{site}/settings.js`: hands the loader its site's public settings.
@@ -29,7 +35,13 @@ pub async fn site_settings(
     let site = known_site(&state, &site)?;
     let json = serde_json::to_string(&site.public_settings()).map_err(HttpError::internal)?;
     let body = format!("Ito._boot({json});\n");
-    Ok(([(CONTENT_TYPE, JAVASCRIPT), (CACHE_CONTROL, "public, max-age=60")], body))
+    Ok((
+        [
+            (CONTENT_TYPE, JAVASCRIPT),
+            (CACHE_CONTROL, "public, max-age=60"),
+        ],
+        body,
+    ))
 }
 
 /// `embed/{site}`: the widget's HTML page, allowed in frames only on the site's own origins.
@@ -46,9 +58,19 @@ pub async fn widget_page(
         }
         Err(e) => return Err(HttpError::internal(format!("{}: {e}", index.display()))),
     };
-    let ancestors: Vec<&str> = site.allowed_origins.iter().map(|o| o.csp_source()).collect();
+    let ancestors: Vec<&str> = site
+        .allowed_origins
+        .iter()
+        .map(|o| o.csp_source())
+        .collect();
     let csp = format!("frame-ancestors {}", ancestors.join(" "));
-    Ok(([(CONTENT_SECURITY_POLICY, csp), (CACHE_CONTROL, "no-cache".to_owned())], Html(html)))
+    Ok((
+        [
+            (CONTENT_SECURITY_POLICY, csp),
+            (CACHE_CONTROL, "no-cache".to_owned()),
+        ],
+        Html(html),
+    ))
 }
 
 fn known_site<'a>(state: &'a AppState, id: &str) -> Result<&'a SiteConfig, HttpError> {

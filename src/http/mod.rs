@@ -36,7 +36,12 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Ready when the database answers.
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, HttpError> {
-    sqlx::query("SELECT 1").execute(&state.db).await.map_err(HttpError::internal)?;
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, HttpError> {
+    sqlx::query("SELECT 1")
+        .execute(&state.db)
+        .await
+        .map_err(HttpError::internal)?;
     Ok("ok\n")
 }

@@ -27,14 +27,21 @@ impl EmbedContext {
         let browser_language = window().navigator().language();
         EmbedContext {
             site: path.rsplit('/').next().unwrap_or_default().to_owned(),
-            host_origin: query.get("origin").filter(|o| !o.is_empty()),
+            host_origin: query.get("origin").filter(|o| is_origin(o)),
             locale: choose_locale(browser_language.as_deref(), query.get("locale").as_deref()),
         }
     }
 
     pub fn host_link(&self) -> HostLink {
-        HostLink { host_origin: self.host_origin.clone() }
+        HostLink {
+            host_origin: self.host_origin.clone(),
+        }
     }
+}
+
+/// Whether `text` is exactly an origin (`scheme://host[:port]`), as `postMessage` requires.
+pub fn is_origin(text: &str) -> bool {
+    web_sys::Url::new(text).is_ok_and(|url| url.origin() == text)
 }
 
 /// The visitor's browser language when Ito speaks it, else the site's language, else English.
@@ -53,8 +60,12 @@ pub struct HostLink {
 
 impl HostLink {
     pub fn post(&self, frame: WidgetToHost) {
-        let Some(origin) = &self.host_origin else { return };
-        let Ok(Some(parent)) = window().parent() else { return };
+        let Some(origin) = &self.host_origin else {
+            return;
+        };
+        let Ok(Some(parent)) = window().parent() else {
+            return;
+        };
         let text = JsValue::from_str(&embed::encode(&frame));
         if let Err(e) = parent.post_message(&text, origin) {
             leptos::logging::warn!("Ito: cannot reach the host page: {e:?}");
@@ -63,16 +74,15 @@ impl HostLink {
 
     /// Calls `on_frame` for each well-formed frame from the host origin; the listener stops
     /// when the returned handle is removed.
-    pub fn listen(
-        self,
-        on_frame: impl Fn(HostToWidget) + 'static,
-    ) -> Option<WindowListenerHandle> {
+    pub fn listen(self, on_frame: impl Fn(HostToWidget) + 'static) -> Option<WindowListenerHandle> {
         let origin = self.host_origin?;
         Some(window_event_listener(leptos::ev::message, move |event| {
             if event.origin() != origin {
                 return;
             }
-            let Some(text) = event.data().as_string() else { return };
+            let Some(text) = event.data().as_string() else {
+                return;
+            };
             match embed::decode::<HostToWidget>(&text) {
                 Ok(frame) => on_frame(frame),
                 Err(EmbedError::Foreign) => {}

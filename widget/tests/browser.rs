@@ -3,7 +3,7 @@
 
 use ito_protocol::Locale;
 use ito_widget::App;
-use ito_widget::embed::{EmbedContext, choose_locale};
+use ito_widget::embed::{EmbedContext, choose_locale, is_origin};
 use ito_widget::i18n;
 use ito_widget::thread::{Author, MAX_MESSAGE_CHARS, Thread};
 use leptos::prelude::*;
@@ -23,21 +23,37 @@ fn mount(locale: Locale) -> Mounted {
     let document = document();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
-    let context = EmbedContext { site: "demo".into(), host_origin: None, locale };
+    let context = EmbedContext {
+        site: "demo".into(),
+        host_origin: None,
+        locale,
+    };
     let handle = leptos::mount::mount_to(root.clone(), move || {
         view! { <App context=context.clone() /> }.into_any()
     });
-    Mounted { root, _handle: Box::new(handle) }
+    Mounted {
+        root,
+        _handle: Box::new(handle),
+    }
 }
 
 impl Mounted {
     fn input(&self) -> HtmlTextAreaElement {
-        self.root.query_selector("textarea").unwrap().expect("a composer").unchecked_into()
+        self.root
+            .query_selector("textarea")
+            .unwrap()
+            .expect("a composer")
+            .unchecked_into()
     }
 
     fn lines(&self) -> Vec<String> {
-        let list = self.root.query_selector_all(".ito-message-list__line").unwrap();
-        (0..list.length()).map(|i| list.item(i).unwrap().text_content().unwrap()).collect()
+        let list = self
+            .root
+            .query_selector_all(".ito-message-list__line")
+            .unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
     }
 
     fn type_text(&self, text: &str) {
@@ -64,7 +80,9 @@ impl Mounted {
 /// Lets Leptos run the effects that a signal change scheduled.
 async fn settle() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).unwrap();
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
@@ -74,10 +92,24 @@ async fn shows_the_greeting_and_a_labelled_composer() {
     let app = mount(Locale::En);
     settle().await;
     assert_eq!(app.lines().len(), 1);
-    assert!(app.lines()[0].contains("Ask me anything"), "{:?}", app.lines());
-    assert_eq!(app.input().get_attribute("aria-label").as_deref(), Some("Your message"));
-    let close = app.root.query_selector(".ito-panel-header__close").unwrap().unwrap();
-    assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close chat"));
+    assert!(
+        app.lines()[0].contains("Ask me anything"),
+        "{:?}",
+        app.lines()
+    );
+    assert_eq!(
+        app.input().get_attribute("aria-label").as_deref(),
+        Some("Your message")
+    );
+    let close = app
+        .root
+        .query_selector(".ito-panel-header__close")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        close.get_attribute("aria-label").as_deref(),
+        Some("Close chat")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -113,7 +145,10 @@ async fn speaks_japanese() {
     let app = mount(Locale::Ja);
     settle().await;
     assert!(app.lines()[0].contains("こんにちは"), "{:?}", app.lines());
-    assert_eq!(app.input().get_attribute("aria-label").as_deref(), Some("メッセージ"));
+    assert_eq!(
+        app.input().get_attribute("aria-label").as_deref(),
+        Some("メッセージ")
+    );
     let panel = app.root.query_selector(".ito-panel").unwrap().unwrap();
     assert_eq!(panel.get_attribute("lang").as_deref(), Some("ja"));
 }
@@ -139,8 +174,27 @@ fn the_thread_trims_refuses_blanks_and_caps_length() {
     let mut thread = Thread::default();
     assert!(thread.add_visitor_message(" \n\t").is_none());
     let line = thread.add_visitor_message("  hi ").unwrap().clone();
-    assert_eq!((line.id, line.author, line.text.as_str()), (0, Author::Visitor, "hi"));
+    assert_eq!(
+        (line.id, line.author, line.text.as_str()),
+        (0, Author::Visitor, "hi")
+    );
     let long = "あ".repeat(MAX_MESSAGE_CHARS + 10);
     let line = thread.add_visitor_message(&long).unwrap();
     assert_eq!((line.id, line.text.chars().count()), (1, MAX_MESSAGE_CHARS));
+}
+
+#[wasm_bindgen_test]
+fn only_exact_origins_are_used_for_the_host() {
+    assert!(is_origin("https://shop.example"));
+    assert!(is_origin("http://127.0.0.1:8080"));
+    for bad in [
+        "x",
+        "",
+        "https://shop.example/",
+        "https://shop.example/path",
+        "javascript:alert(1)",
+        "*",
+    ] {
+        assert!(!is_origin(bad), "{bad:?} is not an origin");
+    }
 }

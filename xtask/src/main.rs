@@ -34,7 +34,7 @@ fn run_command() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     std::env::set_current_dir(&root)?;
-    setup::put_cargo_bin_on_path();
+    setup::put_tools_on_path();
     match args.first().map(String::as_str) {
         Some("demo") => {
             setup::ensure(setup::Needs::Build)?;
@@ -53,7 +53,11 @@ fn run_command() -> Result<()> {
         Some("size") => size::report(),
         Some("setup") => {
             let browser = args.iter().any(|a| a == "--browser");
-            setup::ensure(if browser { setup::Needs::Tests } else { setup::Needs::Build })
+            setup::ensure(if browser {
+                setup::Needs::Tests
+            } else {
+                setup::Needs::Build
+            })
         }
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
@@ -65,5 +69,8 @@ fn run_command() -> Result<()> {
 
 /// The repository root: xtask's manifest lives one level below it.
 fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_owned()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_owned()
 }

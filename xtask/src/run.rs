@@ -4,13 +4,24 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::setup::{CHROMEDRIVER, E2E_DIR, WASM_TARGET, step};
+use crate::setup::{CHROMEDRIVER, WASM_TARGET, step};
+
+const E2E_DIR: &str = "tests/e2e";
 
 pub fn demo(extra_args: &[String]) -> Result<()> {
     step("starting the demo: Ctrl-C stops it");
     status(
         Command::new("cargo")
-            .args(["run", "--quiet", "--package", "ito", "--", "serve", "--config", "examples/ito.toml"])
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "ito",
+                "--",
+                "serve",
+                "--config",
+                "examples/ito.toml",
+            ])
             .args(extra_args),
     )
 }
@@ -23,7 +34,10 @@ pub fn tests() -> Result<()> {
     status(
         Command::new("cargo")
             .args(["test", "--package", "ito-widget", "--target", WASM_TARGET])
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
     )?;
@@ -44,7 +58,9 @@ pub fn tests() -> Result<()> {
 /// Runs a command with inherited output and fails unless it succeeds.
 pub fn status(command: &mut Command) -> Result<()> {
     let shown = format!("{command:?}");
-    let status = command.status().with_context(|| format!("cannot start {shown}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
         bail!("{shown} failed ({status})");
     }
@@ -54,7 +70,9 @@ pub fn status(command: &mut Command) -> Result<()> {
 /// Runs a command and returns what it printed on stdout.
 pub fn output(command: &mut Command) -> Result<String> {
     let shown = format!("{command:?}");
-    let out = command.output().with_context(|| format!("cannot start {shown}"))?;
+    let out = command
+        .output()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !out.status.success() {
         bail!("{shown} failed ({})", out.status);
     }

@@ -14,13 +14,14 @@ pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-pub const E2E_DIR: &str = "tests/e2e";
+/// Where `npm ci` installs the npm tools of the root package.json.
+pub const NODE_BIN: &str = "node_modules/.bin";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
     /// Enough to build the widget and console and run the server.
     Build,
-    /// Also a browser, its driver and the end-to-end test packages.
+    /// Also a browser and its driver.
     Tests,
 }
 
@@ -28,10 +29,15 @@ pub fn ensure(needs: Needs) -> Result<()> {
     ensure_wasm_target()?;
     ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, &["--locked"])?;
     // Without --locked: the CLI's lock file pins a crate version the registry no longer has.
-    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, &[])?;
+    ensure_cargo_tool(
+        "wasm-bindgen",
+        "wasm-bindgen-cli",
+        WASM_BINDGEN_VERSION,
+        &[],
+    )?;
     let mut packages = Vec::new();
-    if !on_path("wasm-opt") {
-        packages.push("binaryen");
+    if !on_path("npm") {
+        packages.extend(["nodejs", "npm"]);
     }
     if needs == Needs::Tests {
         if !Path::new(CHROMIUM).exists() {
@@ -40,28 +46,23 @@ pub fn ensure(needs: Needs) -> Result<()> {
         if !Path::new(CHROMEDRIVER).exists() {
             packages.push("chromium-driver");
         }
-        if !on_path("npm") {
-            packages.extend(["nodejs", "npm"]);
-        }
     }
     apt_install(&packages)?;
-    if needs == Needs::Tests {
-        ensure_e2e_packages()?;
-    }
-    Ok(())
+    ensure_npm_packages()
 }
 
-/// `cargo install` puts tools in `$CARGO_HOME/bin`, which a fresh shell may not have on PATH.
-pub fn put_cargo_bin_on_path() {
+/// `cargo install` puts tools in `$CARGO_HOME/bin`, which a fresh shell may not have on PATH;
+/// `npm ci` puts wasm-opt in `node_modules/.bin`, which must come before any older system copy.
+pub fn put_tools_on_path() {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    let Some(bin) = cargo_home.map(|h| h.join("bin")) else { return };
+    let node_bin = std::env::current_dir().map(|d| d.join(NODE_BIN)).ok();
     let path = std::env::var_os("PATH").unwrap_or_default();
-    if std::env::split_paths(&path).any(|p| p == bin) {
-        return;
-    }
-    let joined = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
+    let ours = [node_bin, cargo_home.map(|h| h.join("bin"))]
+        .into_iter()
+        .flatten();
+    let joined = std::env::join_paths(ours.chain(std::env::split_paths(&path)))
         .expect("PATH entries stay joinable");
     // SAFETY: xtask is single-threaded and sets this before starting any child process.
     unsafe { std::env::set_var("PATH", joined) };
@@ -83,8 +84,14 @@ fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, flags: &[&str]) -
     if installed_version(&reported) == Some(version) {
         return Ok(());
     }
-    step(&format!("installing {krate} {version} (a few minutes, once)"));
-    status(Command::new("cargo").args(["install", krate, "--version", version]).args(flags))
+    step(&format!(
+        "installing {krate} {version} (a few minutes, once)"
+    ));
+    status(
+        Command::new("cargo")
+            .args(["install", krate, "--version", version])
+            .args(flags),
+    )
 }
 
 /// `"trunk 0.21.14\n"` gives `Some("0.21.14")`.
@@ -93,7 +100,10 @@ pub fn installed_version(reported: &str) -> Option<&str> {
 }
 
 fn on_path(binary: &str) -> bool {
-    Command::new(binary).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(binary)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn apt_install(packages: &[&str]) -> Result<()> {
@@ -101,12 +111,19 @@ fn apt_install(packages: &[&str]) -> Result<()> {
         return Ok(());
     }
     if !on_path("apt-get") {
-        bail!("please install these packages, then run again: {}", packages.join(" "));
+        bail!(
+            "please install these packages, then run again: {}",
+            packages.join(" ")
+        );
     }
     step(&format!("installing {} with apt-get", packages.join(" ")));
     let as_root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
     let apt = |args: &[&str]| {
-        let mut command = if as_root { Command::new("apt-get") } else { Command::new("sudo") };
+        let mut command = if as_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
         if !as_root {
             command.arg("apt-get");
         }
@@ -114,20 +131,26 @@ fn apt_install(packages: &[&str]) -> Result<()> {
         status(&mut command)
     };
     apt(&["update", "-qq"])?;
-    apt(&[&["install", "-y", "-qq", "--no-install-recommends"], packages].concat())
+    apt(&[
+        &["install", "-y", "-qq", "--no-install-recommends"],
+        packages,
+    ]
+    .concat())
 }
 
-fn ensure_e2e_packages() -> Result<()> {
-    let dir = Path::new(E2E_DIR);
-    let marker = dir.join("node_modules/.package-lock.json");
-    let lock = dir.join("package-lock.json");
-    let fresh = match (marker.metadata(), lock.metadata()) {
-        (Ok(m), Ok(l)) => m.modified()? >= l.modified()?,
-        _ => false,
+/// `npm ci` when `node_modules` is missing or older than the lock file.
+fn ensure_npm_packages() -> Result<()> {
+    let installed = Path::new("node_modules/.package-lock.json").metadata();
+    let locked = Path::new("package-lock.json")
+        .metadata()
+        .context("package-lock.json is missing")?;
+    let fresh = match installed {
+        Ok(installed) => installed.modified()? >= locked.modified()?,
+        Err(_) => false,
     };
     if !fresh {
-        step("installing the end-to-end test packages (npm ci)");
-        status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
+        step("installing the npm tools: wasm-opt and playwright-core (npm ci)");
+        status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
     }
     Ok(())
 }

@@ -18,7 +18,11 @@ pub struct Sizes {
 impl std::ops::Add for Sizes {
     type Output = Sizes;
     fn add(self, o: Sizes) -> Sizes {
-        Sizes { raw: self.raw + o.raw, gzip: self.gzip + o.gzip, brotli: self.brotli + o.brotli }
+        Sizes {
+            raw: self.raw + o.raw,
+            gzip: self.gzip + o.gzip,
+            brotli: self.brotli + o.brotli,
+        }
     }
 }
 
@@ -28,9 +32,16 @@ pub fn measure(bytes: &[u8]) -> Sizes {
     gzip.write_all(bytes).expect("writing to memory");
     let gzip = gzip.finish().expect("writing to memory").len();
     let mut brotli = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut &bytes[..], &mut brotli, &params).expect("writing to memory");
-    Sizes { raw: bytes.len(), gzip, brotli: brotli.len() }
+    Sizes {
+        raw: bytes.len(),
+        gzip,
+        brotli: brotli.len(),
+    }
 }
 
 pub fn report() -> Result<()> {
@@ -40,7 +51,10 @@ pub fn report() -> Result<()> {
         bail!("{WIDGET_DIST} is empty: run `cargo xtask build` first");
     }
     widget_files.sort();
-    println!("{:<48} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
+    println!(
+        "{:<56} {:>10} {:>10} {:>10}",
+        "file", "raw", "gzip", "brotli"
+    );
     let loader = measure(&std::fs::read(LOADER)?);
     row(&format!("host page: {LOADER}"), loader);
     let mut total = Sizes::default();
@@ -54,7 +68,7 @@ pub fn report() -> Result<()> {
 }
 
 fn row(name: &str, s: Sizes) {
-    println!("{name:<48} {:>10} {:>10} {:>10}", s.raw, s.gzip, s.brotli);
+    println!("{name:<56} {:>10} {:>10} {:>10}", s.raw, s.gzip, s.brotli);
 }
 
 fn files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {

@@ -48,7 +48,10 @@ pub enum EmbedError {
 
 /// Writes a frame as the JSON text the other side parses.
 pub fn encode<T: Serialize>(frame: &T) -> String {
-    let envelope = Envelope { ito: EMBED_VERSION, frame };
+    let envelope = Envelope {
+        ito: EMBED_VERSION,
+        frame,
+    };
     // A derived Serialize of a unit-variant enum into a String cannot fail.
     serde_json::to_string(&envelope).expect("embed frames always serialize")
 }
@@ -80,13 +83,22 @@ mod tests {
     fn frames_have_the_shape_the_loader_uses() {
         assert_eq!(encode(&WidgetToHost::Ready), r#"{"ito":1,"type":"ready"}"#);
         assert_eq!(encode(&WidgetToHost::Close), r#"{"ito":1,"type":"close"}"#);
-        assert_eq!(decode::<HostToWidget>(r#"{"type":"open","ito":1}"#), Ok(HostToWidget::Open));
+        assert_eq!(
+            decode::<HostToWidget>(r#"{"type":"open","ito":1}"#),
+            Ok(HostToWidget::Open)
+        );
     }
 
     #[test]
     fn foreign_and_broken_frames_are_told_apart() {
-        assert_eq!(decode::<HostToWidget>(r#"{"type":"open"}"#), Err(EmbedError::Foreign));
-        assert_eq!(decode::<HostToWidget>("\"hello\""), Err(EmbedError::Foreign));
+        assert_eq!(
+            decode::<HostToWidget>(r#"{"type":"open"}"#),
+            Err(EmbedError::Foreign)
+        );
+        assert_eq!(
+            decode::<HostToWidget>("\"hello\""),
+            Err(EmbedError::Foreign)
+        );
         assert_eq!(decode::<HostToWidget>("not json"), Err(EmbedError::Foreign));
         assert_eq!(
             decode::<HostToWidget>(r#"{"ito":2,"type":"open"}"#),

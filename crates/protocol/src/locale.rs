@@ -83,6 +83,9 @@ mod tests {
     fn exact_codes_parse_and_others_explain() {
         assert_eq!("ja".parse::<Locale>(), Ok(Locale::Ja));
         let err = "de".parse::<Locale>().unwrap_err();
-        assert_eq!(err.to_string(), "unsupported locale \"de\": Ito speaks \"en\" and \"ja\"");
+        assert_eq!(
+            err.to_string(),
+            "unsupported locale \"de\": Ito speaks \"en\" and \"ja\""
+        );
     }
 }

@@ -100,7 +100,14 @@ mod tests {
     fn colours_are_strict() {
         assert_eq!("#ABC".parse::<HexColor>().unwrap().as_str(), "#abc");
         assert!("#3730a3".parse::<HexColor>().is_ok());
-        for bad in ["3730a3", "#12345", "#ggg", "red", "#fff;background:url(x)", ""] {
+        for bad in [
+            "3730a3",
+            "#12345",
+            "#ggg",
+            "red",
+            "#fff;background:url(x)",
+            "",
+        ] {
             assert!(bad.parse::<HexColor>().is_err(), "{bad} should be refused");
         }
     }
@@ -117,6 +124,9 @@ mod tests {
             json,
             r##"{"site":"demo","locale":"ja","theme":{"accent_color":"#3730a3","position":"right"}}"##
         );
-        assert_eq!(serde_json::from_str::<PublicSiteSettings>(&json).unwrap(), settings);
+        assert_eq!(
+            serde_json::from_str::<PublicSiteSettings>(&json).unwrap(),
+            settings
+        );
     }
 }
