@@ -18,6 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the loader, the widget, the console and the demo page.
     Serve(ServeArgs),
+    /// The FAQ assistant: query a knowledge base, check it, measure it.
+    #[command(subcommand)]
+    Assistant(crate::assistant_cli::AssistantCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +55,7 @@ impl ServeArgs {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => crate::serve::serve(args.config()?).await?,
+        Command::Assistant(command) => crate::assistant_cli::run(command)?,
     }
     Ok(())
 }

@@ -1,11 +1,13 @@
 //! The Ito server and command line.
 //!
+//! - [`assistant_cli`]: `ito assistant query | check | eval`.
 //! - [`cli`]: the `ito` command's arguments and what each subcommand runs.
 //! - [`config`]: `ito.toml`, validated, with errors that name the file.
 //! - [`db`]: the SQLite store, its migrations (`migrations/`) and instance settings.
 //! - [`http`]: `app(state) -> Router`, every HTTP route and the HTTP error type.
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
+pub mod assistant_cli;
 pub mod cli;
 pub mod config;
 pub mod db;

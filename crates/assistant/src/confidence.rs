@@ -1,0 +1,73 @@
+//! Turning scores into one of three honest outcomes, with thresholds each base calibrates on
+//! itself: every question variant is asked as if it were a visitor's question (with that
+//! variant left out), and the scores of those held-out matches set the bar. A threshold is
+//! therefore a statement about the base ("weaker than nearly all of our own questions'
+//! matches"), which means the same for ten articles or ten thousand, English or Japanese.
+
+use crate::index::{Hit, Index};
+use crate::kb::KnowledgeBase;
+
+/// Below this share of the held-out matches' scores, the assistant is unsure.
+pub const UNSURE_QUANTILE: f32 = 0.07;
+/// Above this share, and clearly ahead of the runner-up, it answers with one article.
+pub const ANSWER_QUANTILE: f32 = 0.35;
+/// How far ahead of the second article the first must be to answer alone, as a share of its score.
+pub const ANSWER_MARGIN: f32 = 0.10;
+/// At most this many variants are held out: enough for stable quantiles, cheap for big bases.
+const CALIBRATION_SAMPLE: usize = 400;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub unsure_below: f32,
+    pub answer_from: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Answer,
+    Suggest,
+    Unsure,
+}
+
+impl Thresholds {
+    /// Holds out question variants (evenly spread, at most [`CALIBRATION_SAMPLE`]) and reads
+    /// the quantiles of the scores their own article gets.
+    pub fn calibrate(base: &KnowledgeBase, index: &Index) -> Thresholds {
+        // Questions of articles with at least two, so one is left when it is held out.
+        let held_out: Vec<(usize, usize, &str)> = index
+            .variants()
+            .enumerate()
+            .filter(|&(_, (article, position))| position > 0 && base.articles[article].questions.len() >= 2)
+            .map(|(variant, (article, position))| (variant, article, base.articles[article].questions[position - 1].as_str()))
+            .collect();
+        let stride = held_out.len().div_ceil(CALIBRATION_SAMPLE).max(1);
+        let mut scores: Vec<f32> = held_out
+            .iter()
+            .step_by(stride)
+            .map(|&(variant, article, question)| {
+                let hits = index.search_excluding(question, usize::MAX, Some(variant));
+                hits.iter().find(|h| h.article == article).map_or(0.0, |h| h.score)
+            })
+            .collect();
+        if scores.is_empty() {
+            // Too small a base to learn from: answer only clear matches.
+            return Thresholds { unsure_below: 0.2, answer_from: 0.5 };
+        }
+        scores.sort_by(f32::total_cmp);
+        let quantile = |q: f32| scores[((scores.len() - 1) as f32 * q).round() as usize];
+        Thresholds { unsure_below: quantile(UNSURE_QUANTILE), answer_from: quantile(ANSWER_QUANTILE) }
+    }
+
+    pub fn decide(&self, hits: &[Hit]) -> Decision {
+        let Some(best) = hits.first() else { return Decision::Unsure };
+        if best.score < self.unsure_below {
+            return Decision::Unsure;
+        }
+        let runner_up = hits.get(1).map_or(0.0, |h| h.score);
+        if best.score >= self.answer_from && best.score - runner_up >= ANSWER_MARGIN * best.score {
+            Decision::Answer
+        } else {
+            Decision::Suggest
+        }
+    }
+}

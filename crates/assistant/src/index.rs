@@ -1,0 +1,334 @@
+//! The retrieval index: every question variant of every article as a TF-IDF vector, plus one
+//! centroid per article (the mean of its variants), in two term spaces (words and character
+//! n-grams). A query is scored against both its nearest variant and the article's centroid,
+//! so an article is found by any way people ask for it and by what its variants share.
+
+use std::collections::HashMap;
+
+use crate::kb::KnowledgeBase;
+use crate::synonyms::Synonyms;
+use crate::text::{self, Terms};
+
+/// How much each part counts. Chosen on the development data (see `eval`), the same for
+/// every base and language.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    /// Share of BM25 over whole articles (their variants together) in the word space; it
+    /// rewards articles whose variants, between them, cover the query.
+    pub bm25: f32,
+    /// Share of the word space; the rest goes to character n-grams.
+    pub words: f32,
+    /// Share of the centroid; the rest goes to the nearest variant.
+    pub centroid: f32,
+}
+
+pub const WEIGHTS: Weights = Weights { bm25: 0.5, words: 0.3, centroid: 0.75 };
+
+type Sparse = Vec<(u32, f32)>;
+
+#[derive(Debug, Default)]
+struct Space {
+    vocabulary: HashMap<String, u32>,
+    idf: Vec<f32>,
+    /// The weight given to terms the base has never seen: as rare as a term can be, so a
+    /// question full of unknown words scores low everywhere.
+    unknown_idf: f32,
+    variant_postings: Vec<Sparse>,
+    centroid_postings: Vec<Sparse>,
+    /// Length of each article's summed variant vector, before it was normalised.
+    sum_norm: Vec<f32>,
+    /// Each variant's dot product with its article's summed vector: with `sum_norm`, this
+    /// lets calibration take one variant out of its centroid exactly.
+    dot_with_sum: Vec<f32>,
+    /// BM25 over articles: term -> (article, term count in all its variants).
+    article_postings: Vec<Sparse>,
+    article_length: Vec<f32>,
+    average_length: f32,
+    /// Each variant's term ids, kept so calibration can take it out of its article's BM25.
+    variant_ids: Vec<Vec<u32>>,
+}
+
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+impl Space {
+    fn build(variant_terms: &[&[String]], variant_article: &[u32], articles: usize) -> Space {
+        let mut space = Space::default();
+        let mut ids_per_variant: Vec<Vec<u32>> = Vec::with_capacity(variant_terms.len());
+        for terms in variant_terms {
+            let ids = terms
+                .iter()
+                .map(|t| {
+                    let next = space.vocabulary.len() as u32;
+                    *space.vocabulary.entry(t.clone()).or_insert(next)
+                })
+                .collect();
+            ids_per_variant.push(ids);
+        }
+        let n_terms = space.vocabulary.len();
+        // Document frequency counts articles, not variants: a word every variant of one
+        // article uses is that article's signature, not a common word.
+        let mut df = vec![0u32; n_terms];
+        let mut last_article = vec![u32::MAX; n_terms];
+        for (ids, &article) in ids_per_variant.iter().zip(variant_article) {
+            for &id in ids {
+                if last_article[id as usize] != article {
+                    last_article[id as usize] = article;
+                    df[id as usize] += 1;
+                }
+            }
+        }
+        space.article_postings = vec![Vec::new(); n_terms];
+        space.article_length = vec![0.0; articles];
+        for (ids, &article) in ids_per_variant.iter().zip(variant_article) {
+            space.article_length[article as usize] += ids.len() as f32;
+            for &id in ids {
+                let list = &mut space.article_postings[id as usize];
+                match list.last_mut() {
+                    Some((a, tf)) if *a == article => *tf += 1.0,
+                    _ => list.push((article, 1.0)),
+                }
+            }
+        }
+        space.average_length = space.article_length.iter().sum::<f32>() / articles.max(1) as f32;
+        let n = articles as f32;
+        space.idf = df.iter().map(|&d| (1.0 + n / d as f32).ln()).collect();
+        space.unknown_idf = (1.0 + n).ln();
+
+        space.variant_postings = vec![Vec::new(); n_terms];
+        space.centroid_postings = vec![Vec::new(); n_terms];
+        let mut centroids: Vec<HashMap<u32, f32>> = vec![HashMap::new(); articles];
+        let mut vectors = Vec::with_capacity(ids_per_variant.len());
+        for (variant, (ids, &article)) in ids_per_variant.iter().zip(variant_article).enumerate() {
+            let vector = space.weigh(ids.iter().map(|&id| (id, space.idf[id as usize])));
+            for &(id, w) in &vector {
+                space.variant_postings[id as usize].push((variant as u32, w));
+                *centroids[article as usize].entry(id).or_default() += w;
+            }
+            vectors.push(vector);
+        }
+        space.variant_ids = ids_per_variant;
+        space.dot_with_sum = vectors
+            .iter()
+            .zip(variant_article)
+            .map(|(vector, &article)| vector.iter().map(|(id, w)| w * centroids[article as usize][id]).sum())
+            .collect();
+        for (article, centroid) in centroids.into_iter().enumerate() {
+            let norm = centroid.values().map(|w| w * w).sum::<f32>().sqrt();
+            space.sum_norm.push(norm);
+            for (id, w) in centroid {
+                space.centroid_postings[id as usize].push((article as u32, w / norm));
+            }
+        }
+        space
+    }
+
+    /// Sublinear term frequency times idf, L2-normalised; ids are `u32::MAX` for unknown
+    /// terms, which count in the norm but match nothing.
+    fn weigh(&self, terms: impl Iterator<Item = (u32, f32)>) -> Sparse {
+        let mut counts: HashMap<u32, (f32, f32)> = HashMap::new();
+        let mut unknown: Vec<f32> = Vec::new();
+        for (id, idf) in terms {
+            if id == u32::MAX {
+                unknown.push(idf);
+            } else {
+                counts.entry(id).or_insert((0.0, idf)).0 += 1.0;
+            }
+        }
+        let mut vector: Sparse =
+            counts.into_iter().map(|(id, (tf, idf))| (id, (1.0 + tf.ln()) * idf)).collect();
+        let norm = (vector.iter().map(|(_, w)| w * w).sum::<f32>() + unknown.iter().map(|w| w * w).sum::<f32>()).sqrt();
+        if norm > 0.0 {
+            vector.iter_mut().for_each(|(_, w)| *w /= norm);
+        }
+        vector
+    }
+
+    /// BM25 of the query against every article, divided by the most the query could score,
+    /// so it lies in 0..=1 whatever the base's size. Terms the base lacks count in that
+    /// maximum: a query made mostly of unknown words scores low.
+    fn bm25(&self, terms: &[String], scores: &mut [f32], excluded: Option<(usize, &[u32])>) {
+        let n = self.article_length.len() as f32;
+        let mut most = 0.0;
+        let mut distinct: Vec<&String> = terms.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        for term in distinct {
+            let Some(&id) = self.vocabulary.get(term) else {
+                most += (1.0 + (n - 0.5) / 1.5).ln() * (K1 + 1.0);
+                continue;
+            };
+            let list = &self.article_postings[id as usize];
+            let df = list.len() as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            most += idf * (K1 + 1.0);
+            for &(article, mut tf) in list {
+                let mut length = self.article_length[article as usize];
+                if let Some((_, held_out)) = excluded.filter(|(a, _)| *a == article as usize) {
+                    tf -= held_out.iter().filter(|&&t| t == id).count() as f32;
+                    length -= held_out.len() as f32;
+                }
+                let norm = K1 * (1.0 - B + B * length / self.average_length);
+                scores[article as usize] += idf * tf * (K1 + 1.0) / (tf + norm);
+            }
+        }
+        if most > 0.0 {
+            scores.iter_mut().for_each(|s| *s /= most);
+        }
+    }
+
+    /// The query's score against an article's centroid with one of its variants taken out.
+    fn centroid_without(&self, article: usize, variant: usize, with: f32, variant_score: f32) -> f32 {
+        let sum_norm = self.sum_norm[article];
+        let rest_squared = sum_norm * sum_norm - 2.0 * self.dot_with_sum[variant] + 1.0;
+        if rest_squared <= 1e-6 {
+            return 0.0;
+        }
+        (with * sum_norm - variant_score) / rest_squared.sqrt()
+    }
+
+    fn query(&self, terms: &[String]) -> Sparse {
+        self.weigh(terms.iter().map(|t| match self.vocabulary.get(t) {
+            Some(&id) => (id, self.idf[id as usize]),
+            None => (u32::MAX, self.unknown_idf),
+        }))
+    }
+}
+
+/// A built index over one knowledge base.
+#[derive(Debug)]
+pub struct Index {
+    ids: Vec<String>,
+    variant_article: Vec<u32>,
+    /// (article, position) of each variant: position 0 is the title, 1.. the questions.
+    variant_source: Vec<(u32, u32)>,
+    words: Space,
+    chars: Space,
+    synonyms: Synonyms,
+    weights: Weights,
+}
+
+/// An article and how well it matches, in 0..=1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub article: usize,
+    pub score: f32,
+}
+
+impl Index {
+    pub fn build(base: &KnowledgeBase) -> Index {
+        Index::with_weights(base, WEIGHTS)
+    }
+
+    pub fn with_weights(base: &KnowledgeBase, weights: Weights) -> Index {
+        let synonyms = Synonyms::new(&base.synonyms);
+        let mut variant_terms: Vec<Terms> = Vec::new();
+        let mut variant_article = Vec::new();
+        let mut variant_source = Vec::new();
+        for (article_no, article) in base.articles.iter().enumerate() {
+            for (position, variant) in std::iter::once(&article.title).chain(&article.questions).enumerate() {
+                let terms = text::terms_of_normalized(&synonyms.apply(&text::normalize(variant)));
+                if terms.words.is_empty() && terms.chars.is_empty() {
+                    continue;
+                }
+                variant_terms.push(terms);
+                variant_article.push(article_no as u32);
+                variant_source.push((article_no as u32, position as u32));
+            }
+        }
+        let word_lists: Vec<&[String]> = variant_terms.iter().map(|t| t.words.as_slice()).collect();
+        let char_lists: Vec<&[String]> = variant_terms.iter().map(|t| t.chars.as_slice()).collect();
+        let articles = base.articles.len();
+        Index {
+            ids: base.articles.iter().map(|a| a.id.clone()).collect(),
+            words: Space::build(&word_lists, &variant_article, articles),
+            chars: Space::build(&char_lists, &variant_article, articles),
+            variant_article,
+            variant_source,
+            synonyms,
+            weights,
+        }
+    }
+
+    /// Each variant's article and its place in it (0 is the title, then the questions).
+    pub(crate) fn variants(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.variant_source.iter().map(|&(a, p)| (a as usize, p as usize))
+    }
+
+    pub fn article_id(&self, article: usize) -> &str {
+        &self.ids[article]
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The best `limit` articles for `query`, best first; articles that share no term with
+    /// the query are left out.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        self.search_excluding(query, limit, None)
+    }
+
+    /// As [`Index::search`], as if one variant were not in the base (for calibration).
+    pub(crate) fn search_excluding(&self, query: &str, limit: usize, excluded: Option<usize>) -> Vec<Hit> {
+        let terms = text::terms_of_normalized(&self.synonyms.apply(&text::normalize(query)));
+        let n = self.ids.len();
+        let mut scores = vec![0.0f32; n];
+        let mut touched = vec![false; n];
+        let mut centroid = vec![0.0f32; n];
+        let mut nearest = vec![0.0f32; n];
+        let mut variants = vec![0.0f32; self.variant_article.len()];
+        let mut seen_variants: Vec<u32> = Vec::new();
+        for (space, terms, share) in
+            [(&self.words, &terms.words, self.weights.words), (&self.chars, &terms.chars, 1.0 - self.weights.words)]
+        {
+            centroid.iter_mut().for_each(|c| *c = 0.0);
+            nearest.iter_mut().for_each(|c| *c = 0.0);
+            for &(term, q) in &space.query(terms) {
+                for &(article, w) in &space.centroid_postings[term as usize] {
+                    centroid[article as usize] += q * w;
+                    touched[article as usize] = true;
+                }
+                for &(variant, w) in &space.variant_postings[term as usize] {
+                    if variants[variant as usize] == 0.0 {
+                        seen_variants.push(variant);
+                    }
+                    variants[variant as usize] += q * w;
+                }
+            }
+            for &variant in &seen_variants {
+                let score = std::mem::take(&mut variants[variant as usize]);
+                let article = self.variant_article[variant as usize] as usize;
+                if Some(variant as usize) == excluded {
+                    centroid[article] = space.centroid_without(article, variant as usize, centroid[article], score);
+                } else {
+                    nearest[article] = nearest[article].max(score);
+                }
+            }
+            seen_variants.clear();
+            for article in 0..n {
+                let blended = self.weights.centroid * centroid[article] + (1.0 - self.weights.centroid) * nearest[article];
+                scores[article] += (1.0 - self.weights.bm25) * share * blended;
+            }
+        }
+        let mut bm25 = vec![0.0f32; n];
+        let held_out = excluded.map(|v| (self.variant_article[v] as usize, self.words.variant_ids[v].as_slice()));
+        self.words.bm25(&terms.words, &mut bm25, held_out);
+        for (score, b) in scores.iter_mut().zip(bm25) {
+            *score += self.weights.bm25 * b;
+        }
+        let mut hits: Vec<Hit> = scores
+            .into_iter()
+            .enumerate()
+            .filter(|&(article, _)| touched[article])
+            .map(|(article, score)| Hit { article, score: score.clamp(0.0, 1.0) })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.article.cmp(&b.article)));
+        hits.truncate(limit);
+        hits
+    }
+}
