@@ -30,11 +30,15 @@ pub enum AssistantCommand {
         #[arg(long)]
         kb: PathBuf,
     },
-    /// Measure retrieval on labelled utterances (JSON lines of {"text", "label"}), beside plain BM25.
+    /// Measure retrieval on labelled utterances (JSON lines of {"text", "label"}), beside plain BM25:
+    /// either an intent set turned into a base (--train), or a base with its test queries (--kb, --dev).
     Eval {
         /// Utterances the base is built from: one article per label.
-        #[arg(long)]
-        train: PathBuf,
+        #[arg(long, required_unless_present = "kb", conflicts_with = "kb")]
+        train: Option<PathBuf>,
+        /// A knowledge base to evaluate as it is; --dev then holds queries labelled with article ids.
+        #[arg(long, requires = "dev")]
+        kb: Option<PathBuf>,
         /// Utterances to ask; without it, the training utterances not used in the base.
         #[arg(long)]
         dev: Option<PathBuf>,
@@ -51,14 +55,34 @@ pub fn run(command: AssistantCommand) -> Result<()> {
     match command {
         AssistantCommand::Query { kb, top, json: _ } => query(&load(&kb)?, top),
         AssistantCommand::Check { kb } => check(&kb),
-        AssistantCommand::Eval { train, dev, per_intent, out_of_scope_label } => {
-            evaluate(&train, dev.as_deref(), per_intent, out_of_scope_label.as_deref())
+        AssistantCommand::Eval {
+            train,
+            kb,
+            dev,
+            per_intent,
+            out_of_scope_label,
+        } => {
+            let oos = out_of_scope_label.as_deref();
+            let split = match (kb, train) {
+                (Some(kb), _) => {
+                    let queries =
+                        read_utterances(dev.as_deref().expect("clap requires --dev with --kb"))?;
+                    eval::split_for_base(load(&kb)?, queries, oos).map_err(anyhow::Error::msg)?
+                }
+                (None, Some(train)) => {
+                    let dev = dev.as_deref().map(read_utterances).transpose()?;
+                    eval::split(&read_utterances(&train)?, dev.as_deref(), per_intent, oos)
+                }
+                (None, None) => bail!("give --train or --kb"),
+            };
+            evaluate(&split)
         }
     }
 }
 
 pub fn load(path: &Path) -> Result<KnowledgeBase> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read knowledge base {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read knowledge base {}", path.display()))?;
     KnowledgeBase::parse(&text).with_context(|| format!("knowledge base {}", path.display()))
 }
 
@@ -92,12 +116,25 @@ fn check(path: &Path) -> Result<()> {
             }
         }
     }
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let mut out = std::io::stdout().lock();
     for f in &findings {
-        let label = if f.severity == Severity::Error { "error" } else { "warning" };
-        println!("{label}: {}: {}", f.article, f.message);
+        let label = if f.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
+        writeln!(out, "{label}: {}: {}", f.article, f.message)?;
     }
-    println!("{} articles, {errors} errors, {} warnings", base.articles.len(), findings.len() - errors);
+    writeln!(
+        out,
+        "{} articles, {errors} errors, {} warnings",
+        base.articles.len(),
+        findings.len() - errors
+    )?;
     if errors > 0 {
         bail!("{} has {errors} errors", path.display());
     }
@@ -105,41 +142,49 @@ fn check(path: &Path) -> Result<()> {
 }
 
 fn read_utterances(path: &Path) -> Result<Vec<eval::Utterance>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     eval::read_jsonl(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-fn evaluate(train: &Path, dev: Option<&Path>, per_intent: usize, oos: Option<&str>) -> Result<()> {
-    let train_set = read_utterances(train)?;
-    let dev_set = dev.map(read_utterances).transpose()?;
-    let split = eval::split(&train_set, dev_set.as_deref(), per_intent, oos);
+fn evaluate(split: &eval::Split) -> Result<()> {
     let started = std::time::Instant::now();
     let assistant = Assistant::new(split.base.clone());
     let built = started.elapsed();
     let bm25 = Bm25::build(&split.base);
-    let ours = eval::evaluate(&split, |q| assistant.index().search(q, 10), Some(&|q: &str| assistant.ask(q, 3).outcome));
-    let baseline = eval::evaluate(&split, |q| bm25.search(q, 10), None);
-    println!(
+    let ours = eval::evaluate(
+        split,
+        |q| assistant.index().search(q, 10),
+        Some(&|q: &str| assistant.ask(q, 3).outcome),
+    );
+    let baseline = eval::evaluate(split, |q| bm25.search(q, 10), None);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "{} articles, {} in-scope queries, {} out-of-scope; index built in {:.1} ms; thresholds {:?}",
         split.base.articles.len(),
         split.in_scope.len(),
         split.out_of_scope.len(),
         built.as_secs_f64() * 1000.0,
         assistant.thresholds()
-    );
-    println!("{:<12} {:>8} {:>8} {:>14} {:>16}", "ranker", "top-1", "MRR@10", "oos->unsure", "in-scope unsure");
-    print_row("assistant", &ours);
-    print_row("bm25", &baseline);
+    )?;
+    writeln!(
+        out,
+        "{:<12} {:>8} {:>8} {:>14} {:>16}",
+        "ranker", "top-1", "MRR@10", "oos->unsure", "in-scope unsure"
+    )?;
+    writeln!(out, "{}", row("assistant", &ours))?;
+    writeln!(out, "{}", row("bm25", &baseline))?;
     Ok(())
 }
 
-fn print_row(name: &str, r: &Report) {
+fn row(name: &str, r: &Report) -> String {
     let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
-    println!(
+    format!(
         "{name:<12} {:>7.1}% {:>8.3} {:>14} {:>16}",
         r.top1 * 100.0,
         r.mrr10,
         pct(r.oos_unsure_recall),
         pct(r.in_scope_unsure)
-    );
+    )
 }

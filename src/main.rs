@@ -12,6 +12,13 @@ async fn main() -> std::process::ExitCode {
     let cli = ito::cli::Cli::parse();
     match ito::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // A reader that stopped early (`ito ... | head`) is not a failure.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("ito: {e:#}");
             std::process::ExitCode::FAILURE

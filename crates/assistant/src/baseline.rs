@@ -17,7 +17,9 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
 }
 
 impl Bm25 {
@@ -34,28 +36,43 @@ impl Bm25 {
                 }
             }
             for (word, tf) in counts {
-                postings.entry(word).or_default().push((article_no as u32, tf));
+                postings
+                    .entry(word)
+                    .or_default()
+                    .push((article_no as u32, tf));
             }
             lengths.push(length);
         }
         let average_length = lengths.iter().sum::<f32>() / lengths.len().max(1) as f32;
-        Bm25 { postings, lengths, average_length }
+        Bm25 {
+            postings,
+            lengths,
+            average_length,
+        }
     }
 
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
         let n = self.lengths.len() as f32;
         let mut scores: HashMap<u32, f32> = HashMap::new();
         for word in words(query) {
-            let Some(list) = self.postings.get(&word) else { continue };
+            let Some(list) = self.postings.get(&word) else {
+                continue;
+            };
             let df = list.len() as f32;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
             for &(article, tf) in list {
-                let norm = K1 * (1.0 - B + B * self.lengths[article as usize] / self.average_length);
+                let norm =
+                    K1 * (1.0 - B + B * self.lengths[article as usize] / self.average_length);
                 *scores.entry(article).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
             }
         }
-        let mut hits: Vec<Hit> =
-            scores.into_iter().map(|(article, score)| Hit { article: article as usize, score }).collect();
+        let mut hits: Vec<Hit> = scores
+            .into_iter()
+            .map(|(article, score)| Hit {
+                article: article as usize,
+                score,
+            })
+            .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.article.cmp(&b.article)));
         hits.truncate(limit);
         hits

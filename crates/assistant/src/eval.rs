@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::Outcome;
 use crate::index::Hit;
 use crate::kb::{Article, KnowledgeBase};
-use crate::Outcome;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Utterance {
@@ -35,7 +35,12 @@ pub struct Split {
 
 /// Builds the base from `train` and picks the queries: `dev` if given, else the training
 /// utterances after the first `per_intent` of each intent.
-pub fn split(train: &[Utterance], dev: Option<&[Utterance]>, per_intent: usize, out_of_scope_label: Option<&str>) -> Split {
+pub fn split(
+    train: &[Utterance],
+    dev: Option<&[Utterance]>,
+    per_intent: usize,
+    out_of_scope_label: Option<&str>,
+) -> Split {
     let is_oos = |label: &str| Some(label) == out_of_scope_label;
     let mut order: Vec<&str> = Vec::new();
     let mut by_label: HashMap<&str, Vec<&Utterance>> = HashMap::new();
@@ -54,7 +59,11 @@ pub fn split(train: &[Utterance], dev: Option<&[Utterance]>, per_intent: usize, 
                 id: (*label).to_owned(),
                 answer: title.clone(),
                 title,
-                questions: by_label[label].iter().take(per_intent).map(|u| u.text.clone()).collect(),
+                questions: by_label[label]
+                    .iter()
+                    .take(per_intent)
+                    .map(|u| u.text.clone())
+                    .collect(),
                 tags: Vec::new(),
                 links: Vec::new(),
                 follow_up: Vec::new(),
@@ -63,13 +72,54 @@ pub fn split(train: &[Utterance], dev: Option<&[Utterance]>, per_intent: usize, 
         .collect();
     let queries: Vec<Utterance> = match dev {
         Some(dev) => dev.to_vec(),
-        None => order.iter().flat_map(|label| by_label[label].iter().skip(per_intent).map(|u| (*u).clone())).collect(),
+        None => order
+            .iter()
+            .flat_map(|label| {
+                by_label[label]
+                    .iter()
+                    .skip(per_intent)
+                    .map(|u| (*u).clone())
+            })
+            .collect(),
     };
     let (out_of_scope, in_scope): (Vec<_>, Vec<_>) = queries
         .into_iter()
         .filter(|u| is_oos(&u.label) || by_label.contains_key(u.label.as_str()))
         .partition(|u| is_oos(&u.label));
-    Split { base: KnowledgeBase { locale: "en".into(), synonyms: Vec::new(), articles }, in_scope, out_of_scope }
+    Split {
+        base: KnowledgeBase {
+            locale: "en".into(),
+            synonyms: Vec::new(),
+            articles,
+        },
+        in_scope,
+        out_of_scope,
+    }
+}
+
+/// Test queries for an existing base: each label must be an article id (or the out-of-scope label).
+pub fn split_for_base(
+    base: KnowledgeBase,
+    queries: Vec<Utterance>,
+    out_of_scope_label: Option<&str>,
+) -> Result<Split, String> {
+    if let Some(unknown) = queries.iter().find(|u| {
+        Some(u.label.as_str()) != out_of_scope_label
+            && !base.articles.iter().any(|a| a.id == u.label)
+    }) {
+        return Err(format!(
+            "the query {:?} is labelled {:?}, which is no article of the base",
+            unknown.text, unknown.label
+        ));
+    }
+    let (out_of_scope, in_scope) = queries
+        .into_iter()
+        .partition(|u| Some(u.label.as_str()) == out_of_scope_label);
+    Ok(Split {
+        base,
+        in_scope,
+        out_of_scope,
+    })
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -90,8 +140,13 @@ pub fn evaluate(
     search: impl Fn(&str) -> Vec<Hit>,
     outcome: Option<&dyn Fn(&str) -> Outcome>,
 ) -> Report {
-    let position: HashMap<&str, usize> =
-        split.base.articles.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
+    let position: HashMap<&str, usize> = split
+        .base
+        .articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
     let (mut top1, mut mrr) = (0.0, 0.0);
     for u in &split.in_scope {
         let expected = position[u.label.as_str()];
@@ -104,9 +159,15 @@ pub fn evaluate(
         }
     }
     let n = split.in_scope.len().max(1) as f64;
-    let mut report = Report { queries: split.in_scope.len(), top1: top1 / n, mrr10: mrr / n, ..Report::default() };
+    let mut report = Report {
+        queries: split.in_scope.len(),
+        top1: top1 / n,
+        mrr10: mrr / n,
+        ..Report::default()
+    };
     if let Some(outcome) = outcome {
-        let abstains = |u: &&Utterance| matches!(outcome(&u.text), Outcome::Unsure | Outcome::Handoff);
+        let abstains =
+            |u: &&Utterance| matches!(outcome(&u.text), Outcome::Unsure | Outcome::Handoff);
         report.in_scope_unsure = Some(split.in_scope.iter().filter(abstains).count() as f64 / n);
         if !split.out_of_scope.is_empty() {
             let caught = split.out_of_scope.iter().filter(abstains).count();

@@ -22,7 +22,11 @@ pub struct Weights {
     pub centroid: f32,
 }
 
-pub const WEIGHTS: Weights = Weights { bm25: 0.5, words: 0.3, centroid: 0.75 };
+pub const WEIGHTS: Weights = Weights {
+    bm25: 0.5,
+    words: 0.3,
+    centroid: 0.75,
+};
 
 type Sparse = Vec<(u32, f32)>;
 
@@ -111,7 +115,12 @@ impl Space {
         space.dot_with_sum = vectors
             .iter()
             .zip(variant_article)
-            .map(|(vector, &article)| vector.iter().map(|(id, w)| w * centroids[article as usize][id]).sum())
+            .map(|(vector, &article)| {
+                vector
+                    .iter()
+                    .map(|(id, w)| w * centroids[article as usize][id])
+                    .sum()
+            })
             .collect();
         for (article, centroid) in centroids.into_iter().enumerate() {
             let norm = centroid.values().map(|w| w * w).sum::<f32>().sqrt();
@@ -135,9 +144,13 @@ impl Space {
                 counts.entry(id).or_insert((0.0, idf)).0 += 1.0;
             }
         }
-        let mut vector: Sparse =
-            counts.into_iter().map(|(id, (tf, idf))| (id, (1.0 + tf.ln()) * idf)).collect();
-        let norm = (vector.iter().map(|(_, w)| w * w).sum::<f32>() + unknown.iter().map(|w| w * w).sum::<f32>()).sqrt();
+        let mut vector: Sparse = counts
+            .into_iter()
+            .map(|(id, (tf, idf))| (id, (1.0 + tf.ln()) * idf))
+            .collect();
+        let norm = (vector.iter().map(|(_, w)| w * w).sum::<f32>()
+            + unknown.iter().map(|w| w * w).sum::<f32>())
+        .sqrt();
         if norm > 0.0 {
             vector.iter_mut().for_each(|(_, w)| *w /= norm);
         }
@@ -178,7 +191,13 @@ impl Space {
     }
 
     /// The query's score against an article's centroid with one of its variants taken out.
-    fn centroid_without(&self, article: usize, variant: usize, with: f32, variant_score: f32) -> f32 {
+    fn centroid_without(
+        &self,
+        article: usize,
+        variant: usize,
+        with: f32,
+        variant_score: f32,
+    ) -> f32 {
         let sum_norm = self.sum_norm[article];
         let rest_squared = sum_norm * sum_norm - 2.0 * self.dot_with_sum[variant] + 1.0;
         if rest_squared <= 1e-6 {
@@ -226,7 +245,10 @@ impl Index {
         let mut variant_article = Vec::new();
         let mut variant_source = Vec::new();
         for (article_no, article) in base.articles.iter().enumerate() {
-            for (position, variant) in std::iter::once(&article.title).chain(&article.questions).enumerate() {
+            for (position, variant) in std::iter::once(&article.title)
+                .chain(&article.questions)
+                .enumerate()
+            {
                 let terms = text::terms_of_normalized(&synonyms.apply(&text::normalize(variant)));
                 if terms.words.is_empty() && terms.chars.is_empty() {
                     continue;
@@ -252,7 +274,9 @@ impl Index {
 
     /// Each variant's article and its place in it (0 is the title, then the questions).
     pub(crate) fn variants(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.variant_source.iter().map(|&(a, p)| (a as usize, p as usize))
+        self.variant_source
+            .iter()
+            .map(|&(a, p)| (a as usize, p as usize))
     }
 
     pub fn article_id(&self, article: usize) -> &str {
@@ -274,7 +298,12 @@ impl Index {
     }
 
     /// As [`Index::search`], as if one variant were not in the base (for calibration).
-    pub(crate) fn search_excluding(&self, query: &str, limit: usize, excluded: Option<usize>) -> Vec<Hit> {
+    pub(crate) fn search_excluding(
+        &self,
+        query: &str,
+        limit: usize,
+        excluded: Option<usize>,
+    ) -> Vec<Hit> {
         let terms = text::terms_of_normalized(&self.synonyms.apply(&text::normalize(query)));
         let n = self.ids.len();
         let mut scores = vec![0.0f32; n];
@@ -283,9 +312,10 @@ impl Index {
         let mut nearest = vec![0.0f32; n];
         let mut variants = vec![0.0f32; self.variant_article.len()];
         let mut seen_variants: Vec<u32> = Vec::new();
-        for (space, terms, share) in
-            [(&self.words, &terms.words, self.weights.words), (&self.chars, &terms.chars, 1.0 - self.weights.words)]
-        {
+        for (space, terms, share) in [
+            (&self.words, &terms.words, self.weights.words),
+            (&self.chars, &terms.chars, 1.0 - self.weights.words),
+        ] {
             centroid.iter_mut().for_each(|c| *c = 0.0);
             nearest.iter_mut().for_each(|c| *c = 0.0);
             for &(term, q) in &space.query(terms) {
@@ -304,19 +334,26 @@ impl Index {
                 let score = std::mem::take(&mut variants[variant as usize]);
                 let article = self.variant_article[variant as usize] as usize;
                 if Some(variant as usize) == excluded {
-                    centroid[article] = space.centroid_without(article, variant as usize, centroid[article], score);
+                    centroid[article] =
+                        space.centroid_without(article, variant as usize, centroid[article], score);
                 } else {
                     nearest[article] = nearest[article].max(score);
                 }
             }
             seen_variants.clear();
             for article in 0..n {
-                let blended = self.weights.centroid * centroid[article] + (1.0 - self.weights.centroid) * nearest[article];
+                let blended = self.weights.centroid * centroid[article]
+                    + (1.0 - self.weights.centroid) * nearest[article];
                 scores[article] += (1.0 - self.weights.bm25) * share * blended;
             }
         }
         let mut bm25 = vec![0.0f32; n];
-        let held_out = excluded.map(|v| (self.variant_article[v] as usize, self.words.variant_ids[v].as_slice()));
+        let held_out = excluded.map(|v| {
+            (
+                self.variant_article[v] as usize,
+                self.words.variant_ids[v].as_slice(),
+            )
+        });
         self.words.bm25(&terms.words, &mut bm25, held_out);
         for (score, b) in scores.iter_mut().zip(bm25) {
             *score += self.weights.bm25 * b;
@@ -325,7 +362,10 @@ impl Index {
             .into_iter()
             .enumerate()
             .filter(|&(article, _)| touched[article])
-            .map(|(article, score)| Hit { article, score: score.clamp(0.0, 1.0) })
+            .map(|(article, score)| Hit {
+                article,
+                score: score.clamp(0.0, 1.0),
+            })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.article.cmp(&b.article)));
         hits.truncate(limit);

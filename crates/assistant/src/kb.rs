@@ -111,7 +111,11 @@ pub enum Severity {
 pub fn lint(base: &KnowledgeBase) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut add = |severity, article: &str, message: String| {
-        findings.push(Finding { severity, article: article.to_owned(), message })
+        findings.push(Finding {
+            severity,
+            article: article.to_owned(),
+            message,
+        })
     };
     let mut ids: HashMap<&str, usize> = HashMap::new();
     for article in &base.articles {
@@ -121,10 +125,18 @@ pub fn lint(base: &KnowledgeBase) -> Vec<Finding> {
     for (position, article) in base.articles.iter().enumerate() {
         let id = article.id.as_str();
         if id.trim().is_empty() {
-            add(Severity::Error, id, format!("article #{} has no id", position + 1));
+            add(
+                Severity::Error,
+                id,
+                format!("article #{} has no id", position + 1),
+            );
         }
         if ids[id] > 1 && base.articles.iter().position(|a| a.id == id) == Some(position) {
-            add(Severity::Error, id, format!("the id {id:?} is used by {} articles", ids[id]));
+            add(
+                Severity::Error,
+                id,
+                format!("the id {id:?} is used by {} articles", ids[id]),
+            );
         }
         if article.answer.trim().is_empty() {
             add(Severity::Error, id, "the answer is empty".to_owned());
@@ -133,21 +145,38 @@ pub fn lint(base: &KnowledgeBase) -> Vec<Finding> {
             add(Severity::Error, id, "the title is empty".to_owned());
         }
         if article.questions.is_empty() {
-            add(Severity::Warning, id, "no questions: add how people ask for this".to_owned());
+            add(
+                Severity::Warning,
+                id,
+                "no questions: add how people ask for this".to_owned(),
+            );
         }
         for link in &article.links {
-            let scheme_ok = ["http://", "https://", "mailto:"].iter().any(|s| link.url.starts_with(s));
+            let scheme_ok = ["http://", "https://", "mailto:"]
+                .iter()
+                .any(|s| link.url.starts_with(s));
             if !scheme_ok {
-                add(Severity::Error, id, format!("link {:?} must be http, https or mailto", link.url));
+                add(
+                    Severity::Error,
+                    id,
+                    format!("link {:?} must be http, https or mailto", link.url),
+                );
             }
         }
         for next in &article.follow_up {
             if !ids.contains_key(next.as_str()) {
-                add(Severity::Error, id, format!("follow_up names the unknown article {next:?}"));
+                add(
+                    Severity::Error,
+                    id,
+                    format!("follow_up names the unknown article {next:?}"),
+                );
             }
         }
         for question in &article.questions {
-            let key = crate::text::normalize(question).split_whitespace().collect::<Vec<_>>().join(" ");
+            let key = crate::text::normalize(question)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             match seen_questions.get(&key) {
                 Some(other) if *other != id => add(
                     Severity::Error,
@@ -173,7 +202,10 @@ mod tests {
     fn reads_the_interchange_format() {
         let base = KnowledgeBase::parse(JSON).unwrap();
         assert_eq!(base.locale, "en");
-        assert_eq!(base.articles[0].questions, vec!["How do I send something back?"]);
+        assert_eq!(
+            base.articles[0].questions,
+            vec!["How do I send something back?"]
+        );
     }
 
     #[test]
@@ -194,18 +226,35 @@ mod tests {
         )
         .unwrap();
         assert_eq!(base.locale, "ja");
-        assert_eq!(base.synonyms, vec![vec!["返品".to_string(), "返却".to_string()]]);
+        assert_eq!(
+            base.synonyms,
+            vec![vec!["返品".to_string(), "返却".to_string()]]
+        );
         assert!(base.articles[0].answer.contains("**返品**"));
     }
 
     #[test]
     fn malformed_and_empty_bases_are_errors() {
-        assert!(matches!(KnowledgeBase::parse("{\"articles\": [}"), Err(KbError::Json(_))));
-        assert!(matches!(KnowledgeBase::parse("[[article]\nid="), Err(KbError::Toml(_))));
+        assert!(matches!(
+            KnowledgeBase::parse("{\"articles\": [}"),
+            Err(KbError::Json(_))
+        ));
+        assert!(matches!(
+            KnowledgeBase::parse("[[article]\nid="),
+            Err(KbError::Toml(_))
+        ));
         assert_eq!(KnowledgeBase::parse(""), Err(KbError::Empty));
-        assert_eq!(KnowledgeBase::parse("{\"articles\": []}"), Err(KbError::Empty));
+        assert_eq!(
+            KnowledgeBase::parse("{\"articles\": []}"),
+            Err(KbError::Empty)
+        );
         let missing_answer = r#"{"articles": [{"id": "a", "title": "A"}]}"#;
-        assert!(KnowledgeBase::parse(missing_answer).unwrap_err().to_string().contains("answer"));
+        assert!(
+            KnowledgeBase::parse(missing_answer)
+                .unwrap_err()
+                .to_string()
+                .contains("answer")
+        );
     }
 
     #[test]
@@ -216,13 +265,19 @@ mod tests {
             questions: vec![question.into()],
             answer: answer.into(),
             tags: vec![],
-            links: vec![Link { title: "x".into(), url: "javascript:alert(1)".into() }],
+            links: vec![Link {
+                title: "x".into(),
+                url: "javascript:alert(1)".into(),
+            }],
             follow_up: vec!["nowhere".into()],
         };
         let base = KnowledgeBase {
             locale: "en".into(),
             synonyms: vec![],
-            articles: vec![article("a", "ok", "Where is it?"), article("a", " ", "where  is IT?")],
+            articles: vec![
+                article("a", "ok", "Where is it?"),
+                article("a", " ", "where  is IT?"),
+            ],
         };
         let messages: Vec<String> = lint(&base).into_iter().map(|f| f.message).collect();
         let has = |s: &str| messages.iter().any(|m| m.contains(s));
@@ -234,6 +289,11 @@ mod tests {
         let mut other = base.clone();
         other.articles[1].id = "b".into();
         let messages: Vec<String> = lint(&other).into_iter().map(|f| f.message).collect();
-        assert!(messages.iter().any(|m| m.contains("is also a question of \"a\"")), "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("is also a question of \"a\"")),
+            "{messages:?}"
+        );
     }
 }

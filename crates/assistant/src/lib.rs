@@ -64,7 +64,11 @@ impl Assistant {
     pub fn new(base: KnowledgeBase) -> Assistant {
         let index = Index::build(&base);
         let thresholds = Thresholds::calibrate(&base, &index);
-        Assistant { base, index, thresholds }
+        Assistant {
+            base,
+            index,
+            thresholds,
+        }
     }
 
     pub fn base(&self) -> &KnowledgeBase {
@@ -86,7 +90,10 @@ impl Assistant {
     /// Answers one message with at most `top` hits (suggestions show up to three).
     pub fn ask(&self, message: &str, top: usize) -> Reply {
         if intent::asks_for_person(message) {
-            return Reply { outcome: Outcome::Handoff, hits: Vec::new() };
+            return Reply {
+                outcome: Outcome::Handoff,
+                hits: Vec::new(),
+            };
         }
         let hits = self.index.search(message, top.max(3));
         let outcome = match self.thresholds.decide(&hits) {
@@ -97,7 +104,10 @@ impl Assistant {
         let hits = hits
             .into_iter()
             .take(top)
-            .map(|h| ScoredArticle { id: self.index.article_id(h.article).to_owned(), score: round(h.score) })
+            .map(|h| ScoredArticle {
+                id: self.index.article_id(h.article).to_owned(),
+                score: round(h.score),
+            })
             .collect();
         Reply { outcome, hits }
     }

@@ -13,8 +13,13 @@ impl Synonyms {
     pub fn new(groups: &[Vec<String>]) -> Synonyms {
         let mut rewrites = Vec::new();
         for group in groups {
-            let mut phrases = group.iter().map(|p| normalize(p.trim())).filter(|p| !p.is_empty());
-            let Some(canonical) = phrases.next() else { continue };
+            let mut phrases = group
+                .iter()
+                .map(|p| normalize(p.trim()))
+                .filter(|p| !p.is_empty());
+            let Some(canonical) = phrases.next() else {
+                continue;
+            };
             rewrites.extend(phrases.map(|alternative| (alternative, canonical.clone())));
         }
         rewrites.sort_by_key(|(alternative, _)| std::cmp::Reverse(alternative.chars().count()));
@@ -29,7 +34,7 @@ impl Synonyms {
         }
         let mut text = format!(" {normalized} ");
         for (alternative, canonical) in &self.rewrites {
-            let spaced = alternative.chars().all(|c| c.is_ascii());
+            let spaced = alternative.is_ascii();
             if spaced {
                 let pattern = format!(" {alternative} ");
                 let mut padded = spaced_words(&text);
@@ -57,7 +62,9 @@ fn spaced_words(text: &str) -> String {
             out.push(' ');
         }
     }
-    out.split(' ').filter(|w| !w.is_empty()).fold(String::from(" "), |acc, w| acc + w + " ")
+    out.split(' ')
+        .filter(|w| !w.is_empty())
+        .fold(String::from(" "), |acc, w| acc + w + " ")
 }
 
 #[cfg(test)]

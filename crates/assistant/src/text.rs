@@ -35,9 +35,11 @@ enum Script {
 
 fn script(c: char) -> Script {
     match c {
-        '\u{3041}'..='\u{309f}' | '\u{30a0}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' => {
-            Script::Cjk
-        }
+        '\u{3041}'..='\u{309f}'
+        | '\u{30a0}'..='\u{30ff}'
+        | '\u{3400}'..='\u{4dbf}'
+        | '\u{4e00}'..='\u{9fff}'
+        | '\u{f900}'..='\u{faff}' => Script::Cjk,
         c if c.is_alphanumeric() => Script::Word,
         _ => Script::Other,
     }
@@ -147,7 +149,10 @@ pub fn terms_of_normalized(normalized: &str) -> Terms {
 }
 
 fn char_ngrams(word: &str, out: &mut Vec<String>) {
-    let marked: Vec<char> = std::iter::once('<').chain(word.chars()).chain(std::iter::once('>')).collect();
+    let marked: Vec<char> = std::iter::once('<')
+        .chain(word.chars())
+        .chain(std::iter::once('>'))
+        .collect();
     for n in [3, 4] {
         for gram in marked.windows(n) {
             out.push(gram.iter().collect());
