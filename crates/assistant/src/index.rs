@@ -4,10 +4,32 @@
 //! so an article is found by any way people ask for it and by what its variants share.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::kb::KnowledgeBase;
 use crate::synonyms::Synonyms;
-use crate::text::{self, Terms};
+use crate::text::{self, Term, Terms};
+
+/// Terms are already hashes: hashing them again would only cost time.
+#[derive(Default)]
+struct AlreadyHashed(u64);
+
+impl Hasher for AlreadyHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = bytes.iter().fold(self.0, |h, &b| (h << 8) | u64::from(b));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type TermMap<V> = HashMap<Term, V, BuildHasherDefault<AlreadyHashed>>;
 
 /// How much each part counts. Chosen on the development data (see `eval`), the same for
 /// every base and language.
@@ -30,33 +52,74 @@ pub const WEIGHTS: Weights = Weights {
 
 type Sparse = Vec<(u32, f32)>;
 
+/// For each term, the (row, weight) pairs that contain it, stored flat: one allocation for
+/// the whole list instead of one per term.
+#[derive(Debug, Default)]
+struct Postings {
+    offsets: Vec<u32>,
+    entries: Vec<(u32, f32)>,
+}
+
+impl Postings {
+    /// Inverts rows (variants or articles, as sparse term vectors) into per-term lists.
+    fn invert(rows: &[Sparse], terms: usize) -> Postings {
+        let mut offsets = vec![0u32; terms + 1];
+        for row in rows {
+            for &(term, _) in row {
+                offsets[term as usize + 1] += 1;
+            }
+        }
+        for t in 0..terms {
+            offsets[t + 1] += offsets[t];
+        }
+        let mut fill = offsets.clone();
+        let mut entries = vec![(0, 0.0); offsets[terms] as usize];
+        for (row_no, row) in rows.iter().enumerate() {
+            for &(term, w) in row {
+                entries[fill[term as usize] as usize] = (row_no as u32, w);
+                fill[term as usize] += 1;
+            }
+        }
+        Postings { offsets, entries }
+    }
+
+    fn of(&self, term: u32) -> &[(u32, f32)] {
+        &self.entries
+            [self.offsets[term as usize] as usize..self.offsets[term as usize + 1] as usize]
+    }
+}
+
 #[derive(Debug, Default)]
 struct Space {
-    vocabulary: HashMap<String, u32>,
+    vocabulary: TermMap<u32>,
     idf: Vec<f32>,
     /// The weight given to terms the base has never seen: as rare as a term can be, so a
     /// question full of unknown words scores low everywhere.
     unknown_idf: f32,
-    variant_postings: Vec<Sparse>,
-    centroid_postings: Vec<Sparse>,
+    variant_postings: Postings,
+    centroid_postings: Postings,
     /// Length of each article's summed variant vector, before it was normalised.
     sum_norm: Vec<f32>,
     /// Each variant's dot product with its article's summed vector: with `sum_norm`, this
     /// lets calibration take one variant out of its centroid exactly.
     dot_with_sum: Vec<f32>,
     /// BM25 over articles: term -> (article, term count in all its variants).
-    article_postings: Vec<Sparse>,
+    article_postings: Postings,
     article_length: Vec<f32>,
     average_length: f32,
     /// Each variant's term ids, kept so calibration can take it out of its article's BM25.
     variant_ids: Vec<Vec<u32>>,
 }
 
+/// A term in more than 1/COMMON_SHARE of the articles (and more than COMMON_FLOOR) is skipped when scoring.
+const COMMON_SHARE: usize = 10;
+const COMMON_FLOOR: usize = 100;
+
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 impl Space {
-    fn build(variant_terms: &[&[String]], variant_article: &[u32], articles: usize) -> Space {
+    fn build(variant_terms: &[&[Term]], variant_article: &[u32], articles: usize) -> Space {
         let mut space = Space::default();
         let mut ids_per_variant: Vec<Vec<u32>> = Vec::with_capacity(variant_terms.len());
         for terms in variant_terms {
@@ -64,7 +127,7 @@ impl Space {
                 .iter()
                 .map(|t| {
                     let next = space.vocabulary.len() as u32;
-                    *space.vocabulary.entry(t.clone()).or_insert(next)
+                    *space.vocabulary.entry(*t).or_insert(next)
                 })
                 .collect();
             ids_per_variant.push(ids);
@@ -82,75 +145,96 @@ impl Space {
                 }
             }
         }
-        space.article_postings = vec![Vec::new(); n_terms];
         space.article_length = vec![0.0; articles];
+        let mut article_counts: Vec<Sparse> = vec![Vec::new(); articles];
         for (ids, &article) in ids_per_variant.iter().zip(variant_article) {
             space.article_length[article as usize] += ids.len() as f32;
-            for &id in ids {
-                let list = &mut space.article_postings[id as usize];
-                match list.last_mut() {
-                    Some((a, tf)) if *a == article => *tf += 1.0,
-                    _ => list.push((article, 1.0)),
-                }
-            }
+            article_counts[article as usize].extend(ids.iter().map(|&id| (id, 1.0)));
         }
+        for counts in &mut article_counts {
+            counts.sort_unstable_by_key(|&(id, _)| id);
+            counts.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1 += 1.0;
+                }
+                same
+            });
+        }
+        space.article_postings = Postings::invert(&article_counts, n_terms);
         space.average_length = space.article_length.iter().sum::<f32>() / articles.max(1) as f32;
         let n = articles as f32;
         space.idf = df.iter().map(|&d| (1.0 + n / d as f32).ln()).collect();
         space.unknown_idf = (1.0 + n).ln();
 
-        space.variant_postings = vec![Vec::new(); n_terms];
-        space.centroid_postings = vec![Vec::new(); n_terms];
-        let mut centroids: Vec<HashMap<u32, f32>> = vec![HashMap::new(); articles];
-        let mut vectors = Vec::with_capacity(ids_per_variant.len());
-        for (variant, (ids, &article)) in ids_per_variant.iter().zip(variant_article).enumerate() {
-            let vector = space.weigh(ids.iter().map(|&id| (id, space.idf[id as usize])));
-            for &(id, w) in &vector {
-                space.variant_postings[id as usize].push((variant as u32, w));
-                *centroids[article as usize].entry(id).or_default() += w;
-            }
-            vectors.push(vector);
-        }
-        space.variant_ids = ids_per_variant;
-        space.dot_with_sum = vectors
+        let vectors: Vec<Sparse> = ids_per_variant
             .iter()
-            .zip(variant_article)
-            .map(|(vector, &article)| {
-                vector
-                    .iter()
-                    .map(|(id, w)| w * centroids[article as usize][id])
-                    .sum()
-            })
+            .map(|ids| space.weigh(ids.iter().map(|&id| (id, space.idf[id as usize]))))
             .collect();
-        for (article, centroid) in centroids.into_iter().enumerate() {
-            let norm = centroid.values().map(|w| w * w).sum::<f32>().sqrt();
-            space.sum_norm.push(norm);
-            for (id, w) in centroid {
-                space.centroid_postings[id as usize].push((article as u32, w / norm));
+        // Centroids: variants of one article are contiguous, so one dense scratch row serves
+        // every article in turn.
+        let mut centroids: Vec<Sparse> = Vec::with_capacity(articles);
+        space.dot_with_sum = vec![0.0; vectors.len()];
+        let mut sum = vec![0.0f32; n_terms];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut start = 0;
+        while centroids.len() < articles {
+            let article = centroids.len() as u32;
+            let end = start
+                + variant_article[start..]
+                    .iter()
+                    .take_while(|&&a| a == article)
+                    .count();
+            for vector in &vectors[start..end] {
+                for &(id, w) in vector {
+                    if sum[id as usize] == 0.0 {
+                        touched.push(id);
+                    }
+                    sum[id as usize] += w;
+                }
             }
+            for v in start..end {
+                space.dot_with_sum[v] =
+                    vectors[v].iter().map(|&(id, w)| w * sum[id as usize]).sum();
+            }
+            let norm = touched
+                .iter()
+                .map(|&id| sum[id as usize] * sum[id as usize])
+                .sum::<f32>()
+                .sqrt();
+            space.sum_norm.push(norm);
+            centroids.push(
+                touched
+                    .drain(..)
+                    .map(|id| (id, std::mem::take(&mut sum[id as usize]) / norm))
+                    .collect(),
+            );
+            start = end;
         }
+        space.variant_postings = Postings::invert(&vectors, n_terms);
+        space.centroid_postings = Postings::invert(&centroids, n_terms);
+        space.variant_ids = ids_per_variant;
         space
     }
 
-    /// Sublinear term frequency times idf, L2-normalised; ids are `u32::MAX` for unknown
-    /// terms, which count in the norm but match nothing.
+    /// Sublinear term frequency times idf, L2-normalised, sorted by term id; ids are
+    /// `u32::MAX` for unknown terms, which count in the norm but match nothing.
     fn weigh(&self, terms: impl Iterator<Item = (u32, f32)>) -> Sparse {
-        let mut counts: HashMap<u32, (f32, f32)> = HashMap::new();
-        let mut unknown: Vec<f32> = Vec::new();
-        for (id, idf) in terms {
+        let mut all: Vec<(u32, f32)> = terms.collect();
+        all.sort_unstable_by_key(|&(id, _)| id);
+        let mut vector: Sparse = Vec::with_capacity(all.len());
+        let mut norm = 0.0;
+        for run in all.chunk_by(|a, b| a.0 == b.0) {
+            let (id, idf) = run[0];
             if id == u32::MAX {
-                unknown.push(idf);
-            } else {
-                counts.entry(id).or_insert((0.0, idf)).0 += 1.0;
+                norm += run.len() as f32 * idf * idf;
+                continue;
             }
+            let w = (1.0 + (run.len() as f32).ln()) * idf;
+            norm += w * w;
+            vector.push((id, w));
         }
-        let mut vector: Sparse = counts
-            .into_iter()
-            .map(|(id, (tf, idf))| (id, (1.0 + tf.ln()) * idf))
-            .collect();
-        let norm = (vector.iter().map(|(_, w)| w * w).sum::<f32>()
-            + unknown.iter().map(|w| w * w).sum::<f32>())
-        .sqrt();
+        let norm = norm.sqrt();
         if norm > 0.0 {
             vector.iter_mut().for_each(|(_, w)| *w /= norm);
         }
@@ -160,18 +244,18 @@ impl Space {
     /// BM25 of the query against every article, divided by the most the query could score,
     /// so it lies in 0..=1 whatever the base's size. Terms the base lacks count in that
     /// maximum: a query made mostly of unknown words scores low.
-    fn bm25(&self, terms: &[String], scores: &mut [f32], excluded: Option<(usize, &[u32])>) {
+    fn bm25(&self, terms: &[Term], scores: &mut [f32], excluded: Option<(usize, &[u32])>) {
         let n = self.article_length.len() as f32;
         let mut most = 0.0;
-        let mut distinct: Vec<&String> = terms.iter().collect();
+        let mut distinct: Vec<Term> = terms.to_vec();
         distinct.sort();
         distinct.dedup();
         for term in distinct {
-            let Some(&id) = self.vocabulary.get(term) else {
+            let Some(&id) = self.vocabulary.get(&term) else {
                 most += (1.0 + (n - 0.5) / 1.5).ln() * (K1 + 1.0);
                 continue;
             };
-            let list = &self.article_postings[id as usize];
+            let list = self.article_postings.of(id);
             let df = list.len() as f32;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
             most += idf * (K1 + 1.0);
@@ -206,7 +290,7 @@ impl Space {
         (with * sum_norm - variant_score) / rest_squared.sqrt()
     }
 
-    fn query(&self, terms: &[String]) -> Sparse {
+    fn query(&self, terms: &[Term]) -> Sparse {
         self.weigh(terms.iter().map(|t| match self.vocabulary.get(t) {
             Some(&id) => (id, self.idf[id as usize]),
             None => (u32::MAX, self.unknown_idf),
@@ -258,8 +342,8 @@ impl Index {
                 variant_source.push((article_no as u32, position as u32));
             }
         }
-        let word_lists: Vec<&[String]> = variant_terms.iter().map(|t| t.words.as_slice()).collect();
-        let char_lists: Vec<&[String]> = variant_terms.iter().map(|t| t.chars.as_slice()).collect();
+        let word_lists: Vec<&[Term]> = variant_terms.iter().map(|t| t.words.as_slice()).collect();
+        let char_lists: Vec<&[Term]> = variant_terms.iter().map(|t| t.chars.as_slice()).collect();
         let articles = base.articles.len();
         Index {
             ids: base.articles.iter().map(|a| a.id.clone()).collect(),
@@ -312,6 +396,9 @@ impl Index {
         let mut nearest = vec![0.0f32; n];
         let mut variants = vec![0.0f32; self.variant_article.len()];
         let mut seen_variants: Vec<u32> = Vec::new();
+        // Terms in more articles than this tell little apart and cost the most to scan: they
+        // still weigh in the query's length, so a query of common words only scores low.
+        let common = (n / COMMON_SHARE).max(COMMON_FLOOR);
         for (space, terms, share) in [
             (&self.words, &terms.words, self.weights.words),
             (&self.chars, &terms.chars, 1.0 - self.weights.words),
@@ -319,11 +406,14 @@ impl Index {
             centroid.iter_mut().for_each(|c| *c = 0.0);
             nearest.iter_mut().for_each(|c| *c = 0.0);
             for &(term, q) in &space.query(terms) {
-                for &(article, w) in &space.centroid_postings[term as usize] {
+                if space.centroid_postings.of(term).len() > common {
+                    continue;
+                }
+                for &(article, w) in space.centroid_postings.of(term) {
                     centroid[article as usize] += q * w;
                     touched[article as usize] = true;
                 }
-                for &(variant, w) in &space.variant_postings[term as usize] {
+                for &(variant, w) in space.variant_postings.of(term) {
                     if variants[variant as usize] == 0.0 {
                         seen_variants.push(variant);
                     }

@@ -2,6 +2,8 @@
 //! stemming and stop words for Latin words, character n-grams for typo tolerance and for
 //! Japanese, which has no spaces between words.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -14,6 +16,19 @@ pub const MAX_QUERY_CHARS: usize = 1000;
 /// NFKC (full-width letters and half-width kana become ordinary ones), lower case, katakana
 /// folded to hiragana (so 「カート」 and 「かーと」 meet), control characters to spaces.
 pub fn normalize(text: &str) -> String {
+    if text.is_ascii() {
+        // The common case, without the cost of NFKC tables.
+        return text
+            .chars()
+            .map(|c| {
+                if c.is_ascii_control() {
+                    ' '
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+    }
     text.nfkc()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
@@ -93,6 +108,26 @@ fn stemmer() -> &'static Stemmer {
     STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
 }
 
+thread_local! {
+    /// Stemming is the costliest step of indexing and words repeat a lot: remember stems.
+    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+const STEM_CACHE_LIMIT: usize = 50_000;
+
+fn stem(word: &str) -> String {
+    STEMS.with_borrow_mut(|stems| {
+        if let Some(stem) = stems.get(word) {
+            return stem.clone();
+        }
+        if stems.len() >= STEM_CACHE_LIMIT {
+            stems.clear();
+        }
+        let stem = stemmer().stem(word).into_owned();
+        stems.insert(word.to_owned(), stem.clone());
+        stem
+    })
+}
+
 /// English function words that say nothing about which article is meant.
 const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "hi", "hello",
@@ -104,14 +139,29 @@ fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 
+/// A term is the 64-bit FNV-1a hash of its characters: no string is allocated per n-gram,
+/// and the same text gives the same term natively and in wasm.
+pub type Term = u64;
+
+pub fn term(chars: impl IntoIterator<Item = char>) -> Term {
+    chars.into_iter().fold(0xcbf2_9ce4_8422_2325, |hash, c| {
+        (hash ^ c as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The term of a word or n-gram written out, e.g. `term_of("return")`.
+pub fn term_of(text: &str) -> Term {
+    term(text.chars())
+}
+
 /// Terms of a text, in two families the scorer weighs separately.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Terms {
     /// Stems of content words, word bigrams, and CJK character bigrams.
-    pub words: Vec<String>,
-    /// Character n-grams of Latin words (with boundary marks) and CJK unigrams: these catch
-    /// typos, inflections the stemmer misses, and Japanese words of one character.
-    pub chars: Vec<String>,
+    pub words: Vec<Term>,
+    /// Character n-grams of Latin words (with boundary marks) and CJK unigrams and trigrams:
+    /// these catch typos, inflections the stemmer misses, and Japanese words of one character.
+    pub chars: Vec<Term>,
 }
 
 pub fn terms(text: &str) -> Terms {
@@ -127,7 +177,7 @@ pub fn terms_of_normalized(normalized: &str) -> Terms {
         match chunk {
             Chunk::Word(word) => {
                 char_ngrams(&word, &mut out.chars);
-                let stem = stemmer().stem(&word).into_owned();
+                let stem = stem(&word);
                 if is_stop_word(&word) {
                     all_stop.push(stem);
                 } else {
@@ -137,45 +187,52 @@ pub fn terms_of_normalized(normalized: &str) -> Terms {
             Chunk::Cjk(chars) => cjk_terms(&chars, &mut out),
         }
     }
-    // A question made only of stop words ("how do I?") still needs something to match.
+    // A question made only of stop words ("is it?") still needs something to match.
     if stems.is_empty() && out.words.is_empty() {
         stems = all_stop;
     }
     for pair in stems.windows(2) {
-        out.words.push(format!("{} {}", pair[0], pair[1]));
+        out.words
+            .push(term(pair[0].chars().chain([' ']).chain(pair[1].chars())));
     }
-    out.words.extend(stems);
+    out.words.extend(stems.iter().map(|s| term_of(s)));
     out
 }
 
-fn char_ngrams(word: &str, out: &mut Vec<String>) {
-    let marked: Vec<char> = std::iter::once('<')
-        .chain(word.chars())
+fn char_ngrams(word: &str, out: &mut Vec<Term>) {
+    let mut marked = ['\0'; 66];
+    let mut len = 0;
+    for c in std::iter::once('<')
+        .chain(word.chars().take(64))
         .chain(std::iter::once('>'))
-        .collect();
+    {
+        marked[len] = c;
+        len += 1;
+    }
     for n in [3, 4] {
-        for gram in marked.windows(n) {
-            out.push(gram.iter().collect());
-        }
+        out.extend(
+            marked[..len]
+                .windows(n)
+                .map(|gram| term(gram.iter().copied())),
+        );
     }
 }
 
 fn cjk_terms(chars: &[char], out: &mut Terms) {
-    for c in chars {
-        // Kana alone are mostly particles; a single kanji carries meaning.
-        if !matches!(c, '\u{3041}'..='\u{30ff}') {
-            out.chars.push(c.to_string());
-        }
-    }
+    // Kana alone are mostly particles; a single kanji carries meaning.
+    out.chars.extend(
+        chars
+            .iter()
+            .filter(|c| !matches!(c, '\u{3041}'..='\u{30ff}'))
+            .map(|&c| term([c])),
+    );
     if chars.len() == 1 {
-        out.words.push(chars[0].to_string());
+        out.words.push(term([chars[0]]));
     }
-    for pair in chars.windows(2) {
-        out.words.push(pair.iter().collect());
-    }
-    for triple in chars.windows(3) {
-        out.chars.push(triple.iter().collect());
-    }
+    out.words
+        .extend(chars.windows(2).map(|pair| term(pair.iter().copied())));
+    out.chars
+        .extend(chars.windows(3).map(|triple| term(triple.iter().copied())));
 }
 
 #[cfg(test)]
@@ -206,12 +263,11 @@ mod tests {
     #[test]
     fn stems_and_drops_stop_words() {
         let t = terms("How do I return my shoes?");
-        assert!(t.words.contains(&"return".to_string()), "{t:?}");
-        assert!(t.words.contains(&"shoe".to_string()), "{t:?}");
-        assert!(t.words.contains(&"return shoe".to_string()), "{t:?}");
-        assert!(!t.words.iter().any(|w| w == "my" || w == "i"), "{t:?}");
+        let has = |w: &str| t.words.contains(&term_of(w));
+        assert!(has("return") && has("shoe") && has("return shoe"), "{t:?}");
+        assert!(!has("my") && !has("i") && !has("shoes"), "{t:?}");
         // Question words stay: "how" and "when" tell intents apart.
-        assert!(t.words.contains(&"how".to_string()), "{t:?}");
+        assert!(has("how"), "{t:?}");
         let only_stop = terms("is it the");
         assert!(!only_stop.words.is_empty());
     }
@@ -219,8 +275,12 @@ mod tests {
     #[test]
     fn japanese_becomes_bigrams() {
         let t = terms("返品したい");
-        assert!(t.words.contains(&"返品".to_string()), "{t:?}");
-        assert!(t.chars.contains(&"返".to_string()), "{t:?}");
+        assert!(t.words.contains(&term_of("返品")), "{t:?}");
+        assert!(t.chars.contains(&term_of("返")), "{t:?}");
+        assert!(
+            !t.chars.contains(&term_of("し")),
+            "kana alone are not terms: {t:?}"
+        );
     }
 
     #[test]
