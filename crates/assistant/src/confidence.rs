@@ -62,7 +62,7 @@ impl Thresholds {
             .iter()
             .step_by(stride)
             .map(|&(variant, article, question)| {
-                let hits = index.search_excluding(question, usize::MAX, Some(variant));
+                let hits = index.search_held_out(question, variant);
                 hits.iter()
                     .find(|h| h.article == article)
                     .map_or(0.0, |h| h.score)

@@ -40,7 +40,9 @@ pub struct Weights {
     pub bm25: f32,
     /// Share of the word space; the rest goes to character n-grams.
     pub words: f32,
-    /// Share of the centroid; the rest goes to the nearest variant.
+    /// Share of the centroid in the word space; the rest goes to the nearest variant. The
+    /// character space uses centroids only: per-variant n-gram matches added nothing on the
+    /// development data and were most of the cost.
     pub centroid: f32,
 }
 
@@ -51,6 +53,58 @@ pub const WEIGHTS: Weights = Weights {
 };
 
 type Sparse = Vec<(u32, f32)>;
+
+/// Counts term ids in a dense row that is cleared as it is read, so counting a variant
+/// costs its length, not a sort or a hash map.
+struct Counter {
+    counts: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl Counter {
+    fn new(terms: usize) -> Counter {
+        Counter {
+            counts: vec![0.0; terms],
+            touched: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, ids: &[u32]) {
+        for &id in ids {
+            if self.counts[id as usize] == 0.0 {
+                self.touched.push(id);
+            }
+            self.counts[id as usize] += 1.0;
+        }
+    }
+
+    /// The (id, count) pairs added since the last take, in first-seen order.
+    fn take(&mut self) -> Sparse {
+        let counts = &mut self.counts;
+        self.touched
+            .drain(..)
+            .map(|id| (id, std::mem::take(&mut counts[id as usize])))
+            .collect()
+    }
+}
+
+/// Each article with the range of its variants (variants of one article are contiguous).
+fn article_ranges(
+    variant_article: &[u32],
+    articles: usize,
+) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
+    let mut start = 0;
+    (0..articles).map(move |article| {
+        let end = start
+            + variant_article[start..]
+                .iter()
+                .take_while(|&&a| a as usize == article)
+                .count();
+        let range = start..end;
+        start = end;
+        (article, range)
+    })
+}
 
 /// For each term, the (row, weight) pairs that contain it, stored flat: one allocation for
 /// the whole list instead of one per term.
@@ -107,8 +161,6 @@ struct Space {
     article_postings: Postings,
     article_length: Vec<f32>,
     average_length: f32,
-    /// Each variant's term ids, kept so calibration can take it out of its article's BM25.
-    variant_ids: Vec<Vec<u32>>,
 }
 
 /// A term in more than 1/COMMON_SHARE of the articles (and more than COMMON_FLOOR) is skipped when scoring.
@@ -119,7 +171,12 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 impl Space {
-    fn build(variant_terms: &[&[Term]], variant_article: &[u32], articles: usize) -> Space {
+    fn build(
+        variant_terms: &[&[Term]],
+        variant_article: &[u32],
+        articles: usize,
+        per_variant: bool,
+    ) -> Space {
         let mut space = Space::default();
         let mut ids_per_variant: Vec<Vec<u32>> = Vec::with_capacity(variant_terms.len());
         for terms in variant_terms {
@@ -146,20 +203,14 @@ impl Space {
             }
         }
         space.article_length = vec![0.0; articles];
-        let mut article_counts: Vec<Sparse> = vec![Vec::new(); articles];
-        for (ids, &article) in ids_per_variant.iter().zip(variant_article) {
-            space.article_length[article as usize] += ids.len() as f32;
-            article_counts[article as usize].extend(ids.iter().map(|&id| (id, 1.0)));
-        }
-        for counts in &mut article_counts {
-            counts.sort_unstable_by_key(|&(id, _)| id);
-            counts.dedup_by(|later, kept| {
-                let same = later.0 == kept.0;
-                if same {
-                    kept.1 += 1.0;
-                }
-                same
-            });
+        let mut counter = Counter::new(n_terms);
+        let mut article_counts: Vec<Sparse> = Vec::with_capacity(articles);
+        for (article, range) in article_ranges(variant_article, articles) {
+            for ids in &ids_per_variant[range] {
+                space.article_length[article] += ids.len() as f32;
+                counter.add(ids);
+            }
+            article_counts.push(counter.take());
         }
         space.article_postings = Postings::invert(&article_counts, n_terms);
         space.average_length = space.article_length.iter().sum::<f32>() / articles.max(1) as f32;
@@ -169,7 +220,18 @@ impl Space {
 
         let vectors: Vec<Sparse> = ids_per_variant
             .iter()
-            .map(|ids| space.weigh(ids.iter().map(|&id| (id, space.idf[id as usize]))))
+            .map(|ids| {
+                counter.add(ids);
+                let mut vector = counter.take();
+                let mut norm = 0.0;
+                for (id, w) in &mut vector {
+                    *w = (1.0 + w.ln()) * space.idf[*id as usize];
+                    norm += *w * *w;
+                }
+                let norm = norm.sqrt();
+                vector.iter_mut().for_each(|(_, w)| *w /= norm);
+                vector
+            })
             .collect();
         // Centroids: variants of one article are contiguous, so one dense scratch row serves
         // every article in turn.
@@ -177,15 +239,8 @@ impl Space {
         space.dot_with_sum = vec![0.0; vectors.len()];
         let mut sum = vec![0.0f32; n_terms];
         let mut touched: Vec<u32> = Vec::new();
-        let mut start = 0;
-        while centroids.len() < articles {
-            let article = centroids.len() as u32;
-            let end = start
-                + variant_article[start..]
-                    .iter()
-                    .take_while(|&&a| a == article)
-                    .count();
-            for vector in &vectors[start..end] {
+        for (_, range) in article_ranges(variant_article, articles) {
+            for vector in &vectors[range.clone()] {
                 for &(id, w) in vector {
                     if sum[id as usize] == 0.0 {
                         touched.push(id);
@@ -193,9 +248,8 @@ impl Space {
                     sum[id as usize] += w;
                 }
             }
-            for v in start..end {
-                space.dot_with_sum[v] =
-                    vectors[v].iter().map(|&(id, w)| w * sum[id as usize]).sum();
+            for (v, vector) in range.clone().zip(&vectors[range]) {
+                space.dot_with_sum[v] = vector.iter().map(|&(id, w)| w * sum[id as usize]).sum();
             }
             let norm = touched
                 .iter()
@@ -209,11 +263,16 @@ impl Space {
                     .map(|id| (id, std::mem::take(&mut sum[id as usize]) / norm))
                     .collect(),
             );
-            start = end;
         }
-        space.variant_postings = Postings::invert(&vectors, n_terms);
+        if per_variant {
+            space.variant_postings = Postings::invert(&vectors, n_terms);
+        } else {
+            space.variant_postings = Postings {
+                offsets: vec![0; n_terms + 1],
+                entries: Vec::new(),
+            };
+        }
         space.centroid_postings = Postings::invert(&centroids, n_terms);
-        space.variant_ids = ids_per_variant;
         space
     }
 
@@ -244,7 +303,9 @@ impl Space {
     /// BM25 of the query against every article, divided by the most the query could score,
     /// so it lies in 0..=1 whatever the base's size. Terms the base lacks count in that
     /// maximum: a query made mostly of unknown words scores low.
-    fn bm25(&self, terms: &[Term], scores: &mut [f32], excluded: Option<(usize, &[u32])>) {
+    /// `held_out` names the article whose variant the query itself is (calibration): the
+    /// query's terms are then taken out of that article's counts.
+    fn bm25(&self, terms: &[Term], scores: &mut [f32], held_out: Option<usize>) {
         let n = self.article_length.len() as f32;
         let mut most = 0.0;
         let mut distinct: Vec<Term> = terms.to_vec();
@@ -261,9 +322,9 @@ impl Space {
             most += idf * (K1 + 1.0);
             for &(article, mut tf) in list {
                 let mut length = self.article_length[article as usize];
-                if let Some((_, held_out)) = excluded.filter(|(a, _)| *a == article as usize) {
-                    tf -= held_out.iter().filter(|&&t| t == id).count() as f32;
-                    length -= held_out.len() as f32;
+                if held_out == Some(article as usize) {
+                    tf -= terms.iter().filter(|&&t| t == term).count() as f32;
+                    length -= terms.len() as f32;
                 }
                 let norm = K1 * (1.0 - B + B * length / self.average_length);
                 scores[article as usize] += idf * tf * (K1 + 1.0) / (tf + norm);
@@ -347,8 +408,8 @@ impl Index {
         let articles = base.articles.len();
         Index {
             ids: base.articles.iter().map(|a| a.id.clone()).collect(),
-            words: Space::build(&word_lists, &variant_article, articles),
-            chars: Space::build(&char_lists, &variant_article, articles),
+            words: Space::build(&word_lists, &variant_article, articles, true),
+            chars: Space::build(&char_lists, &variant_article, articles, false),
             variant_article,
             variant_source,
             synonyms,
@@ -378,18 +439,21 @@ impl Index {
     /// The best `limit` articles for `query`, best first; articles that share no term with
     /// the query are left out.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
-        self.search_excluding(query, limit, None)
+        self.search_inner(query, limit, None)
     }
 
-    /// As [`Index::search`], as if one variant were not in the base (for calibration).
-    pub(crate) fn search_excluding(
-        &self,
-        query: &str,
-        limit: usize,
-        excluded: Option<usize>,
-    ) -> Vec<Hit> {
+    /// As [`Index::search`] for the text of variant `held_out`, as if that variant were not
+    /// in the base: how a visitor asking exactly this would fare without it (calibration).
+    /// Because the query is the variant's own text, its vector is the variant's vector, which
+    /// is what lets the variant be taken out of its centroid and its article's BM25 exactly.
+    pub(crate) fn search_held_out(&self, variant_text: &str, held_out: usize) -> Vec<Hit> {
+        self.search_inner(variant_text, usize::MAX, Some(held_out))
+    }
+
+    fn search_inner(&self, query: &str, limit: usize, held_out: Option<usize>) -> Vec<Hit> {
         let terms = text::terms_of_normalized(&self.synonyms.apply(&text::normalize(query)));
         let n = self.ids.len();
+        let held_out_article = held_out.map(|v| self.variant_article[v] as usize);
         let mut scores = vec![0.0f32; n];
         let mut touched = vec![false; n];
         let mut centroid = vec![0.0f32; n];
@@ -399,16 +463,25 @@ impl Index {
         // Terms in more articles than this tell little apart and cost the most to scan: they
         // still weigh in the query's length, so a query of common words only scores low.
         let common = (n / COMMON_SHARE).max(COMMON_FLOOR);
-        for (space, terms, share) in [
-            (&self.words, &terms.words, self.weights.words),
-            (&self.chars, &terms.chars, 1.0 - self.weights.words),
+        for (space, terms, share, centroid_share) in [
+            (
+                &self.words,
+                &terms.words,
+                self.weights.words,
+                self.weights.centroid,
+            ),
+            (&self.chars, &terms.chars, 1.0 - self.weights.words, 1.0),
         ] {
             centroid.iter_mut().for_each(|c| *c = 0.0);
             nearest.iter_mut().for_each(|c| *c = 0.0);
+            // The query's similarity to itself over the terms scanned: its similarity to the
+            // held-out variant, which is itself.
+            let mut self_score = 0.0;
             for &(term, q) in &space.query(terms) {
                 if space.centroid_postings.of(term).len() > common {
                     continue;
                 }
+                self_score += q * q;
                 for &(article, w) in space.centroid_postings.of(term) {
                     centroid[article as usize] += q * w;
                     touched[article as usize] = true;
@@ -422,29 +495,24 @@ impl Index {
             }
             for &variant in &seen_variants {
                 let score = std::mem::take(&mut variants[variant as usize]);
-                let article = self.variant_article[variant as usize] as usize;
-                if Some(variant as usize) == excluded {
-                    centroid[article] =
-                        space.centroid_without(article, variant as usize, centroid[article], score);
-                } else {
+                if Some(variant as usize) != held_out {
+                    let article = self.variant_article[variant as usize] as usize;
                     nearest[article] = nearest[article].max(score);
                 }
             }
             seen_variants.clear();
+            if let (Some(variant), Some(article)) = (held_out, held_out_article) {
+                centroid[article] =
+                    space.centroid_without(article, variant, centroid[article], self_score);
+            }
             for article in 0..n {
-                let blended = self.weights.centroid * centroid[article]
-                    + (1.0 - self.weights.centroid) * nearest[article];
+                let blended =
+                    centroid_share * centroid[article] + (1.0 - centroid_share) * nearest[article];
                 scores[article] += (1.0 - self.weights.bm25) * share * blended;
             }
         }
         let mut bm25 = vec![0.0f32; n];
-        let held_out = excluded.map(|v| {
-            (
-                self.variant_article[v] as usize,
-                self.words.variant_ids[v].as_slice(),
-            )
-        });
-        self.words.bm25(&terms.words, &mut bm25, held_out);
+        self.words.bm25(&terms.words, &mut bm25, held_out_article);
         for (score, b) in scores.iter_mut().zip(bm25) {
             *score += self.weights.bm25 * b;
         }
