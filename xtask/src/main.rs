@@ -21,6 +21,7 @@ usage: cargo xtask <command>
   test    install what is missing, build, and run every test: native, wasm in Chromium, end-to-end
   build   build the widget and the console into dist/
   size    print raw, gzip and brotli sizes of the loader and of what the iframe downloads
+  bench   print the assistant's speed on a 2,000-article base, natively and in Chromium
   setup   only install what is missing (add --browser for what the tests need)";
 
 fn main() {
@@ -51,6 +52,10 @@ fn run_command() -> Result<()> {
             build::front_ends()
         }
         Some("size") => size::report(),
+        Some("bench") => {
+            setup::ensure(setup::Needs::Tests)?;
+            run::bench()
+        }
         Some("setup") => {
             let browser = args.iter().any(|a| a == "--browser");
             setup::ensure(if browser {

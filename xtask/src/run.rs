@@ -55,6 +55,45 @@ pub fn tests() -> Result<()> {
     Ok(())
 }
 
+/// Speed figures of the assistant, natively and in headless Chromium. Numbers to read, not checks.
+pub fn bench() -> Result<()> {
+    step("assistant speed, native");
+    status(Command::new("cargo").args([
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "ito-assistant",
+        "--example",
+        "bench",
+    ]))?;
+    step("assistant speed, wasm in headless Chromium");
+    status(in_chromium(Command::new("cargo").args([
+        "test",
+        "--release",
+        "--package",
+        "ito-assistant",
+        "--target",
+        WASM_TARGET,
+        "--test",
+        "wasm_speed",
+        "--",
+        "--include-ignored",
+        "--nocapture",
+    ])))
+}
+
+/// Makes `cargo test --target wasm32...` run its tests in headless Chromium.
+fn in_chromium(command: &mut Command) -> &mut Command {
+    command
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+}
+
 /// Runs a command with inherited output and fails unless it succeeds.
 pub fn status(command: &mut Command) -> Result<()> {
     let shown = format!("{command:?}");

@@ -8,10 +8,12 @@
 //! - [`index`]: TF-IDF over every question variant and every article's centroid.
 //! - [`confidence`]: thresholds each base calibrates on its own questions; answer, suggest or unsure.
 //! - [`intent`]: requests for a person, and signs of frustration.
+//! - [`bench`]: the synthetic 2,000-article base and the timing behind the speed benchmark.
 //! - [`baseline`]: plain BM25, the yardstick of the evaluation.
 //! - [`eval`]: intent sets turned into bases, and the measures the eval command prints.
 
 pub mod baseline;
+pub mod bench;
 pub mod confidence;
 pub mod eval;
 pub mod index;
