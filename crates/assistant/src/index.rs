@@ -3,33 +3,9 @@
 //! n-grams). A query is scored against both its nearest variant and the article's centroid,
 //! so an article is found by any way people ask for it and by what its variants share.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::kb::KnowledgeBase;
 use crate::synonyms::Synonyms;
-use crate::text::{self, Term, Terms};
-
-/// Terms are already hashes: hashing them again would only cost time.
-#[derive(Default)]
-struct AlreadyHashed(u64);
-
-impl Hasher for AlreadyHashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = bytes.iter().fold(self.0, |h, &b| (h << 8) | u64::from(b));
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-type TermMap<V> = HashMap<Term, V, BuildHasherDefault<AlreadyHashed>>;
+use crate::text::{self, Term, TermMap, Terms};
 
 /// How much each part counts. Chosen on the development data (see `eval`), the same for
 /// every base and language.

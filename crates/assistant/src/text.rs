@@ -71,36 +71,54 @@ pub enum Chunk {
 /// ("don't" is "dont"), everything else that is neither letter nor digit separates.
 pub fn chunks(normalized: &str) -> Vec<Chunk> {
     let mut out = Vec::new();
+    visit_chunks(normalized, |chunk| {
+        out.push(match chunk {
+            ChunkRef::Word(w) => Chunk::Word(w.to_owned()),
+            ChunkRef::Cjk(c) => Chunk::Cjk(c.to_vec()),
+        })
+    });
+    out
+}
+
+/// A chunk lent to a visitor: no allocation per word.
+pub enum ChunkRef<'a> {
+    Word(&'a str),
+    Cjk(&'a [char]),
+}
+
+/// Calls `visit` for each chunk of [`chunks`], reusing two buffers throughout.
+pub fn visit_chunks(normalized: &str, mut visit: impl FnMut(ChunkRef)) {
     let mut word = String::new();
-    let mut cjk = Vec::new();
-    let flush = |word: &mut String, cjk: &mut Vec<char>, out: &mut Vec<Chunk>| {
+    let mut cjk: Vec<char> = Vec::new();
+    let mut flush = |word: &mut String, cjk: &mut Vec<char>| {
         if !word.is_empty() {
-            out.push(Chunk::Word(std::mem::take(word)));
+            visit(ChunkRef::Word(word));
+            word.clear();
         }
         if !cjk.is_empty() {
-            out.push(Chunk::Cjk(std::mem::take(cjk)));
+            visit(ChunkRef::Cjk(cjk));
+            cjk.clear();
         }
     };
     for c in normalized.chars().take(MAX_QUERY_CHARS) {
         match script(c) {
             Script::Word => {
                 if !cjk.is_empty() {
-                    flush(&mut word, &mut cjk, &mut out);
+                    flush(&mut word, &mut cjk);
                 }
                 word.push(c);
             }
             Script::Cjk => {
                 if !word.is_empty() {
-                    flush(&mut word, &mut cjk, &mut out);
+                    flush(&mut word, &mut cjk);
                 }
                 cjk.push(c);
             }
             Script::Other if (c == '\'' || c == '’') && !word.is_empty() => {}
-            Script::Other => flush(&mut word, &mut cjk, &mut out),
+            Script::Other => flush(&mut word, &mut cjk),
         }
     }
-    flush(&mut word, &mut cjk, &mut out);
-    out
+    flush(&mut word, &mut cjk);
 }
 
 fn stemmer() -> &'static Stemmer {
@@ -109,23 +127,48 @@ fn stemmer() -> &'static Stemmer {
 }
 
 thread_local! {
-    /// Stemming is the costliest step of indexing and words repeat a lot: remember stems.
-    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// Stemming is the costliest step of indexing and words repeat a lot: remember the
+    /// stem's term for each word's term.
+    static STEMS: RefCell<TermMap<Term>> = RefCell::new(TermMap::default());
 }
 const STEM_CACHE_LIMIT: usize = 50_000;
 
-fn stem(word: &str) -> String {
+fn stem_term(word: &str) -> Term {
+    let word_term = term_of(word);
     STEMS.with_borrow_mut(|stems| {
-        if let Some(stem) = stems.get(word) {
-            return stem.clone();
+        if let Some(&stem) = stems.get(&word_term) {
+            return stem;
         }
         if stems.len() >= STEM_CACHE_LIMIT {
             stems.clear();
         }
-        let stem = stemmer().stem(word).into_owned();
-        stems.insert(word.to_owned(), stem.clone());
+        let stem = term_of(&stemmer().stem(word));
+        stems.insert(word_term, stem);
         stem
     })
+}
+
+/// Terms are already hashes: hashing them again would only cost time.
+#[derive(Default)]
+pub(crate) struct AlreadyHashed(u64);
+
+impl std::hash::Hasher for AlreadyHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = bytes.iter().fold(self.0, |h, &b| (h << 8) | u64::from(b));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub(crate) type TermMap<V> = HashMap<Term, V, std::hash::BuildHasherDefault<AlreadyHashed>>;
+
+/// The term of two stems side by side (a word bigram).
+pub fn pair_term(first: Term, second: Term) -> Term {
+    (first.rotate_left(17) ^ second).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// English function words that say nothing about which article is meant.
@@ -170,32 +213,30 @@ pub fn terms(text: &str) -> Terms {
 
 /// [`terms`] of text that already went through [`normalize`] (and synonym folding).
 pub fn terms_of_normalized(normalized: &str) -> Terms {
-    let mut out = Terms::default();
-    let mut stems: Vec<String> = Vec::new();
-    let mut all_stop = Vec::new();
-    for chunk in chunks(normalized) {
-        match chunk {
-            Chunk::Word(word) => {
-                char_ngrams(&word, &mut out.chars);
-                let stem = stem(&word);
-                if is_stop_word(&word) {
-                    all_stop.push(stem);
-                } else {
-                    stems.push(stem);
-                }
+    let mut out = Terms {
+        words: Vec::with_capacity(24),
+        chars: Vec::with_capacity(normalized.len() + 8),
+    };
+    let mut stems: Vec<Term> = Vec::with_capacity(16);
+    let mut stop_stems: Vec<Term> = Vec::new();
+    visit_chunks(normalized, |chunk| match chunk {
+        ChunkRef::Word(word) => {
+            char_ngrams(word, &mut out.chars);
+            if is_stop_word(word) {
+                stop_stems.push(stem_term(word));
+            } else {
+                stems.push(stem_term(word));
             }
-            Chunk::Cjk(chars) => cjk_terms(&chars, &mut out),
         }
-    }
+        ChunkRef::Cjk(chars) => cjk_terms(chars, &mut out),
+    });
     // A question made only of stop words ("is it?") still needs something to match.
     if stems.is_empty() && out.words.is_empty() {
-        stems = all_stop;
+        stems = stop_stems;
     }
-    for pair in stems.windows(2) {
-        out.words
-            .push(term(pair[0].chars().chain([' ']).chain(pair[1].chars())));
-    }
-    out.words.extend(stems.iter().map(|s| term_of(s)));
+    out.words
+        .extend(stems.windows(2).map(|pair| pair_term(pair[0], pair[1])));
+    out.words.extend(stems);
     out
 }
 
@@ -209,7 +250,7 @@ fn char_ngrams(word: &str, out: &mut Vec<Term>) {
         marked[len] = c;
         len += 1;
     }
-    for n in [3, 4] {
+    for n in [3] {
         out.extend(
             marked[..len]
                 .windows(n)
@@ -264,7 +305,12 @@ mod tests {
     fn stems_and_drops_stop_words() {
         let t = terms("How do I return my shoes?");
         let has = |w: &str| t.words.contains(&term_of(w));
-        assert!(has("return") && has("shoe") && has("return shoe"), "{t:?}");
+        assert!(has("return") && has("shoe"), "{t:?}");
+        assert!(
+            t.words
+                .contains(&pair_term(term_of("return"), term_of("shoe"))),
+            "{t:?}"
+        );
         assert!(!has("my") && !has("i") && !has("shoes"), "{t:?}");
         // Question words stay: "how" and "when" tell intents apart.
         assert!(has("how"), "{t:?}");
