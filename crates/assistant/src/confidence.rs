@@ -23,7 +23,7 @@ const PRIOR: Thresholds = Thresholds {
 /// its own evidence and two thirds of the prior; one with 400 is almost all its own.
 const PRIOR_WEIGHT: f32 = 50.0;
 /// At most this many variants are held out: enough for stable quantiles, cheap for big bases.
-const CALIBRATION_SAMPLE: usize = 400;
+const CALIBRATION_SAMPLE: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
