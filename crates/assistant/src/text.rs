@@ -126,25 +126,43 @@ fn stemmer() -> &'static Stemmer {
     STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
 }
 
-thread_local! {
-    /// Stemming is the costliest step of indexing and words repeat a lot: remember the
-    /// stem's term for each word's term.
-    static STEMS: RefCell<TermMap<Term>> = RefCell::new(TermMap::default());
+/// What a word contributes, remembered per word: stemming and n-gram hashing are the
+/// costliest steps of indexing, and words repeat a lot.
+#[derive(Default)]
+struct WordCache {
+    /// Word term -> (stem term, is a stop word, range of its n-grams in `grams`).
+    words: TermMap<(Term, bool, u32, u32)>,
+    grams: Vec<Term>,
 }
-const STEM_CACHE_LIMIT: usize = 50_000;
 
-fn stem_term(word: &str) -> Term {
-    let word_term = term_of(word);
-    STEMS.with_borrow_mut(|stems| {
-        if let Some(&stem) = stems.get(&word_term) {
-            return stem;
+thread_local! {
+    static WORDS: RefCell<WordCache> = RefCell::new(WordCache::default());
+}
+/// The cache starts over past this many n-grams (a few megabytes).
+const WORD_CACHE_LIMIT: usize = 1 << 20;
+
+/// Adds a word's character n-grams to `grams` and returns its stem's term and whether it is
+/// a stop word.
+fn word_terms(word: &str, grams: &mut Vec<Term>) -> (Term, bool) {
+    let key = term_of(word);
+    WORDS.with_borrow_mut(|cache| {
+        if let Some(&(stem, stop, start, end)) = cache.words.get(&key) {
+            grams.extend_from_slice(&cache.grams[start as usize..end as usize]);
+            return (stem, stop);
         }
-        if stems.len() >= STEM_CACHE_LIMIT {
-            stems.clear();
+        if cache.grams.len() >= WORD_CACHE_LIMIT {
+            *cache = WordCache::default();
         }
+        let start = cache.grams.len();
+        char_ngrams(word, &mut cache.grams);
+        let end = cache.grams.len();
+        grams.extend_from_slice(&cache.grams[start..end]);
         let stem = term_of(&stemmer().stem(word));
-        stems.insert(word_term, stem);
-        stem
+        let stop = is_stop_word(word);
+        cache
+            .words
+            .insert(key, (stem, stop, start as u32, end as u32));
+        (stem, stop)
     })
 }
 
@@ -220,14 +238,10 @@ pub fn terms_of_normalized(normalized: &str) -> Terms {
     let mut stems: Vec<Term> = Vec::with_capacity(16);
     let mut stop_stems: Vec<Term> = Vec::new();
     visit_chunks(normalized, |chunk| match chunk {
-        ChunkRef::Word(word) => {
-            char_ngrams(word, &mut out.chars);
-            if is_stop_word(word) {
-                stop_stems.push(stem_term(word));
-            } else {
-                stems.push(stem_term(word));
-            }
-        }
+        ChunkRef::Word(word) => match word_terms(word, &mut out.chars) {
+            (stem, true) => stop_stems.push(stem),
+            (stem, false) => stems.push(stem),
+        },
         ChunkRef::Cjk(chars) => cjk_terms(chars, &mut out),
     });
     // A question made only of stop words ("is it?") still needs something to match.
