@@ -43,7 +43,13 @@ impl Synonyms {
                     text = padded;
                 }
             } else if text.contains(alternative.as_str()) {
-                text = text.replace(alternative.as_str(), canonical);
+                // Text already reading as the canonical form stays as it is, so an alternative
+                // that is part of it ("忘れ" in "忘れた") does not grow it ("忘れたた").
+                text = text
+                    .split(canonical.as_str())
+                    .map(|piece| piece.replace(alternative.as_str(), canonical))
+                    .collect::<Vec<_>>()
+                    .join(canonical);
             }
         }
         text.trim().to_owned()
@@ -80,6 +86,9 @@ mod tests {
         assert_eq!(s.apply("can i get my money back?"), "can i get my refund ?");
         assert_eq!(s.apply("moneyback"), "moneyback");
         assert_eq!(s.apply("商品を返却したい"), "商品を返品したい");
+        let s = Synonyms::new(&[vec!["忘れた".into(), "忘れ".into()]]);
+        assert_eq!(s.apply("パスワードを忘れた"), "パスワードを忘れた");
+        assert_eq!(s.apply("パスワード忘れ"), "パスワード忘れた");
         assert_eq!(Synonyms::new(&[vec![]]).apply("x"), "x");
     }
 }
