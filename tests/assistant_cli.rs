@@ -1,0 +1,109 @@
+//! `ito assistant` as a site owner runs it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn ito(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ito"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const BASE: &str = r#"{"locale": "en", "articles": [
+  {"id": "returns", "title": "Returns", "questions": ["how do i return an item", "send something back", "return policy"], "answer": "Within 30 days.", "tags": []},
+  {"id": "shipping", "title": "Shipping times", "questions": ["how long does delivery take", "when will my order arrive", "shipping time"], "answer": "2 to 3 days.", "tags": []}
+]}"#;
+
+fn write_base(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn query_answers_one_json_line_per_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = write_base(&dir, "kb.json", BASE);
+    let out = ito(
+        &["assistant", "query", "--kb", &kb, "--top", "2", "--json"],
+        "how do I return an item?\ntalk to a human\n\nwhen will my order arrive\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["hits"][0]["id"], "returns");
+    assert!(lines[0]["hits"][0]["score"].as_f64().unwrap() > 0.0);
+    assert_eq!(lines[1]["outcome"], "handoff");
+    assert_eq!(
+        lines[2]["outcome"], "unsure",
+        "an empty line is a question with no answer"
+    );
+    assert_eq!(lines[3]["hits"][0]["id"], "shipping");
+    assert!(lines[3]["hits"].as_array().unwrap().len() <= 2);
+}
+
+#[test]
+fn a_malformed_or_empty_base_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = write_base(&dir, "broken.toml", "[[article]]\nid = \"a\"\ntitle = ");
+    let out = ito(&["assistant", "query", "--kb", &broken], "hi\n");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("knowledge base {broken}")) && err.contains("not valid TOML"),
+        "{err}"
+    );
+
+    let empty = write_base(&dir, "empty.json", r#"{"articles": []}"#);
+    let out = ito(&["assistant", "query", "--kb", &empty], "hi\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no articles"));
+}
+
+#[test]
+fn check_reports_errors_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = write_base(
+        &dir,
+        "dup.json",
+        r#"{"articles": [
+          {"id": "a", "title": "A", "questions": ["one", "two"], "answer": "x"},
+          {"id": "a", "title": "B", "questions": ["three"], "answer": " "}
+        ]}"#,
+    );
+    let out = ito(&["assistant", "check", "--kb", &kb], "");
+    assert!(!out.status.success());
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("error: a: the id \"a\" is used by 2 articles"),
+        "{report}"
+    );
+    assert!(report.contains("the answer is empty"), "{report}");
+    assert!(report.contains("2 articles, 2 errors"), "{report}");
+
+    let good = write_base(&dir, "good.json", BASE);
+    let out = ito(&["assistant", "check", "--kb", &good], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
