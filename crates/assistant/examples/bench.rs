@@ -6,6 +6,6 @@ use std::time::Instant;
 
 fn main() {
     let start = Instant::now();
-    let figures = ito_assistant::bench::measure(|| start.elapsed().as_secs_f64() * 1000.0, 5, 5);
+    let figures = ito_assistant::bench::measure(|| start.elapsed().as_secs_f64() * 1000.0, 21, 5);
     println!("native: {figures}");
 }

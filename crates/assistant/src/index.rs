@@ -5,7 +5,7 @@
 
 use crate::kb::KnowledgeBase;
 use crate::synonyms::Synonyms;
-use crate::text::{self, Term, TermMap, Terms};
+use crate::text::{self, Term, TermMap};
 
 /// How much each part counts. Chosen on the development data (see `eval`), the same for
 /// every base and language.
@@ -30,37 +30,129 @@ pub const WEIGHTS: Weights = Weights {
 
 type Sparse = Vec<(u32, f32)>;
 
+/// 1 + ln(count), the sublinear term frequency, looked up for the small counts that make up
+/// nearly every entry.
+fn sublinear(count: u32) -> f32 {
+    const SMALL: [f32; 8] = [
+        0.0,
+        1.0,
+        1.693_147_2,
+        2.098_612_3,
+        2.386_294_4,
+        2.609_438,
+        2.791_759_5,
+        2.945_910_2,
+    ];
+    SMALL
+        .get(count as usize)
+        .copied()
+        .unwrap_or_else(|| 1.0 + (count as f32).ln())
+}
+
+/// Many sparse rows stored one after another (compressed sparse rows): one allocation for
+/// all of them instead of one per row. Transposed, term vectors become postings lists.
+#[derive(Debug)]
+struct Rows {
+    offsets: Vec<u32>,
+    entries: Vec<(u32, f32)>,
+}
+
+impl Default for Rows {
+    fn default() -> Rows {
+        Rows {
+            offsets: vec![0],
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl Rows {
+    fn with_capacity(rows: usize, entries: usize) -> Rows {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Rows {
+            offsets,
+            entries: Vec::with_capacity(entries),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn row(&self, row: usize) -> &[(u32, f32)] {
+        self.offsets.get(row + 1).map_or(&[], |&end| {
+            &self.entries[self.offsets[row] as usize..end as usize]
+        })
+    }
+
+    fn end_row(&mut self) {
+        self.offsets.push(self.entries.len() as u32);
+    }
+
+    fn last_row_mut(&mut self) -> &mut [(u32, f32)] {
+        let start = self.offsets[self.offsets.len() - 2] as usize;
+        &mut self.entries[start..]
+    }
+
+    /// Rows become columns: for each of `columns` terms, the (row, weight) pairs holding it.
+    fn transpose(&self, columns: usize) -> Rows {
+        let mut offsets = vec![0u32; columns + 1];
+        for &(column, _) in &self.entries {
+            offsets[column as usize + 1] += 1;
+        }
+        for c in 0..columns {
+            offsets[c + 1] += offsets[c];
+        }
+        let mut fill = offsets.clone();
+        let mut entries = vec![(0, 0.0); self.entries.len()];
+        for row in 0..self.len() {
+            for &(column, w) in self.row(row) {
+                entries[fill[column as usize] as usize] = (row as u32, w);
+                fill[column as usize] += 1;
+            }
+        }
+        Rows { offsets, entries }
+    }
+}
+
 /// Counts term ids in a dense row that is cleared as it is read, so counting a variant
 /// costs its length, not a sort or a hash map.
 struct Counter {
-    counts: Vec<f32>,
+    counts: Vec<u32>,
     touched: Vec<u32>,
 }
 
 impl Counter {
     fn new(terms: usize) -> Counter {
         Counter {
-            counts: vec![0.0; terms],
+            counts: vec![0; terms],
             touched: Vec::new(),
         }
     }
 
     fn add(&mut self, ids: &[u32]) {
+        // Branch-free: whether a term is new is a coin toss the processor cannot predict.
+        let mut seen = self.touched.len();
+        self.touched.resize(seen + ids.len(), 0);
         for &id in ids {
-            if self.counts[id as usize] == 0.0 {
-                self.touched.push(id);
-            }
-            self.counts[id as usize] += 1.0;
+            let count = &mut self.counts[id as usize];
+            self.touched[seen] = id;
+            seen += usize::from(*count == 0);
+            *count += 1;
         }
+        self.touched.truncate(seen);
     }
 
-    /// The (id, count) pairs added since the last take, in first-seen order.
-    fn take(&mut self) -> Sparse {
+    /// Appends the terms added since the last call to `rows` as a new row, in first-seen
+    /// order, each weighted by `weigh(term, count)`.
+    fn take_into(&mut self, rows: &mut Rows, weigh: impl Fn(u32, u32) -> f32) {
         let counts = &mut self.counts;
-        self.touched
-            .drain(..)
-            .map(|id| (id, std::mem::take(&mut counts[id as usize])))
-            .collect()
+        rows.entries.extend(self.touched.drain(..).map(|id| {
+            let count = std::mem::take(&mut counts[id as usize]);
+            (id, weigh(id, count))
+        }));
+        rows.end_row();
     }
 }
 
@@ -82,40 +174,39 @@ fn article_ranges(
     })
 }
 
-/// For each term, the (row, weight) pairs that contain it, stored flat: one allocation for
-/// the whole list instead of one per term.
-#[derive(Debug, Default)]
-struct Postings {
+/// The terms of every variant, one list after another.
+#[derive(Debug)]
+pub(crate) struct TermLists {
     offsets: Vec<u32>,
-    entries: Vec<(u32, f32)>,
+    terms: Vec<Term>,
 }
 
-impl Postings {
-    /// Inverts rows (variants or articles, as sparse term vectors) into per-term lists.
-    fn invert(rows: &[Sparse], terms: usize) -> Postings {
-        let mut offsets = vec![0u32; terms + 1];
-        for row in rows {
-            for &(term, _) in row {
-                offsets[term as usize + 1] += 1;
-            }
+impl TermLists {
+    fn new() -> TermLists {
+        TermLists {
+            offsets: vec![0],
+            terms: Vec::new(),
         }
-        for t in 0..terms {
-            offsets[t + 1] += offsets[t];
-        }
-        let mut fill = offsets.clone();
-        let mut entries = vec![(0, 0.0); offsets[terms] as usize];
-        for (row_no, row) in rows.iter().enumerate() {
-            for &(term, w) in row {
-                entries[fill[term as usize] as usize] = (row_no as u32, w);
-                fill[term as usize] += 1;
-            }
-        }
-        Postings { offsets, entries }
     }
 
-    fn of(&self, term: u32) -> &[(u32, f32)] {
-        &self.entries
-            [self.offsets[term as usize] as usize..self.offsets[term as usize + 1] as usize]
+    fn end_list(&mut self) {
+        self.offsets.push(self.terms.len() as u32);
+    }
+
+    /// Forgets the terms added since the last list ended.
+    fn drop_open_list(&mut self) {
+        self.terms
+            .truncate(self.offsets[self.offsets.len() - 1] as usize);
+    }
+
+    fn open_list_is_empty(&self) -> bool {
+        self.terms.len() == self.offsets[self.offsets.len() - 1] as usize
+    }
+
+    fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.offsets
+            .windows(2)
+            .map(|pair| pair[0] as usize..pair[1] as usize)
     }
 }
 
@@ -126,17 +217,29 @@ struct Space {
     /// The weight given to terms the base has never seen: as rare as a term can be, so a
     /// question full of unknown words scores low everywhere.
     unknown_idf: f32,
-    variant_postings: Postings,
-    centroid_postings: Postings,
+    /// Term -> (variant, weight); empty where only centroids are compared.
+    variant_postings: Rows,
+    /// Term -> (article, weight of the term in the article's centroid).
+    centroid_postings: Rows,
     /// Length of each article's summed variant vector, before it was normalised.
     sum_norm: Vec<f32>,
     /// Each variant's dot product with its article's summed vector: with `sum_norm`, this
     /// lets calibration take one variant out of its centroid exactly.
     dot_with_sum: Vec<f32>,
-    /// BM25 over articles: term -> (article, term count in all its variants).
-    article_postings: Postings,
+    /// BM25 over articles: term -> (article, term count in all its variants). Empty where
+    /// BM25 is not used.
+    article_postings: Rows,
     article_length: Vec<f32>,
     average_length: f32,
+}
+
+/// What a term space keeps besides centroids.
+#[derive(Debug, Clone, Copy)]
+struct Keep {
+    /// Postings of each variant's own vector, for the nearest-variant score.
+    variants: bool,
+    /// Term counts per article, for BM25.
+    bm25: bool,
 }
 
 /// A term in more than 1/COMMON_SHARE of the articles (and more than COMMON_FLOOR) is skipped when scoring.
@@ -147,85 +250,82 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 impl Space {
-    fn build(
-        variant_terms: &[&[Term]],
-        variant_article: &[u32],
-        articles: usize,
-        per_variant: bool,
-    ) -> Space {
+    fn build(lists: &TermLists, variant_article: &[u32], articles: usize, keep: Keep) -> Space {
         let mut space = Space::default();
-        let mut ids_per_variant: Vec<Vec<u32>> = Vec::with_capacity(variant_terms.len());
-        for terms in variant_terms {
-            let ids = terms
-                .iter()
-                .map(|t| {
-                    let next = space.vocabulary.len() as u32;
-                    *space.vocabulary.entry(*t).or_insert(next)
-                })
-                .collect();
-            ids_per_variant.push(ids);
-        }
+        let ids: Vec<u32> = lists
+            .terms
+            .iter()
+            .map(|t| {
+                let next = space.vocabulary.len() as u32;
+                *space.vocabulary.entry(*t).or_insert(next)
+            })
+            .collect();
+        let variant_ids: Vec<&[u32]> = lists.ranges().map(|range| &ids[range]).collect();
         let n_terms = space.vocabulary.len();
         // Document frequency counts articles, not variants: a word every variant of one
         // article uses is that article's signature, not a common word.
         let mut df = vec![0u32; n_terms];
         let mut last_article = vec![u32::MAX; n_terms];
-        for (ids, &article) in ids_per_variant.iter().zip(variant_article) {
-            for &id in ids {
-                if last_article[id as usize] != article {
-                    last_article[id as usize] = article;
-                    df[id as usize] += 1;
-                }
+        for (ids, &article) in variant_ids.iter().zip(variant_article) {
+            for &id in *ids {
+                let last = std::mem::replace(&mut last_article[id as usize], article);
+                df[id as usize] += u32::from(last != article);
             }
         }
-        space.article_length = vec![0.0; articles];
         let mut counter = Counter::new(n_terms);
-        let mut article_counts: Vec<Sparse> = Vec::with_capacity(articles);
-        for (article, range) in article_ranges(variant_article, articles) {
-            for ids in &ids_per_variant[range] {
-                space.article_length[article] += ids.len() as f32;
-                counter.add(ids);
+        if keep.bm25 {
+            space.article_length = vec![0.0; articles];
+            let mut article_counts = Rows::with_capacity(articles, ids.len());
+            for (article, range) in article_ranges(variant_article, articles) {
+                for ids in &variant_ids[range] {
+                    space.article_length[article] += ids.len() as f32;
+                    counter.add(ids);
+                }
+                counter.take_into(&mut article_counts, |_, count| count as f32);
             }
-            article_counts.push(counter.take());
+            space.article_postings = article_counts.transpose(n_terms);
+            space.average_length =
+                space.article_length.iter().sum::<f32>() / articles.max(1) as f32;
         }
-        space.article_postings = Postings::invert(&article_counts, n_terms);
-        space.average_length = space.article_length.iter().sum::<f32>() / articles.max(1) as f32;
         let n = articles as f32;
         space.idf = df.iter().map(|&d| (1.0 + n / d as f32).ln()).collect();
         space.unknown_idf = (1.0 + n).ln();
 
-        let vectors: Vec<Sparse> = ids_per_variant
-            .iter()
-            .map(|ids| {
-                counter.add(ids);
-                let mut vector = counter.take();
-                let mut norm = 0.0;
-                for (id, w) in &mut vector {
-                    *w = (1.0 + w.ln()) * space.idf[*id as usize];
-                    norm += *w * *w;
-                }
-                let norm = norm.sqrt();
-                vector.iter_mut().for_each(|(_, w)| *w /= norm);
-                vector
-            })
-            .collect();
+        let mut vectors = Rows::with_capacity(variant_ids.len(), ids.len());
+        for ids in &variant_ids {
+            counter.add(ids);
+            counter.take_into(&mut vectors, |id, count| {
+                sublinear(count) * space.idf[id as usize]
+            });
+            let vector = vectors.last_row_mut();
+            let norm: f32 = vector.iter().map(|(_, w)| w * w).sum();
+            let norm = norm.sqrt();
+            vector.iter_mut().for_each(|(_, w)| *w /= norm);
+        }
         // Centroids: variants of one article are contiguous, so one dense scratch row serves
         // every article in turn.
-        let mut centroids: Vec<Sparse> = Vec::with_capacity(articles);
+        let mut centroids = Rows::with_capacity(articles, ids.len());
         space.dot_with_sum = vec![0.0; vectors.len()];
         let mut sum = vec![0.0f32; n_terms];
         let mut touched: Vec<u32> = Vec::new();
         for (_, range) in article_ranges(variant_article, articles) {
-            for vector in &vectors[range.clone()] {
-                for &(id, w) in vector {
-                    if sum[id as usize] == 0.0 {
-                        touched.push(id);
-                    }
+            for v in range.clone() {
+                let row = vectors.row(v);
+                let mut seen = touched.len();
+                touched.resize(seen + row.len(), 0);
+                for &(id, w) in row {
+                    touched[seen] = id;
+                    seen += usize::from(sum[id as usize] == 0.0);
                     sum[id as usize] += w;
                 }
+                touched.truncate(seen);
             }
-            for (v, vector) in range.clone().zip(&vectors[range]) {
-                space.dot_with_sum[v] = vector.iter().map(|&(id, w)| w * sum[id as usize]).sum();
+            for v in range {
+                space.dot_with_sum[v] = vectors
+                    .row(v)
+                    .iter()
+                    .map(|&(id, w)| w * sum[id as usize])
+                    .sum();
             }
             let norm = touched
                 .iter()
@@ -233,22 +333,17 @@ impl Space {
                 .sum::<f32>()
                 .sqrt();
             space.sum_norm.push(norm);
-            centroids.push(
+            centroids.entries.extend(
                 touched
                     .drain(..)
-                    .map(|id| (id, std::mem::take(&mut sum[id as usize]) / norm))
-                    .collect(),
+                    .map(|id| (id, std::mem::take(&mut sum[id as usize]) / norm)),
             );
+            centroids.end_row();
         }
-        if per_variant {
-            space.variant_postings = Postings::invert(&vectors, n_terms);
-        } else {
-            space.variant_postings = Postings {
-                offsets: vec![0; n_terms + 1],
-                entries: Vec::new(),
-            };
+        if keep.variants {
+            space.variant_postings = vectors.transpose(n_terms);
         }
-        space.centroid_postings = Postings::invert(&centroids, n_terms);
+        space.centroid_postings = centroids.transpose(n_terms);
         space
     }
 
@@ -265,7 +360,7 @@ impl Space {
                 norm += run.len() as f32 * idf * idf;
                 continue;
             }
-            let w = (1.0 + (run.len() as f32).ln()) * idf;
+            let w = sublinear(run.len() as u32) * idf;
             norm += w * w;
             vector.push((id, w));
         }
@@ -292,7 +387,7 @@ impl Space {
                 most += (1.0 + (n - 0.5) / 1.5).ln() * (K1 + 1.0);
                 continue;
             };
-            let list = self.article_postings.of(id);
+            let list = self.article_postings.row(id as usize);
             let df = list.len() as f32;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
             most += idf * (K1 + 1.0);
@@ -362,7 +457,8 @@ impl Index {
 
     pub fn with_weights(base: &KnowledgeBase, weights: Weights) -> Index {
         let synonyms = Synonyms::new(&base.synonyms);
-        let mut variant_terms: Vec<Terms> = Vec::new();
+        let mut words = TermLists::new();
+        let mut chars = TermLists::new();
         let mut variant_article = Vec::new();
         let mut variant_source = Vec::new();
         for (article_no, article) in base.articles.iter().enumerate() {
@@ -370,22 +466,45 @@ impl Index {
                 .chain(&article.questions)
                 .enumerate()
             {
-                let terms = text::terms_of_normalized(&synonyms.apply(&text::normalize(variant)));
-                if terms.words.is_empty() && terms.chars.is_empty() {
+                text::terms_into(
+                    &synonyms.apply(&text::normalize(variant)),
+                    &mut words.terms,
+                    &mut chars.terms,
+                );
+                if words.open_list_is_empty() && chars.open_list_is_empty() {
                     continue;
                 }
-                variant_terms.push(terms);
+                words.end_list();
+                chars.end_list();
                 variant_article.push(article_no as u32);
                 variant_source.push((article_no as u32, position as u32));
             }
         }
-        let word_lists: Vec<&[Term]> = variant_terms.iter().map(|t| t.words.as_slice()).collect();
-        let char_lists: Vec<&[Term]> = variant_terms.iter().map(|t| t.chars.as_slice()).collect();
+        words.drop_open_list();
+        chars.drop_open_list();
         let articles = base.articles.len();
+        let words = Space::build(
+            &words,
+            &variant_article,
+            articles,
+            Keep {
+                variants: true,
+                bm25: true,
+            },
+        );
+        let chars = Space::build(
+            &chars,
+            &variant_article,
+            articles,
+            Keep {
+                variants: false,
+                bm25: false,
+            },
+        );
         Index {
             ids: base.articles.iter().map(|a| a.id.clone()).collect(),
-            words: Space::build(&word_lists, &variant_article, articles, true),
-            chars: Space::build(&char_lists, &variant_article, articles, false),
+            words,
+            chars,
             variant_article,
             variant_source,
             synonyms,
@@ -454,15 +573,15 @@ impl Index {
             // held-out variant, which is itself.
             let mut self_score = 0.0;
             for &(term, q) in &space.query(terms) {
-                if space.centroid_postings.of(term).len() > common {
+                if space.centroid_postings.row(term as usize).len() > common {
                     continue;
                 }
                 self_score += q * q;
-                for &(article, w) in space.centroid_postings.of(term) {
+                for &(article, w) in space.centroid_postings.row(term as usize) {
                     centroid[article as usize] += q * w;
                     touched[article as usize] = true;
                 }
-                for &(variant, w) in space.variant_postings.of(term) {
+                for &(variant, w) in space.variant_postings.row(term as usize) {
                     if variants[variant as usize] == 0.0 {
                         seen_variants.push(variant);
                     }
@@ -504,5 +623,41 @@ impl Index {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.article.cmp(&b.article)));
         hits.truncate(limit);
         hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sublinear_table_is_one_plus_ln() {
+        for count in 1..40u32 {
+            let exact = 1.0 + (count as f32).ln();
+            assert!((sublinear(count) - exact).abs() < 1e-6, "{count}");
+        }
+    }
+
+    #[test]
+    fn counter_counts_and_transpose_inverts() {
+        let mut counter = Counter::new(5);
+        let mut rows = Rows::default();
+        counter.add(&[3, 1, 3, 3]);
+        counter.take_into(&mut rows, |_, count| count as f32);
+        counter.add(&[]);
+        counter.take_into(&mut rows, |_, count| count as f32);
+        counter.add(&[1, 4]);
+        counter.add(&[4]);
+        counter.take_into(&mut rows, |id, count| (10 * id + count) as f32);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.row(0), &[(3, 3.0), (1, 1.0)]);
+        assert_eq!(rows.row(1), &[]);
+        assert_eq!(rows.row(2), &[(1, 11.0), (4, 42.0)]);
+        let postings = rows.transpose(5);
+        assert_eq!(postings.row(0), &[]);
+        assert_eq!(postings.row(1), &[(0, 1.0), (2, 11.0)]);
+        assert_eq!(postings.row(3), &[(0, 3.0)]);
+        assert_eq!(postings.row(4), &[(2, 42.0)]);
+        assert_eq!(postings.row(99), &[], "a term past the end has no postings");
     }
 }
