@@ -1,6 +1,6 @@
 //! `ito.toml`: reading, validating and explaining what is wrong with it.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +41,10 @@ pub struct SiteConfig {
     pub allowed_origins: Vec<AllowedOrigin>,
     #[serde(default)]
     pub theme: LauncherTheme,
+    /// The help articles per language (TOML authoring format or JSON interchange format).
+    /// The widget answers from the base in the visitor's language, else the site's locale.
+    #[serde(default)]
+    pub knowledge_base: BTreeMap<Locale, PathBuf>,
 }
 
 /// An origin allowed to frame the widget, already in the form CSP `frame-ancestors` takes.

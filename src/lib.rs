@@ -5,6 +5,7 @@
 //! - [`config`]: `ito.toml`, validated, with errors that name the file.
 //! - [`db`]: the SQLite store, its migrations (`migrations/`) and instance settings.
 //! - [`http`]: `app(state) -> Router`, every HTTP route and the HTTP error type.
+//! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
 pub mod assistant_cli;
@@ -12,4 +13,5 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod knowledge;
 pub mod serve;

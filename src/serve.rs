@@ -9,11 +9,14 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::db;
 use crate::http::{AppState, app};
+use crate::knowledge::{KnowledgeBases, KnowledgeError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(transparent)]
     Db(#[from] db::DbError),
+    #[error(transparent)]
+    Knowledge(#[from] KnowledgeError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -24,6 +27,7 @@ pub enum ServeError {
 }
 
 pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let bases = KnowledgeBases::load(&config)?;
     let pool = db::open(&config.server.database).await?;
     let instance = db::instance_id(&pool).await?;
     let addr = config.server.listen;
@@ -43,6 +47,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let state = AppState {
         config: Arc::new(config),
         db: pool.clone(),
+        bases: Arc::new(bases),
     };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ito::config::Config;
 use ito::db;
 use ito::http::{AppState, app};
+use ito::knowledge::KnowledgeBases;
 
 struct Server {
     url: String,
@@ -15,9 +16,14 @@ struct Server {
 /// Serves the demo config with `assets` as the build folder, which may be missing.
 async fn serve(build_widget: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut config = Config::demo();
     config.server.assets = dir.path().join("dist");
-    config.server.public = Path::new(env!("CARGO_MANIFEST_DIR")).join("public");
+    config.server.public = root.join("public");
+    for path in config.sites[0].knowledge_base.values_mut() {
+        *path = root.join(&*path);
+    }
+    let bases = KnowledgeBases::load(&config).unwrap();
     if build_widget {
         let widget = config.server.assets.join("widget");
         std::fs::create_dir_all(&widget).unwrap();
@@ -34,6 +40,7 @@ async fn serve(build_widget: bool) -> Server {
     let router = app(AppState {
         config: Arc::new(config),
         db,
+        bases: Arc::new(bases),
     });
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Server { url, _dir: dir }
@@ -108,5 +115,58 @@ async fn unbuilt_front_ends_say_how_to_build_them() {
             body,
             format!("the {what} is not built: run `cargo xtask build`, then reload\n")
         );
+    }
+}
+
+#[tokio::test]
+async fn knowledge_bases_are_served_per_language_and_revalidated_by_etag() {
+    let server = serve(true).await;
+    let (status, body, headers) = get(&format!("{}/sites/demo/kb/en.json", server.url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["cache-control"], "no-cache");
+    let base: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(base["locale"], "en");
+    assert!(base["articles"].as_array().unwrap().len() >= 30);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+
+    let client = reqwest::Client::new();
+    let url = format!("{}/sites/demo/kb/en.json", server.url);
+    let again = client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert_eq!(again.headers()["etag"], etag.as_str());
+    assert!(again.text().await.unwrap().is_empty(), "a 304 has no body");
+    let stale = client
+        .get(&url)
+        .header("if-none-match", "\"0000000000000000\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status().as_u16(), 200);
+    let compressed = client
+        .get(&url)
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+
+    let (status, body, headers) = get(&format!("{}/sites/demo/kb/ja.json", server.url)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("\"locale\":\"ja\""));
+    assert_ne!(headers["etag"].to_str().unwrap(), etag);
+
+    for (path, message) in [
+        ("/sites/demo/kb/de.json", "no such knowledge base\n"),
+        ("/sites/demo/kb/en.txt", "no such knowledge base\n"),
+        ("/sites/nope/kb/en.json", "unknown site\n"),
+    ] {
+        let (status, body, _) = get(&format!("{}{path}", server.url)).await;
+        assert_eq!((status, body.as_str()), (404, message), "{path}");
     }
 }

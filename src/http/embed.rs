@@ -2,8 +2,12 @@
 //! that goes in the iframe.
 
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
-use axum::response::{Html, IntoResponse};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use ito_protocol::Locale;
 
 use super::{AppState, HttpError};
 use crate::config::SiteConfig;
@@ -42,6 +46,48 @@ pub async fn site_settings(
         ],
         body,
     ))
+}
+
+/// `sites/{site}/kb/{locale}.json`: the knowledge base a visitor in that language gets.
+///
+/// `no-cache` with an ETag: the browser keeps its copy and asks each time, and an unchanged
+/// base costs a 304 with no body.
+pub async fn knowledge_base(
+    State(state): State<AppState>,
+    Path((site, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let site = known_site(&state, &site)?;
+    let locale: Locale = file
+        .strip_suffix(".json")
+        .and_then(|code| code.parse().ok())
+        .ok_or(HttpError::NotFound("no such knowledge base"))?;
+    let base = state
+        .bases
+        .for_visitor(site, locale)
+        .ok_or(HttpError::NotFound("this site has no knowledge base"))?;
+    let cache = [
+        (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (
+            ETAG,
+            HeaderValue::from_str(&base.etag).map_err(HttpError::internal)?,
+        ),
+    ];
+    let fresh = headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == base.etag || tag.trim() == "*");
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((
+        cache,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        base.json.to_string(),
+    )
+        .into_response())
 }
 
 /// `embed/{site}`: the widget's HTML page, allowed in frames only on the site's own origins.

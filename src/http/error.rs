@@ -8,6 +8,9 @@ use axum::response::{IntoResponse, Response};
 pub enum HttpError {
     #[error("unknown site")]
     UnknownSite,
+    /// Something that does not exist; the text says what.
+    #[error("{0}")]
+    NotFound(&'static str),
     /// A front end has not been compiled yet; says which, and how to build it.
     #[error("the {0} is not built: run `cargo xtask build`, then reload")]
     NotBuilt(&'static str),
@@ -22,7 +25,7 @@ impl HttpError {
 
     fn status(&self) -> StatusCode {
         match self {
-            HttpError::UnknownSite => StatusCode::NOT_FOUND,
+            HttpError::UnknownSite | HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::NotBuilt(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 use sqlx::SqlitePool;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::knowledge::KnowledgeBases;
 pub use error::HttpError;
 
 /// What every handler may read.
@@ -19,6 +21,7 @@ pub use error::HttpError;
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: SqlitePool,
+    pub bases: Arc<KnowledgeBases>,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -26,11 +29,14 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/ito.js", get(embed::loader))
         .route("/sites/{site}/settings.js", get(embed::site_settings))
+        .route("/sites/{site}/kb/{file}", get(embed::knowledge_base))
         .route("/embed/{site}", get(embed::widget_page))
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))
         .nest_service("/console", assets::console(assets.join("console")))
         .fallback_service(assets::public_dir(&state.config.server.public))
+        // Brotli or gzip for whatever the client accepts: the widget's budget is counted compressed.
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,0 +1,193 @@
+//! The sites' knowledge bases, read and checked once at start-up and kept as the JSON the
+//! widget downloads, each with an ETag so a returning visitor's browser revalidates instead
+//! of downloading it again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ito_assistant::KnowledgeBase;
+use ito_assistant::kb::{Severity, lint};
+use ito_protocol::Locale;
+
+use crate::config::{Config, SiteConfig};
+
+/// One base as served: compact JSON and its entity tag.
+#[derive(Debug, Clone)]
+pub struct CompiledBase {
+    pub json: Arc<str>,
+    /// A strong ETag, quotes included, derived from the JSON alone.
+    pub etag: String,
+    pub articles: usize,
+}
+
+/// Every site's bases, by site id and locale.
+#[derive(Debug, Default)]
+pub struct KnowledgeBases {
+    sites: HashMap<String, BTreeMap<Locale, CompiledBase>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error("site {site:?}: cannot read the {locale} knowledge base {path}: {source}")]
+    Read {
+        site: String,
+        locale: Locale,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("site {site:?}: the {locale} knowledge base {path} cannot be used: {problem}")]
+    Invalid {
+        site: String,
+        locale: Locale,
+        path: PathBuf,
+        problem: String,
+    },
+}
+
+impl KnowledgeBases {
+    /// Reads every base the configuration names. A base that does not parse, or that
+    /// `ito assistant check` finds errors in, stops start-up with the file and the problem.
+    pub fn load(config: &Config) -> Result<KnowledgeBases, KnowledgeError> {
+        let mut bases = KnowledgeBases::default();
+        for site in &config.sites {
+            let mut per_locale = BTreeMap::new();
+            for (&locale, path) in &site.knowledge_base {
+                per_locale.insert(locale, compile(site, locale, path)?);
+            }
+            bases.sites.insert(site.id.as_str().to_owned(), per_locale);
+        }
+        Ok(bases)
+    }
+
+    /// The base for a visitor speaking `locale`: that language's, else the site's default
+    /// language's, else none.
+    pub fn for_visitor(&self, site: &SiteConfig, locale: Locale) -> Option<&CompiledBase> {
+        let bases = self.sites.get(site.id.as_str())?;
+        bases.get(&locale).or_else(|| bases.get(&site.locale))
+    }
+}
+
+fn compile(site: &SiteConfig, locale: Locale, path: &Path) -> Result<CompiledBase, KnowledgeError> {
+    let invalid = |problem: String| KnowledgeError::Invalid {
+        site: site.id.as_str().to_owned(),
+        locale,
+        path: path.to_owned(),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| KnowledgeError::Read {
+        site: site.id.as_str().to_owned(),
+        locale,
+        path: path.to_owned(),
+        source,
+    })?;
+    let base = KnowledgeBase::parse(&text).map_err(|e| invalid(e.to_string()))?;
+    let errors: Vec<String> = lint(&base)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("article {:?}: {}", f.article, f.message))
+        .collect();
+    if !errors.is_empty() {
+        return Err(invalid(format!(
+            "{} (run `ito assistant check --kb {}`)",
+            errors.join("; "),
+            path.display()
+        )));
+    }
+    let json = base.to_json();
+    Ok(CompiledBase {
+        etag: format!("\"{:016x}\"", fnv1a(json.as_bytes())),
+        articles: base.articles.len(),
+        json: json.into(),
+    })
+}
+
+/// 64-bit FNV-1a: a content hash for the ETag, stable across builds and platforms.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_with(base: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("faq.toml");
+        std::fs::write(&path, base).unwrap();
+        let mut config = Config::demo();
+        config.sites[0].knowledge_base = BTreeMap::from([(Locale::En, path)]);
+        (dir, config)
+    }
+
+    #[test]
+    fn the_demo_bases_load_and_fall_back_to_the_site_language() {
+        let mut config = Config::demo();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for path in config.sites[0].knowledge_base.values_mut() {
+            *path = root.join(&*path);
+        }
+        let bases = KnowledgeBases::load(&config).unwrap();
+        let site = &config.sites[0];
+        let en = bases.for_visitor(site, Locale::En).unwrap();
+        let ja = bases.for_visitor(site, Locale::Ja).unwrap();
+        assert!(en.articles >= 30 && ja.articles >= 30);
+        assert_ne!(en.etag, ja.etag);
+        assert!(ja.json.contains("\"locale\":\"ja\""));
+
+        config.sites[0].knowledge_base.remove(&Locale::Ja);
+        let bases = KnowledgeBases::load(&config).unwrap();
+        assert_eq!(
+            bases
+                .for_visitor(&config.sites[0], Locale::Ja)
+                .unwrap()
+                .etag,
+            en.etag,
+            "a language without a base gets the site's own"
+        );
+    }
+
+    #[test]
+    fn unusable_bases_stop_start_up_with_the_file_and_the_problem() {
+        let (_dir, config) = config_with("[[article]]\nid = \"a\"\ntitle = \"A\"\n");
+        let err = KnowledgeBases::load(&config).unwrap_err().to_string();
+        assert!(
+            err.starts_with("site \"demo\": the en knowledge base "),
+            "{err}"
+        );
+        assert!(err.contains("faq.toml cannot be used"), "{err}");
+
+        let duplicate = "[[article]]\nid = \"a\"\ntitle = \"A\"\nanswer = \"x\"\n\n[[article]]\nid = \"a\"\ntitle = \"B\"\nanswer = \"y\"\n";
+        let (_dir, config) = config_with(duplicate);
+        let err = KnowledgeBases::load(&config).unwrap_err().to_string();
+        assert!(err.contains("ito assistant check --kb"), "{err}");
+
+        let mut config = Config::demo();
+        config.sites[0].knowledge_base =
+            BTreeMap::from([(Locale::En, PathBuf::from("/nonexistent/faq.toml"))]);
+        let err = KnowledgeBases::load(&config).unwrap_err().to_string();
+        assert!(
+            err.contains("cannot read the en knowledge base /nonexistent/faq.toml"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_etag_follows_the_content() {
+        let a = "[[article]]\nid = \"a\"\ntitle = \"A\"\nanswer = \"x\"\n";
+        let (_d1, c1) = config_with(a);
+        let (_d2, c2) = config_with(&a.replace("\"x\"", "\"y\""));
+        let etag = |c: &Config| {
+            KnowledgeBases::load(c)
+                .unwrap()
+                .for_visitor(&c.sites[0], Locale::En)
+                .unwrap()
+                .etag
+                .clone()
+        };
+        assert_eq!(etag(&c1), etag(&c1));
+        assert_ne!(etag(&c1), etag(&c2));
+    }
+}
