@@ -7,6 +7,7 @@
 //! - [`synonyms`]: the base's synonym groups, applied to articles and queries alike.
 //! - [`index`]: TF-IDF over every question variant and every article's centroid.
 //! - [`confidence`]: thresholds each base calibrates on its own questions; answer, suggest or unsure.
+//! - [`markdown`]: article answers read into a tree of safe elements (no HTML, safe links only).
 //! - [`intent`]: requests for a person, and signs of frustration.
 //! - [`bench`]: the synthetic 2,000-article base and the timing behind the speed benchmark.
 //! - [`baseline`]: plain BM25, the yardstick of the evaluation.
@@ -19,6 +20,7 @@ pub mod eval;
 pub mod index;
 pub mod intent;
 pub mod kb;
+pub mod markdown;
 pub mod synonyms;
 pub mod text;
 
