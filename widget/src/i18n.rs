@@ -9,6 +9,9 @@ pub struct Strings {
     pub panel: PanelStrings,
     pub composer: ComposerStrings,
     pub message_list: MessageListStrings,
+    pub bot: BotStrings,
+    pub article_card: ArticleCardStrings,
+    pub feedback: FeedbackStrings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -17,6 +20,8 @@ pub struct PanelStrings {
     pub title: String,
     pub greeting: String,
     pub close: String,
+    pub talk_to_person: String,
+    pub loading: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +38,36 @@ pub struct MessageListStrings {
     pub label: String,
     pub you: String,
     pub bot: String,
+}
+
+/// What the bot says besides articles.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotStrings {
+    pub suggestions: String,
+    pub unsure: String,
+    pub person_requested: String,
+    pub glad: String,
+    pub sorry: String,
+    pub unavailable: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleCardStrings {
+    /// Read after a link's text: links in answers open in a new tab.
+    pub new_tab: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackStrings {
+    pub question: String,
+    pub yes: String,
+    pub no: String,
+    /// Shown once the visitor answered, in place of the buttons.
+    pub helpful: String,
+    pub not_helpful: String,
 }
 
 fn source(locale: Locale) -> &'static str {

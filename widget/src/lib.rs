@@ -1,36 +1,102 @@
 //! The visitor widget: the chat panel that lives in the iframe the loader (`loader/ito.js`)
 //! puts on the host page. Leptos, client-side rendered, compiled to wasm by Trunk.
 //!
+//! - [`articles`]: the site's knowledge base, fetched and indexed for the assistant.
 //! - [`embed`]: where we are embedded (site, host origin, language) and the `postMessage` link to the loader.
 //! - [`i18n`]: the visible strings, from `locales/*.json`, keyed by component.
-//! - [`thread`]: the conversation as plain data, without any view.
+//! - [`storage`]: `localStorage` or `sessionStorage` with a memory fallback when the browser blocks them.
+//! - [`thread`]: the conversation and how it moves (asking, answers, suggestions, feedback), without any view.
 //! - [`components`]: the views, one folder each with its own CSS.
 
+pub mod articles;
 pub mod components;
 pub mod embed;
 pub mod i18n;
+pub mod storage;
 pub mod thread;
 
+use std::rc::Rc;
+use std::sync::Arc;
+
+use ito_assistant::{Assistant, KnowledgeBase};
 use ito_protocol::embed::{HostToWidget, WidgetToHost};
 use leptos::prelude::*;
 
 use components::composer::Composer;
-use components::message_list::MessageList;
+use components::message_list::{LineActions, MessageList};
 use components::panel_header::PanelHeader;
 use embed::EmbedContext;
+use storage::Store;
 use thread::Thread;
+
+/// Where the assistant's articles stand.
+#[derive(Clone)]
+enum Articles {
+    Loading,
+    Ready(Arc<Assistant>),
+    Failed,
+}
 
 /// The whole panel: header, conversation and composer.
 #[component]
 pub fn App(
     /// Where the widget is embedded and which language it speaks.
     context: EmbedContext,
+    /// The knowledge base to answer from; when absent it is fetched from the server.
+    #[prop(optional)]
+    base: Option<KnowledgeBase>,
+    /// Where the conversation is kept across reloads; `localStorage` when absent.
+    #[prop(optional)]
+    store: Option<Rc<Store>>,
 ) -> impl IntoView {
     let strings = i18n::strings(context.locale);
-    let thread = RwSignal::new(Thread::default());
+    let store = store.unwrap_or_else(|| Rc::new(Store::local()));
+    let thread_key = format!("ito.{}.thread", context.site);
+    let restored = store
+        .get(&thread_key)
+        .and_then(|json| Thread::from_json(&json))
+        .unwrap_or_default();
+    let thread = RwSignal::new(restored);
+    // The thread is written only once it has something in it: a visitor who never
+    // interacts leaves nothing behind.
+    Effect::new(move |_| {
+        thread.with(|t| {
+            if !t.is_empty() {
+                store.set(&thread_key, &t.to_json());
+            }
+        })
+    });
+
+    let articles = RwSignal::new(Articles::Loading);
+    let ready = move |assistant: Assistant| {
+        let assistant = Arc::new(assistant);
+        thread.update(|t| t.answer_waiting(&assistant));
+        articles.set(Articles::Ready(assistant));
+    };
+    match base {
+        Some(base) => ready(Assistant::new(base)),
+        None => {
+            let (site, locale) = (context.site.clone(), context.locale);
+            leptos::task::spawn_local(async move {
+                match articles::load(&site, locale).await {
+                    Ok(assistant) => ready(assistant),
+                    Err(e) => {
+                        leptos::logging::warn!("Ito: no help articles: {e}");
+                        articles.set(Articles::Failed);
+                        thread.update(Thread::articles_unavailable);
+                    }
+                }
+            });
+        }
+    }
+    let with_assistant = move |act: &dyn Fn(&mut Thread, &Assistant)| {
+        if let Articles::Ready(assistant) = articles.get_untracked() {
+            thread.update(|t| act(t, &assistant));
+        }
+    };
+
     let composer_input = NodeRef::new();
     let host = context.host_link();
-
     let listener = host.clone().listen(move |frame| match frame {
         HostToWidget::Open => {
             if let Some(input) = composer_input.get_untracked() {
@@ -54,6 +120,42 @@ pub fn App(
             close.run(());
         }
     };
+    let ask = move |text: String| match articles.get_untracked() {
+        Articles::Ready(assistant) => {
+            thread.update(|t| {
+                t.ask(&text, Some(&assistant));
+            });
+        }
+        Articles::Loading => {
+            thread.update(|t| {
+                t.ask(&text, None);
+            });
+        }
+        Articles::Failed => thread.update(|t| {
+            if t.ask(&text, None) {
+                t.articles_unavailable();
+            }
+        }),
+    };
+    let person = Callback::new(move |()| {
+        thread.update(|t| {
+            t.request_person();
+        })
+    });
+    let actions = LineActions {
+        choose: Callback::new(move |(line, article): (u32, String)| {
+            with_assistant(&|t, a| {
+                t.choose(line, &article, a);
+            })
+        }),
+        feedback: Callback::new(move |(line, verdict)| {
+            thread.update(|t| {
+                t.give_feedback(line, verdict);
+            })
+        }),
+        person,
+    };
+    let loading = move || thread.with(Thread::is_waiting);
 
     view! {
         <div class="ito-panel" lang=context.locale.code() on:keydown=on_keydown>
@@ -61,13 +163,18 @@ pub fn App(
             <MessageList
                 greeting=strings.panel.greeting.clone()
                 lines=Signal::derive(move || thread.with(|t| t.lines().to_vec()))
-                strings=strings.message_list
+                strings=strings.clone()
+                actions=actions
             />
-            <Composer
-                strings=strings.composer
-                input_ref=composer_input
-                on_send=move |text: String| thread.update(|t| { t.add_visitor_message(&text); })
-            />
+            <Show when=loading>
+                <p class="ito-panel__status" role="status">{strings.panel.loading.clone()}</p>
+            </Show>
+            <div class="ito-panel__actions">
+                <button type="button" class="ito-panel__person" on:click=move |_| person.run(())>
+                    {strings.panel.talk_to_person.clone()}
+                </button>
+            </div>
+            <Composer strings=strings.composer.clone() input_ref=composer_input on_send=ask />
         </div>
     }
 }

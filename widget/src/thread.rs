@@ -1,31 +1,97 @@
-//! The conversation as the widget shows it: plain data, tested without a browser view.
+//! The conversation as the widget shows it: plain data and the rules of how it moves,
+//! tested without a view. Views read [`Thread::lines`] and call the methods here.
+//!
+//! A line keeps what the visitor saw (the article's title and answer as they were), so a
+//! thread restored after a reload, or read by an agent later, shows the same words even if
+//! the knowledge base changed since.
 
-/// Who wrote a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Author {
-    Visitor,
-    Bot,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatLine {
-    /// Unique within the thread; the list view keys rows by it.
-    pub id: u32,
-    pub author: Author,
-    pub text: String,
-}
+use ito_assistant::{Assistant, Outcome};
+use serde::{Deserialize, Serialize};
 
 /// The longest message a visitor may send, in characters (the server's limit is 64 KiB).
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How many candidates a suggestion offers at most.
+const SUGGESTIONS: usize = 3;
+/// A candidate is offered only if it scores at least this share of the best one: a far
+/// weaker third hit is noise, and offering it makes the bot look lost.
+const SUGGESTION_SHARE: f32 = 0.5;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleRef {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Feedback {
+    Helpful,
+    NotHelpful,
+}
+
+/// What one line of the conversation says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Entry {
+    /// The visitor's own words.
+    Visitor { text: String },
+    /// The article the bot is confident about, with the visitor's verdict once given.
+    Answer {
+        article: ArticleRef,
+        /// The answer's Markdown.
+        answer: String,
+        /// The assistant's score, kept for the handoff context.
+        score: f32,
+        feedback: Option<Feedback>,
+    },
+    /// Two or three articles the question may be about, and which one the visitor chose.
+    Suggestions {
+        choices: Vec<ArticleRef>,
+        chosen: Option<String>,
+    },
+    /// The bot did not find anything it trusts.
+    Unsure,
+    /// The visitor wants a person; says what happens next.
+    PersonRequested,
+    /// The bot's reply to "this helped".
+    Glad,
+    /// The bot's reply to "this did not help".
+    Sorry,
+    /// The articles could not be loaded, so the bot cannot answer.
+    Unavailable,
+}
+
+impl Entry {
+    pub fn is_visitor(&self) -> bool {
+        matches!(self, Entry::Visitor { .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatLine {
+    /// Unique within the thread.
+    pub id: u32,
+    /// Grows when the line changes (feedback given, suggestion chosen), so a view keyed by
+    /// (id, revision) redraws exactly the lines that changed.
+    pub revision: u32,
+    pub entry: Entry,
+}
+
+/// The conversation. Visitor questions asked before the articles have loaded wait in
+/// `unanswered` and are answered, in order, once they arrive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Thread {
     lines: Vec<ChatLine>,
+    #[serde(default)]
+    unanswered: Vec<u32>,
 }
 
 impl Thread {
     pub fn lines(&self) -> &[ChatLine] {
         &self.lines
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
     }
 
     /// Adds what the visitor typed, trimmed; blank text adds nothing and returns `None`.
@@ -36,12 +102,197 @@ impl Thread {
             return None;
         }
         let text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
-        self.push(Author::Visitor, text)
+        Some(self.push(Entry::Visitor { text }))
     }
 
-    fn push(&mut self, author: Author, text: String) -> Option<&ChatLine> {
-        let id = self.lines.last().map_or(0, |l| l.id + 1);
-        self.lines.push(ChatLine { id, author, text });
-        self.lines.last()
+    /// The visitor asks something: their line, then the bot's reply, or a place in the queue
+    /// of questions waiting for the articles when `assistant` is `None`. Returns whether
+    /// anything was added.
+    pub fn ask(&mut self, text: &str, assistant: Option<&Assistant>) -> bool {
+        let Some(line) = self.add_visitor_message(text) else {
+            return false;
+        };
+        let (id, text) = match &line.entry {
+            Entry::Visitor { text } => (line.id, text.clone()),
+            _ => unreachable!("add_visitor_message adds a visitor line"),
+        };
+        match assistant {
+            Some(assistant) => self.reply(&text, assistant),
+            None => self.unanswered.push(id),
+        }
+        true
     }
+
+    /// Answers every question that waited for the articles.
+    pub fn answer_waiting(&mut self, assistant: &Assistant) {
+        for id in std::mem::take(&mut self.unanswered) {
+            if let Some(Entry::Visitor { text }) = self.entry(id).cloned() {
+                self.reply(&text, assistant);
+            }
+        }
+    }
+
+    /// The articles will not come: waiting questions get one line saying so.
+    pub fn articles_unavailable(&mut self) {
+        if !std::mem::take(&mut self.unanswered).is_empty() {
+            self.push(Entry::Unavailable);
+        }
+    }
+
+    pub fn is_waiting(&self) -> bool {
+        !self.unanswered.is_empty()
+    }
+
+    fn reply(&mut self, question: &str, assistant: &Assistant) {
+        let reply = assistant.ask(question, SUGGESTIONS);
+        let entry = match reply.outcome {
+            Outcome::Answer => reply
+                .hits
+                .first()
+                .and_then(|hit| answer_entry(assistant, &hit.id, hit.score)),
+            Outcome::Suggest => {
+                let best = reply.hits.first().map_or(0.0, |h| h.score);
+                let choices: Vec<ArticleRef> = reply
+                    .hits
+                    .iter()
+                    .filter(|hit| hit.score >= best * SUGGESTION_SHARE)
+                    .filter_map(|hit| assistant.article(&hit.id))
+                    .map(|a| ArticleRef {
+                        id: a.id.clone(),
+                        title: a.title.clone(),
+                    })
+                    .collect();
+                (!choices.is_empty()).then_some(Entry::Suggestions {
+                    choices,
+                    chosen: None,
+                })
+            }
+            Outcome::Handoff => Some(Entry::PersonRequested),
+            Outcome::Unsure => None,
+        };
+        self.push(entry.unwrap_or(Entry::Unsure));
+    }
+
+    /// The visitor picks one of a suggestion's articles: it is marked chosen and answered.
+    /// Picking again, or an article the suggestion did not offer, does nothing.
+    pub fn choose(&mut self, line: u32, article: &str, assistant: &Assistant) -> bool {
+        let Some(changed) = self.line_mut(line) else {
+            return false;
+        };
+        let Entry::Suggestions { choices, chosen } = &mut changed.entry else {
+            return false;
+        };
+        if chosen.is_some() || !choices.iter().any(|c| c.id == article) {
+            return false;
+        }
+        *chosen = Some(article.to_owned());
+        changed.revision += 1;
+        match answer_entry(assistant, article, 1.0) {
+            Some(entry) => {
+                self.push(entry);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Opens an article directly (the host page's `Ito('article', id)`). Unknown ids add
+    /// nothing and return `false`.
+    pub fn open_article(&mut self, article: &str, assistant: &Assistant) -> bool {
+        match answer_entry(assistant, article, 1.0) {
+            Some(entry) => {
+                self.push(entry);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The visitor's verdict on an answer, once; the bot acknowledges it.
+    pub fn give_feedback(&mut self, line: u32, verdict: Feedback) -> bool {
+        let Some(changed) = self.line_mut(line) else {
+            return false;
+        };
+        let Entry::Answer { feedback, .. } = &mut changed.entry else {
+            return false;
+        };
+        if feedback.is_some() {
+            return false;
+        }
+        *feedback = Some(verdict);
+        changed.revision += 1;
+        self.push(match verdict {
+            Feedback::Helpful => Entry::Glad,
+            Feedback::NotHelpful => Entry::Sorry,
+        });
+        true
+    }
+
+    /// The visitor asks for a person with the button; asking twice in a row adds nothing.
+    pub fn request_person(&mut self) -> bool {
+        if matches!(self.lines.last(), Some(l) if l.entry == Entry::PersonRequested) {
+            return false;
+        }
+        self.push(Entry::PersonRequested);
+        true
+    }
+
+    /// How many times the bot could not help (unsure, or an answer judged unhelpful): the
+    /// widget offers a person more prominently as this grows.
+    pub fn misses(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| {
+                matches!(
+                    l.entry,
+                    Entry::Unsure
+                        | Entry::Answer {
+                            feedback: Some(Feedback::NotHelpful),
+                            ..
+                        }
+                )
+            })
+            .count()
+    }
+
+    /// The thread as JSON, for storage.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a thread always serializes")
+    }
+
+    /// A stored thread; anything unreadable (another version, a damaged value) is `None`.
+    pub fn from_json(json: &str) -> Option<Thread> {
+        serde_json::from_str(json).ok()
+    }
+
+    fn entry(&self, id: u32) -> Option<&Entry> {
+        self.lines.iter().find(|l| l.id == id).map(|l| &l.entry)
+    }
+
+    fn line_mut(&mut self, id: u32) -> Option<&mut ChatLine> {
+        self.lines.iter_mut().find(|l| l.id == id)
+    }
+
+    fn push(&mut self, entry: Entry) -> &ChatLine {
+        let id = self.lines.last().map_or(0, |l| l.id + 1);
+        self.lines.push(ChatLine {
+            id,
+            revision: 0,
+            entry,
+        });
+        self.lines.last().expect("just pushed")
+    }
+}
+
+fn answer_entry(assistant: &Assistant, id: &str, score: f32) -> Option<Entry> {
+    let article = assistant.article(id)?;
+    Some(Entry::Answer {
+        article: ArticleRef {
+            id: article.id.clone(),
+            title: article.title.clone(),
+        },
+        answer: article.answer.clone(),
+        score,
+        feedback: None,
+    })
 }

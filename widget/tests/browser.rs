@@ -1,11 +1,15 @@
 //! The widget in a real browser (headless Chromium through wasm-bindgen-test):
 //! `cargo xtask test` runs these.
 
+use std::rc::Rc;
+
+use ito_assistant::{Article, Assistant, KnowledgeBase};
 use ito_protocol::Locale;
 use ito_widget::App;
 use ito_widget::embed::{EmbedContext, choose_locale, is_origin};
 use ito_widget::i18n;
-use ito_widget::thread::{Author, MAX_MESSAGE_CHARS, Thread};
+use ito_widget::storage::Store;
+use ito_widget::thread::{Entry, Feedback, MAX_MESSAGE_CHARS, Thread};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -19,7 +23,71 @@ struct Mounted {
     _handle: Box<dyn std::any::Any>,
 }
 
+fn article(id: &str, title: &str, questions: &[&str], answer: &str) -> Article {
+    Article {
+        id: id.into(),
+        title: title.into(),
+        questions: questions.iter().map(|q| q.to_string()).collect(),
+        answer: answer.into(),
+        tags: vec![],
+        links: vec![],
+        follow_up: vec![],
+    }
+}
+
+/// A small shop's base, with one article written by an attacker.
+fn shop_base() -> KnowledgeBase {
+    KnowledgeBase {
+        locale: "en".into(),
+        synonyms: vec![],
+        articles: vec![
+            article(
+                "returns",
+                "How do I return an item?",
+                &[
+                    "return policy",
+                    "send back my order",
+                    "can I return shoes I bought",
+                ],
+                "You have **30 days**.\n\n- Pack it\n- [Start a return](https://shop.example/returns)",
+            ),
+            article(
+                "delivery",
+                "How long does delivery take?",
+                &[
+                    "when will my parcel arrive",
+                    "shipping time",
+                    "how long is shipping",
+                ],
+                "Two to four days.",
+            ),
+            article(
+                "delivery-cost",
+                "How much does delivery cost?",
+                &["shipping price", "delivery fee", "is shipping free"],
+                "Free over $50.",
+            ),
+            article(
+                "password",
+                "I forgot my password",
+                &["reset password", "can't log in", "login not working"],
+                "Use *Forgot password* on the sign-in page.",
+            ),
+            article(
+                "hostile",
+                "<img src=x onerror=\"window.__itoXss=1\"> Gift cards",
+                &["gift card balance", "gift voucher"],
+                "<script>window.__itoXss=2</script> [check balance](javascript:window.__itoXss=3) <svg onload=\"window.__itoXss=4\"></svg>",
+            ),
+        ],
+    }
+}
+
 fn mount(locale: Locale) -> Mounted {
+    mount_with(locale, Rc::new(Store::memory()))
+}
+
+fn mount_with(locale: Locale, store: Rc<Store>) -> Mounted {
     let document = document();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
@@ -29,7 +97,7 @@ fn mount(locale: Locale) -> Mounted {
         locale,
     };
     let handle = leptos::mount::mount_to(root.clone(), move || {
-        view! { <App context=context.clone() /> }.into_any()
+        view! { <App context=context.clone() base=shop_base() store=store.clone() /> }.into_any()
     });
     Mounted {
         root,
@@ -54,6 +122,25 @@ impl Mounted {
         (0..list.length())
             .map(|i| list.item(i).unwrap().text_content().unwrap())
             .collect()
+    }
+
+    fn click(&self, selector: &str) {
+        let element: HtmlElement = self
+            .root
+            .query_selector(selector)
+            .unwrap()
+            .unwrap_or_else(|| panic!("nothing matches {selector}"))
+            .unchecked_into();
+        element.click();
+    }
+
+    fn count(&self, selector: &str) -> u32 {
+        self.root.query_selector_all(selector).unwrap().length()
+    }
+
+    fn send(&self, text: &str) {
+        self.type_text(text);
+        self.press_enter(false, false);
     }
 
     fn type_text(&self, text: &str) {
@@ -119,7 +206,7 @@ async fn enter_sends_and_clears_the_composer() {
     app.press_enter(false, false);
     settle().await;
     let lines = app.lines();
-    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines.len(), 3, "greeting, question, reply: {lines:?}");
     assert!(lines[1].ends_with("Where is my order?"), "{lines:?}");
     assert_eq!(app.input().value(), "");
 }
@@ -174,13 +261,231 @@ fn the_thread_trims_refuses_blanks_and_caps_length() {
     let mut thread = Thread::default();
     assert!(thread.add_visitor_message(" \n\t").is_none());
     let line = thread.add_visitor_message("  hi ").unwrap().clone();
-    assert_eq!(
-        (line.id, line.author, line.text.as_str()),
-        (0, Author::Visitor, "hi")
-    );
+    assert_eq!(line.id, 0);
+    assert_eq!(line.entry, Entry::Visitor { text: "hi".into() });
     let long = "あ".repeat(MAX_MESSAGE_CHARS + 10);
     let line = thread.add_visitor_message(&long).unwrap();
-    assert_eq!((line.id, line.text.chars().count()), (1, MAX_MESSAGE_CHARS));
+    let Entry::Visitor { text } = &line.entry else {
+        panic!()
+    };
+    assert_eq!((line.id, text.chars().count()), (1, MAX_MESSAGE_CHARS));
+}
+
+fn answered(thread: &Thread) -> Option<&str> {
+    thread.lines().iter().rev().find_map(|l| match &l.entry {
+        Entry::Answer { article, .. } => Some(article.id.as_str()),
+        _ => None,
+    })
+}
+
+#[wasm_bindgen_test]
+fn the_thread_answers_suggests_and_admits_it_is_unsure() {
+    let assistant = Assistant::new(shop_base());
+    let mut thread = Thread::default();
+    assert!(thread.ask("can i send back my order?", Some(&assistant)));
+    assert_eq!(answered(&thread), Some("returns"));
+
+    thread.ask("shipping", Some(&assistant));
+    let last = thread.lines().last().unwrap().clone();
+    let Entry::Suggestions {
+        choices,
+        chosen: None,
+    } = &last.entry
+    else {
+        panic!("an ambiguous question gets suggestions: {:?}", last.entry)
+    };
+    let ids: Vec<&str> = choices.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["delivery-cost", "delivery"], "close candidates only");
+    assert!(
+        !thread.choose(last.id, "password", &assistant),
+        "not offered"
+    );
+    assert!(thread.choose(last.id, "delivery-cost", &assistant));
+    assert_eq!(answered(&thread), Some("delivery-cost"));
+    assert!(
+        !thread.choose(last.id, "delivery", &assistant),
+        "chosen once"
+    );
+    let revised = thread.lines().iter().find(|l| l.id == last.id).unwrap();
+    assert_eq!(revised.revision, 1, "the suggestion redraws as chosen");
+
+    thread.ask("xqzv plorb", Some(&assistant));
+    assert_eq!(thread.lines().last().unwrap().entry, Entry::Unsure);
+    assert_eq!(thread.misses(), 1);
+
+    thread.ask("I want to talk to a human", Some(&assistant));
+    assert_eq!(thread.lines().last().unwrap().entry, Entry::PersonRequested);
+    assert!(
+        !thread.request_person(),
+        "asking twice in a row adds nothing"
+    );
+}
+
+#[wasm_bindgen_test]
+fn feedback_is_given_once_and_acknowledged() {
+    let assistant = Assistant::new(shop_base());
+    let mut thread = Thread::default();
+    thread.ask("reset password", Some(&assistant));
+    let answer = thread.lines().last().unwrap().id;
+    assert!(!thread.give_feedback(0, Feedback::Helpful), "not an answer");
+    assert!(thread.give_feedback(answer, Feedback::NotHelpful));
+    assert!(!thread.give_feedback(answer, Feedback::Helpful), "once");
+    assert_eq!(thread.lines().last().unwrap().entry, Entry::Sorry);
+    assert_eq!(thread.misses(), 1);
+}
+
+#[wasm_bindgen_test]
+fn questions_wait_for_the_articles_and_survive_storage() {
+    let mut thread = Thread::default();
+    thread.ask("return policy", None);
+    thread.ask("shipping time", None);
+    assert!(thread.is_waiting());
+    let restored = Thread::from_json(&thread.to_json()).unwrap();
+    assert_eq!(restored, thread);
+    thread.answer_waiting(&Assistant::new(shop_base()));
+    let answers: Vec<&str> = thread
+        .lines()
+        .iter()
+        .filter_map(|l| match &l.entry {
+            Entry::Answer { article, .. } => Some(article.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers, ["returns", "delivery"], "in the order asked");
+    assert!(!thread.is_waiting());
+
+    let mut offline = restored;
+    offline.articles_unavailable();
+    assert_eq!(offline.lines().last().unwrap().entry, Entry::Unavailable);
+    assert!(Thread::from_json("{not json").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_is_an_article_card_with_safe_markdown_and_feedback() {
+    let app = mount(Locale::En);
+    app.send("how do I return shoes?");
+    settle().await;
+    assert_eq!(app.count(".ito-article-card"), 1);
+    let title = app
+        .root
+        .query_selector(".ito-article-card__title")
+        .unwrap()
+        .unwrap();
+    assert_eq!(title.text_content().unwrap(), "How do I return an item?");
+    let strong = app
+        .root
+        .query_selector(".ito-article-card strong")
+        .unwrap()
+        .unwrap();
+    assert_eq!(strong.text_content().unwrap(), "30 days");
+    let link = app
+        .root
+        .query_selector(".ito-article-card a")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://shop.example/returns")
+    );
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+
+    app.click(".ito-feedback__button");
+    settle().await;
+    assert_eq!(app.count(".ito-feedback__button"), 0, "answered once");
+    let lines = app.lines();
+    assert!(
+        lines.last().unwrap().contains("glad that helped"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].contains("You found this helpful"),
+        "the card keeps the verdict: {lines:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn suggestions_are_chips_that_answer_when_chosen() {
+    let app = mount(Locale::En);
+    app.send("shipping");
+    settle().await;
+    let chips = app.count(".ito-suggestions__chip");
+    assert_eq!(chips, 2);
+    app.click(".ito-suggestions__chip");
+    settle().await;
+    assert_eq!(app.count(".ito-article-card"), 1);
+    assert_eq!(app.count(".ito-suggestions__chip:disabled"), chips);
+    assert_eq!(app.count(".ito-suggestions__chip[aria-pressed=true]"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn talk_to_a_person_is_always_in_reach() {
+    let app = mount(Locale::En);
+    app.click(".ito-panel__person");
+    settle().await;
+    let lines = app.lines();
+    assert!(
+        lines.last().unwrap().contains("bring in a person"),
+        "{lines:?}"
+    );
+    app.send("zzzz qqqq");
+    settle().await;
+    assert_eq!(
+        app.count(".ito-message-list__person"),
+        1,
+        "unsure offers a person too"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn hostile_articles_and_visitor_text_stay_text() {
+    let app = mount(Locale::En);
+    app.send("<img src=x onerror=\"window.__itoXss=5\"> gift card balance");
+    settle().await;
+    assert_eq!(app.count(".ito-article-card"), 1, "{:?}", app.lines());
+    assert_eq!(app.count("img, script, svg:not([aria-hidden]), iframe"), 0);
+    assert_eq!(
+        app.count(".ito-article-card a"),
+        0,
+        "the javascript: link is not a link"
+    );
+    let lines = app.lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("<script>window.__itoXss=2</script>")),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains("<img src=x"),
+        "the visitor's text is shown as typed"
+    );
+    // Give any injected handler a chance to run.
+    settle().await;
+    let flag = js_sys::Reflect::get(&window(), &"__itoXss".into()).unwrap();
+    assert!(flag.is_undefined(), "nothing ran: {flag:?}");
+}
+
+#[wasm_bindgen_test]
+async fn the_thread_survives_a_reload() {
+    let store = Rc::new(Store::memory());
+    let first = mount_with(Locale::En, store.clone());
+    settle().await;
+    assert!(
+        store.get("ito.demo.thread").is_none(),
+        "nothing stored before the first message"
+    );
+    first.send("return policy");
+    settle().await;
+    let before = first.lines();
+    drop(first);
+    let second = mount_with(Locale::En, store);
+    settle().await;
+    assert_eq!(second.lines(), before);
+    assert_eq!(second.count(".ito-article-card"), 1);
 }
 
 #[wasm_bindgen_test]

@@ -3,7 +3,8 @@
 //! links keep only `http`, `https` and `mailto` targets (anything else shows as its text).
 //!
 //! Supported, because FAQ answers use it: paragraphs, `-`/`*` and `1.` lists, `#` headings,
-//! `**strong**`, `*emphasis*`/`_emphasis_`, `` `code` `` and `[text](url)`.
+//! `**strong**`, `*emphasis*`, `` `code` `` and `[text](url)`. Underscores are left alone:
+//! they appear inside words and identifiers (`order_id`) far more often than as emphasis.
 
 /// A block of an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,14 +147,12 @@ fn markup(text: &str) -> Option<(Inline, &str)> {
         let end = body.find("**").filter(|&e| e > 0)?;
         return Some((Inline::Strong(inlines(&body[..end])), &body[end + 2..]));
     }
-    for marker in ['*', '_'] {
-        if let Some(body) = text.strip_prefix(marker) {
-            let end = body.find(marker).filter(|&e| e > 0)?;
-            if body.starts_with(' ') {
-                return None;
-            }
-            return Some((Inline::Emphasis(inlines(&body[..end])), &body[end + 1..]));
+    if let Some(body) = text.strip_prefix('*') {
+        let end = body.find('*').filter(|&e| e > 0)?;
+        if body.starts_with(' ') {
+            return None;
         }
+        return Some((Inline::Emphasis(inlines(&body[..end])), &body[end + 1..]));
     }
     if let Some(body) = text.strip_prefix('[') {
         let close = body.find("](")?;
@@ -243,7 +242,7 @@ mod tests {
     #[test]
     fn inline_markup() {
         assert_eq!(
-            inlines("a **b *c* d** `x*y` _e_ [site](https://a.example/x?y=1)"),
+            inlines("a **b *c* d** `x*y` *e* [site](https://a.example/x?y=1)"),
             vec![
                 text("a "),
                 Inline::Strong(vec![
@@ -264,6 +263,10 @@ mod tests {
         );
         assert_eq!(inlines("2 * 3 * 4"), vec![text("2 * 3 * 4")]);
         assert_eq!(inlines("**"), vec![text("**")]);
+        assert_eq!(
+            inlines("see order_id and __init__"),
+            vec![text("see order_id and __init__")]
+        );
         assert_eq!(
             inlines("送料は**無料**です"),
             vec![

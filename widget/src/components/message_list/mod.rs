@@ -1,7 +1,21 @@
 use leptos::prelude::*;
 
-use crate::i18n::MessageListStrings;
-use crate::thread::{Author, ChatLine};
+use crate::components::article_card::ArticleCard;
+use crate::components::feedback::Feedback;
+use crate::components::suggestions::Suggestions;
+use crate::i18n::Strings;
+use crate::thread::{ChatLine, Entry, Feedback as Verdict};
+
+/// What the visitor can do from inside the conversation.
+#[derive(Clone, Copy)]
+pub struct LineActions {
+    /// A suggestion's chip: (line id, article id).
+    pub choose: Callback<(u32, String)>,
+    /// "Did this help?": (line id, verdict).
+    pub feedback: Callback<(u32, Verdict)>,
+    /// "Talk to a person" offered after the bot could not help.
+    pub person: Callback<()>,
+}
 
 /// The conversation, oldest first, announced to screen readers as it grows.
 #[component]
@@ -10,36 +24,93 @@ pub fn MessageList(
     greeting: String,
     /// The lines of the thread, oldest first.
     lines: Signal<Vec<ChatLine>>,
-    /// Labels in the visitor's language.
-    strings: MessageListStrings,
+    /// Every string of the widget, in the visitor's language.
+    strings: Strings,
+    /// What the lines' buttons do.
+    actions: LineActions,
 ) -> impl IntoView {
-    let author_label = move |author: Author| match author {
-        Author::Visitor => strings.you.clone(),
-        Author::Bot => strings.bot.clone(),
-    };
-    let bot = author_label(Author::Bot);
+    let bot_label = strings.message_list.bot.clone();
+    let label = strings.message_list.label.clone();
     view! {
-        <ol class="ito-message-list" aria-label=strings.label.clone() aria-live="polite">
+        <ol class="ito-message-list" aria-label=label aria-live="polite">
             <li class="ito-message-list__line ito-message-list__line--bot">
-                <span class="ito-visually-hidden">{bot}": "</span>
+                <span class="ito-visually-hidden">{bot_label}": "</span>
                 {greeting}
             </li>
             <For
                 each=move || lines.get()
-                key=|line| line.id
-                children=move |line| {
-                    let class = match line.author {
-                        Author::Visitor => "ito-message-list__line ito-message-list__line--visitor",
-                        Author::Bot => "ito-message-list__line ito-message-list__line--bot",
-                    };
-                    view! {
-                        <li class=class>
-                            <span class="ito-visually-hidden">{author_label(line.author)}": "</span>
-                            {line.text}
-                        </li>
-                    }
-                }
+                key=|line| (line.id, line.revision)
+                children=move |line| line_view(line, strings.clone(), actions)
             />
         </ol>
+    }
+}
+
+fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl IntoView {
+    let (class, author) = if line.entry.is_visitor() {
+        (
+            "ito-message-list__line ito-message-list__line--visitor",
+            strings.message_list.you,
+        )
+    } else {
+        (
+            "ito-message-list__line ito-message-list__line--bot",
+            strings.message_list.bot,
+        )
+    };
+    let id = line.id;
+    let bot = strings.bot;
+    let talk_to_person = strings.panel.talk_to_person;
+    let person_button = move || {
+        view! {
+            <button
+                type="button"
+                class="ito-message-list__person"
+                on:click=move |_| actions.person.run(())
+            >
+                {talk_to_person.clone()}
+            </button>
+        }
+    };
+    let (card_strings, feedback_strings) = (strings.article_card, strings.feedback);
+    let content = match line.entry {
+        Entry::Visitor { text } => text.into_any(),
+        Entry::Answer {
+            article,
+            answer,
+            feedback,
+            ..
+        } => view! {
+            <ArticleCard title=article.title answer=answer strings=card_strings>
+                <Feedback
+                    strings=feedback_strings.clone()
+                    given=feedback
+                    on_feedback=Callback::new(move |verdict| actions.feedback.run((id, verdict)))
+                />
+            </ArticleCard>
+        }
+        .into_any(),
+        Entry::Suggestions { choices, chosen } => view! {
+            <Suggestions
+                intro=bot.suggestions.clone()
+                choices=choices
+                chosen=chosen
+                on_choose=Callback::new(move |article| actions.choose.run((id, article)))
+            />
+        }
+        .into_any(),
+        Entry::Unsure => view! { <p>{bot.unsure.clone()}</p> {person_button()} }.into_any(),
+        Entry::Sorry => view! { <p>{bot.sorry.clone()}</p> {person_button()} }.into_any(),
+        Entry::Unavailable => {
+            view! { <p>{bot.unavailable.clone()}</p> {person_button()} }.into_any()
+        }
+        Entry::PersonRequested => bot.person_requested.clone().into_any(),
+        Entry::Glad => bot.glad.clone().into_any(),
+    };
+    view! {
+        <li class=class>
+            <span class="ito-visually-hidden">{author}": "</span>
+            {content}
+        </li>
     }
 }
