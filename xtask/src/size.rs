@@ -63,7 +63,20 @@ pub fn report() -> Result<()> {
         row(&format!("iframe: {}", file.display()), sizes);
         total = total + sizes;
     }
-    row("iframe: total", total);
+    // A visitor downloads one knowledge base, in their language: count the larger demo one.
+    let mut largest_base = Sizes::default();
+    for locale in ["en", "ja"] {
+        let path = format!("examples/faq/{locale}.toml");
+        let text = std::fs::read_to_string(&path)?;
+        let base = ito_assistant::KnowledgeBase::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        let sizes = measure(base.to_json().as_bytes());
+        row(&format!("iframe: {path} as served (JSON)"), sizes);
+        if sizes.brotli > largest_base.brotli {
+            largest_base = sizes;
+        }
+    }
+    row("iframe: total with the larger base", total + largest_base);
     Ok(())
 }
 

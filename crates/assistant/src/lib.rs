@@ -17,6 +17,7 @@ pub mod baseline;
 pub mod bench;
 pub mod confidence;
 pub mod eval;
+mod fold_table;
 pub mod index;
 pub mod intent;
 pub mod kb;

@@ -7,14 +7,17 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
-use unicode_normalization::UnicodeNormalization;
+
+use crate::fold_table;
 
 /// Only this many characters of a query are read: enough for any real question, and a 100 KB
 /// paste costs no more than a long sentence.
 pub const MAX_QUERY_CHARS: usize = 1000;
 
-/// NFKC (full-width letters and half-width kana become ordinary ones), lower case, katakana
-/// folded to hiragana (so 「カート」 and 「かーと」 meet), control characters to spaces.
+/// Compatibility folding (full-width letters and half-width kana become ordinary ones, ①
+/// becomes 1, ㈱ becomes (株)), lower case, katakana folded to hiragana (so 「カート」 and
+/// 「かーと」 meet), control characters to spaces. The folding is NFKC over the blocks where
+/// compatibility characters turn up in typed text (see [`fold_compatibility`]).
 pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         // The common case, without the cost of NFKC tables.
@@ -29,7 +32,8 @@ pub fn normalize(text: &str) -> String {
             })
             .collect();
     }
-    text.nfkc()
+    fold_compatibility(text)
+        .chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
             'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
@@ -37,6 +41,45 @@ pub fn normalize(text: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// NFKC for the characters in `fold_table::BLOCKS`: half-width and full-width forms, enclosed
+/// and squared CJK, letterlike symbols, number forms, ligatures, unusual spaces. Everything
+/// else is left as it is; full NFKC tables would cost the widget 48 KB brotli of its 200 KB
+/// budget, for characters nobody types into a help chat. A test checks every covered
+/// character against the real NFKC.
+pub fn fold_compatibility(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let folded = fold_table::FOLDS
+            .binary_search_by_key(&c, |&(from, _)| from)
+            .map(|i| fold_table::FOLDS[i].1);
+        match folded {
+            Ok(folded) => folded.chars().for_each(|c| push_composed(&mut out, c)),
+            Err(_) => push_composed(&mut out, c),
+        }
+    }
+    out
+}
+
+/// Pushes `c`, composing a voiced sound mark with the kana before it (カ + ゛ is ガ), as
+/// NFKC does; this is what makes half-width ｶﾞ meet ガ.
+fn push_composed(out: &mut String, c: char) {
+    let composed = matches!(c, '\u{3099}' | '\u{309a}')
+        .then(|| out.chars().next_back())
+        .flatten()
+        .and_then(|base| {
+            fold_table::VOICING
+                .binary_search_by_key(&(base, c), |&(b, m, _)| (b, m))
+                .ok()
+        });
+    match composed {
+        Some(i) => {
+            out.pop();
+            out.push(fold_table::VOICING[i].2);
+        }
+        None => out.push(c),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,6 +352,42 @@ mod tests {
         assert_eq!(normalize("ｶｰﾄ"), "かーと");
         assert_eq!(normalize("カート"), "かーと");
         assert_eq!(normalize("Hi\u{0}there\u{7}"), "hi there ");
+    }
+
+    #[test]
+    fn folding_is_nfkc_on_every_covered_character() {
+        use unicode_normalization::UnicodeNormalization;
+        assert!(
+            fold_table::FOLDS.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted"
+        );
+        assert!(
+            fold_table::VOICING
+                .windows(2)
+                .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1))
+        );
+        for &(first, last) in fold_table::BLOCKS {
+            for c in (first..=last).filter_map(char::from_u32) {
+                let s = c.to_string();
+                assert_eq!(
+                    fold_compatibility(&s),
+                    s.nfkc().collect::<String>(),
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+        // Kana with every voicing mark, full-width and half-width, as NFKC composes them.
+        let kana = ('\u{3041}'..='\u{30ff}').chain('\u{ff66}'..='\u{ff9d}');
+        for base in kana {
+            for mark in ['\u{3099}', '\u{309a}', '\u{ff9e}', '\u{ff9f}'] {
+                let s: String = [base, mark].into_iter().collect();
+                assert_eq!(fold_compatibility(&s), s.nfkc().collect::<String>(), "{s}");
+            }
+        }
+        let typed = "ﾊﾟｽﾜｰﾄﾞを忘れた　ＡＢＣ①㈱㎏ ｷｬﾝｾﾙ café";
+        assert_eq!(fold_compatibility(typed), typed.nfkc().collect::<String>());
+        assert_eq!(fold_compatibility("ｶﾞｰﾄﾞ"), "ガード");
     }
 
     #[test]

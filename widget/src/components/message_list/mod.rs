@@ -31,8 +31,18 @@ pub fn MessageList(
 ) -> impl IntoView {
     let bot_label = strings.message_list.bot.clone();
     let label = strings.message_list.label.clone();
+    let list = NodeRef::<leptos::html::Ol>::new();
+    // The newest line stays in view: after each change, once the browser has laid it out.
+    Effect::new(move |_| {
+        lines.track();
+        request_animation_frame(move || {
+            if let Some(list) = list.get_untracked() {
+                list.set_scroll_top(list.scroll_height());
+            }
+        });
+    });
     view! {
-        <ol class="ito-message-list" aria-label=label aria-live="polite">
+        <ol class="ito-message-list" aria-label=label aria-live="polite" node_ref=list>
             <li class="ito-message-list__line ito-message-list__line--bot">
                 <span class="ito-visually-hidden">{bot_label}": "</span>
                 {greeting}

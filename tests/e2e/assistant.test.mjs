@@ -1,0 +1,71 @@
+// The bot-first journey: a visitor asks in English or in Japanese and gets the right article
+// from the site's knowledge base, judges it, and finds the same thread after a reload.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, screenshot, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Opens the demo page in a fresh browser context speaking `locale` and opens the widget. */
+async function openWidget(locale) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(server.url + "/");
+  await page.locator("[data-ito] button.launcher").click();
+  const widget = page.frameLocator("[data-ito] iframe");
+  await widget.locator("textarea.ito-composer__input").waitFor({ state: "visible" });
+  return { context, page, widget };
+}
+
+async function ask(widget, question) {
+  const composer = widget.locator("textarea.ito-composer__input");
+  await composer.fill(question);
+  await composer.press("Enter");
+}
+
+test("an English question gets the right article, feedback, and survives a reload", async () => {
+  const { context, page, widget } = await openWidget("en-US");
+  await ask(widget, "how long does shipping take to tokyo?");
+  const card = widget.locator(".ito-article-card").last();
+  await card.waitFor();
+  assert.equal(await card.locator(".ito-article-card__title").textContent(), "How long delivery takes");
+  await card.getByRole("button", { name: "Yes" }).click();
+  await widget.getByText("glad that helped").waitFor();
+  await page.waitForFunction(() => {
+    const frame = document.querySelector("[data-ito]").shadowRoot.querySelector("iframe");
+    const list = frame.contentDocument.querySelector(".ito-message-list");
+    return list.scrollTop + list.clientHeight >= list.scrollHeight - 2;
+  }, null, { timeout: 5000 });
+  await screenshot(page, "assistant-answer-en");
+
+  await page.reload();
+  await page.locator("[data-ito] button.launcher").click();
+  const again = page.frameLocator("[data-ito] iframe");
+  await again.locator(".ito-article-card__title", { hasText: "How long delivery takes" }).waitFor();
+  await again.getByText("You found this helpful").waitFor();
+  const visitor = again.locator(".ito-message-list__line--visitor");
+  assert.equal(await visitor.count(), 1, "the thread came back once, not doubled");
+  await context.close();
+});
+
+test("a Japanese visitor gets Japanese strings and the Japanese article", async () => {
+  const { context, page, widget } = await openWidget("ja-JP");
+  await widget.getByText("なんでも聞いてください").waitFor();
+  await ask(widget, "送料っていくら？");
+  const title = widget.locator(".ito-article-card__title").last();
+  await title.waitFor();
+  assert.equal(await title.textContent(), "送料");
+  await screenshot(page, "assistant-answer-ja");
+  await context.close();
+});
