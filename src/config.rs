@@ -4,9 +4,11 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use ito_protocol::site_settings::{LauncherTheme, PublicSiteSettings};
+use ito_protocol::site_settings::PublicSiteSettings;
 use ito_protocol::{Locale, SiteId};
 use serde::Deserialize;
+
+use crate::theme::{SiteTheme, check_strings};
 
 /// The demo configuration, compiled in so `ito serve` works with no file at all.
 pub const DEMO_CONFIG: &str = include_str!("../examples/ito.toml");
@@ -39,8 +41,13 @@ pub struct SiteConfig {
     #[serde(default)]
     pub locale: Locale,
     pub allowed_origins: Vec<AllowedOrigin>,
+    /// Colours, font, shape, position, bot name and avatar, custom CSS.
     #[serde(default)]
-    pub theme: LauncherTheme,
+    pub theme: SiteTheme,
+    /// The site's own words for any of the widget's strings, per locale, by dotted key
+    /// (`panel.greeting`).
+    #[serde(default)]
+    pub strings: BTreeMap<Locale, BTreeMap<String, String>>,
     /// The help articles per language (TOML authoring format or JSON interchange format).
     /// The widget answers from the base in the visitor's language, else the site's locale.
     #[serde(default)]
@@ -88,7 +95,7 @@ impl SiteConfig {
         PublicSiteSettings {
             site: self.id.clone(),
             locale: self.locale,
-            theme: self.theme.clone(),
+            theme: self.theme.launcher(),
         }
     }
 }
@@ -139,6 +146,10 @@ impl Config {
                     site.id.as_str()
                 )));
             }
+            let site_problem =
+                |problem: String| invalid(format!("site {:?}: {problem}", site.id.as_str()));
+            site.theme.validate().map_err(site_problem)?;
+            check_strings(&site.strings).map_err(site_problem)?;
             if site.allowed_origins.is_empty() {
                 return Err(invalid(format!(
                     "site {:?} has no allowed_origins, so no page could embed it",

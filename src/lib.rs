@@ -6,6 +6,7 @@
 //! - [`db`]: the SQLite store, its migrations (`migrations/`) and instance settings.
 //! - [`http`]: `app(state) -> Router`, every HTTP route and the HTTP error type.
 //! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
+//! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
 pub mod assistant_cli;
@@ -15,3 +16,4 @@ pub mod db;
 pub mod http;
 pub mod knowledge;
 pub mod serve;
+pub mod theme;

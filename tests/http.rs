@@ -29,7 +29,7 @@ async fn serve(build_widget: bool) -> Server {
         std::fs::create_dir_all(&widget).unwrap();
         std::fs::write(
             widget.join("index.html"),
-            "<!doctype html><title>widget</title>",
+            "<!doctype html><html><head><title>widget</title><script type=module>import init from '/widget/app.js';</script></head><body></body></html>",
         )
         .unwrap();
         std::fs::write(widget.join("app.js"), "// app").unwrap();
@@ -77,7 +77,7 @@ async fn site_settings_are_public_and_unknown_sites_are_404() {
     assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
     assert_eq!(
         body,
-        "Ito._boot({\"site\":\"demo\",\"locale\":\"en\",\"theme\":{\"accent_color\":\"#3730a3\",\"position\":\"right\"}});\n"
+        "Ito._boot({\"site\":\"demo\",\"locale\":\"en\",\"theme\":{\"accent_color\":\"#3730a3\",\"on_accent\":\"#ffffff\",\"position\":\"right\",\"offset_x\":20,\"offset_y\":20,\"icon\":\"chat\"}});\n"
     );
     assert!(!body.contains("self"), "allowed origins stay on the server");
 
@@ -91,8 +91,26 @@ async fn the_widget_page_carries_frame_ancestors_for_its_site() {
     let (status, body, headers) = get(&format!("{}/embed/demo?origin=x", server.url)).await;
     assert_eq!(status, 200);
     assert!(body.contains("<title>widget</title>"));
-    assert_eq!(headers["content-security-policy"], "frame-ancestors 'self'");
-
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.ends_with("; frame-ancestors 'self'"), "{csp}");
+    assert!(
+        csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
+        "{csp}"
+    );
+    // The theme arrives as CSS variables before </head>, allowed by its hash.
+    assert!(
+        body.contains("<style>:root{--ito-accent:#3730a3;"),
+        "{body}"
+    );
+    assert!(csp.contains("style-src 'self' 'sha256-"), "{csp}");
+    assert!(
+        body.contains(r#"<script type="application/json" id="ito-site">"#),
+        "{body}"
+    );
     let (status, _, _) = get(&format!("{}/embed/other", server.url)).await;
     assert_eq!(status, 404);
     let (status, body, _) = get(&format!("{}/widget/app.js", server.url)).await;

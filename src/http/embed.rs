@@ -8,6 +8,7 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use ito_protocol::Locale;
+use ito_protocol::site_settings::WidgetSettings;
 
 use super::{AppState, HttpError};
 use crate::config::SiteConfig;
@@ -90,7 +91,8 @@ pub async fn knowledge_base(
         .into_response())
 }
 
-/// `embed/{site}`: the widget's HTML page, allowed in frames only on the site's own origins.
+/// `embed/{site}`: the widget's HTML page, with the site's theme and strings in it, allowed in
+/// frames only on the site's own origins.
 pub async fn widget_page(
     State(state): State<AppState>,
     Path(site): Path<String>,
@@ -104,19 +106,83 @@ pub async fn widget_page(
         }
         Err(e) => return Err(HttpError::internal(format!("{}: {e}", index.display()))),
     };
-    let ancestors: Vec<&str> = site
-        .allowed_origins
-        .iter()
-        .map(|o| o.csp_source())
-        .collect();
-    let csp = format!("frame-ancestors {}", ancestors.join(" "));
+    let page = WidgetPage::new(&html, site).map_err(HttpError::internal)?;
     Ok((
         [
-            (CONTENT_SECURITY_POLICY, csp),
+            (CONTENT_SECURITY_POLICY, page.csp),
             (CACHE_CONTROL, "no-cache".to_owned()),
         ],
-        Html(html),
+        Html(page.html),
     ))
+}
+
+/// The built page with the site's theme and settings added, and the policy that lets exactly
+/// those inline pieces run (by hash), and nothing else.
+struct WidgetPage {
+    html: String,
+    csp: String,
+}
+
+impl WidgetPage {
+    fn new(built: &str, site: &SiteConfig) -> Result<WidgetPage, String> {
+        let css = site.theme.widget_css();
+        let settings = WidgetSettings {
+            bot_name: site.theme.bot_name.clone(),
+            bot_avatar: site.theme.bot_avatar.clone(),
+            strings: site.strings.clone(),
+        };
+        // `<` escaped so no value can close the element it sits in.
+        let json = serde_json::to_string(&settings)
+            .map_err(|e| e.to_string())?
+            .replace('<', "\\u003c");
+        let head_end = built
+            .find("</head>")
+            .ok_or("the built widget page has no </head>")?;
+        let html = format!(
+            "{}<style>{css}</style><script type=\"application/json\" id=\"ito-site\">{json}</script>{}",
+            &built[..head_end],
+            &built[head_end..]
+        );
+        // Trunk's inline start-up module, allowed by its hash.
+        let scripts: Vec<String> = inline_elements(built, "<script type=module>", "</script>")
+            .map(csp_hash)
+            .collect();
+        let ancestors: Vec<&str> = site
+            .allowed_origins
+            .iter()
+            .map(|o| o.csp_source())
+            .collect();
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self' {}; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors {}",
+            scripts.join(" "),
+            csp_hash(&css),
+            ancestors.join(" ")
+        );
+        Ok(WidgetPage { html, csp })
+    }
+}
+
+/// The contents of each `open`…`close` element in `html`.
+fn inline_elements<'a>(
+    html: &'a str,
+    open: &'a str,
+    close: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    html.match_indices(open).filter_map(move |(start, _)| {
+        let body = &html[start + open.len()..];
+        body.find(close).map(|end| &body[..end])
+    })
+}
+
+/// A CSP source that allows exactly this inline content.
+fn csp_hash(content: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(content.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 fn known_site<'a>(state: &'a AppState, id: &str) -> Result<&'a SiteConfig, HttpError> {

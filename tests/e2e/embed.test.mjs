@@ -57,9 +57,25 @@ test("the launcher opens the widget, which takes a message and closes again", as
 test("the widget page may be framed only by the site's allowed origins", async () => {
   const page = await browser.newPage();
   const response = await page.goto(server.url + "/embed/demo");
-  assert.equal(response.headers()["content-security-policy"], "frame-ancestors 'self'");
+  assert.match(response.headers()["content-security-policy"], /; frame-ancestors 'self'$/);
   const missing = await page.goto(server.url + "/embed/nope");
   assert.equal(missing.status(), 404);
+
+  // The same server under another name is another origin: http://localhost:PORT is not
+  // http://127.0.0.1:PORT, which is all the demo site allows.
+  const foreign = server.url.replace("127.0.0.1", "localhost") + "/foreign-host";
+  await page.route(foreign, (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body: `<!doctype html><title>foreign</title><script src="${server.url}/ito.js" data-site="demo" async></script>`,
+    }),
+  );
+  const refused = page.waitForEvent("console", (m) => /frame-ancestors/.test(m.text()));
+  await page.goto(foreign);
+  await page.locator("[data-ito] button.launcher").click();
+  await refused;
+  const widgetFrame = page.frames().find((f) => f.url().includes("/embed/demo"));
+  assert.ok(!widgetFrame || (await widgetFrame.locator("textarea").count()) === 0, "no widget in the frame");
   await page.close();
 });
 

@@ -51,6 +51,9 @@ export async function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      // Pages the tests serve with route.fulfill have no address, so Chromium counts them as
+      // public and would refuse their requests to 127.0.0.1 (Local Network Access).
+      "--disable-features=LocalNetworkAccessChecks",
     ],
   });
 }

@@ -113,26 +113,36 @@
     ]);
   }
 
-  var CHAT_ICON = "M4 5h16v11H9l-5 4z";
+  var ICONS = {
+    chat: "M4 5h16v11H9l-5 4z",
+    help: "M12 21a9 9 0 1 0 0-18a9 9 0 0 0 0 18zM9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5v.7M12 17h.01"
+  };
   var CLOSE_ICON = "M6 6l12 12M18 6L6 18";
 
   function styles(theme) {
     var side = theme.position === "left" ? "left" : "right";
-    // accent_color is validated by the server as #rgb or #rrggbb, so it is safe in CSS.
+    // Colours are validated by the server as #rgb or #rrggbb and offsets are numbers, so all
+    // are safe in CSS.
+    var x = (theme.offset_x | 0) + "px";
+    var y = theme.offset_y | 0;
     return (
       ":host{all:initial}" +
-      ".launcher{position:fixed;bottom:20px;" + side + ":20px;width:56px;height:56px;" +
+      ".launcher{position:fixed;bottom:" + y + "px;" + side + ":" + x + ";width:56px;height:56px;" +
       "border:0;border-radius:50%;padding:0;margin:0;display:flex;align-items:center;" +
-      "justify-content:center;cursor:pointer;color:#fff;background:" + theme.accent_color + ";" +
+      "justify-content:center;cursor:pointer;color:" + theme.on_accent + ";background:" + theme.accent_color + ";" +
       "box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}" +
       ".launcher:focus-visible{outline:3px solid " + theme.accent_color + ";outline-offset:3px}" +
-      ".panel{position:fixed;bottom:88px;" + side + ":20px;width:380px;" +
-      "height:min(640px,calc(100vh - 108px));border-radius:16px;overflow:hidden;" +
+      ".panel{position:fixed;bottom:" + (y + 68) + "px;" + side + ":" + x + ";width:380px;" +
+      "height:min(640px,calc(100vh - " + (y + 88) + "px));border-radius:16px;overflow:hidden;" +
       "box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff;z-index:2147483000}" +
       ".panel[hidden]{display:none}" +
       ".frame{width:100%;height:100%;border:0;display:block}" +
       "@media (max-width:639px){.panel{inset:0;width:100%;height:100%;border-radius:0}}"
     );
+  }
+
+  function launcherIcon() {
+    return ICONS[settings.theme.icon] || ICONS.chat;
   }
 
   function draw() {
@@ -156,7 +166,7 @@
       part: "launcher",
       "aria-label": "Open chat",
       "aria-expanded": "false"
-    }, [icon(CHAT_ICON)]);
+    }, [icon(launcherIcon())]);
     var panel = el("div", { class: "panel", part: "panel", hidden: "" });
     launcher.addEventListener("click", function () {
       setOpen(!isOpen);
@@ -201,7 +211,7 @@
     ui.panel.hidden = !open;
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
-    ui.launcher.replaceChildren(icon(open ? CLOSE_ICON : CHAT_ICON));
+    ui.launcher.replaceChildren(icon(open ? CLOSE_ICON : launcherIcon()));
     if (open) post("open");
     else ui.launcher.focus();
     emit(open ? "open" : "close");

@@ -7,6 +7,7 @@
 
 use ito_protocol::Locale;
 use ito_protocol::embed::{self, EmbedError, HostToWidget, WidgetToHost};
+use ito_protocol::site_settings::WidgetSettings;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -16,6 +17,8 @@ pub struct EmbedContext {
     /// The host page's origin; `None` when the widget page is opened on its own.
     pub host_origin: Option<String>,
     pub locale: Locale,
+    /// The site's bot name, avatar and strings, from the page the server sent.
+    pub settings: WidgetSettings,
 }
 
 impl EmbedContext {
@@ -29,6 +32,7 @@ impl EmbedContext {
             site: path.rsplit('/').next().unwrap_or_default().to_owned(),
             host_origin: query.get("origin").filter(|o| is_origin(o)),
             locale: choose_locale(browser_language.as_deref(), query.get("locale").as_deref()),
+            settings: page_settings(),
         }
     }
 
@@ -37,6 +41,15 @@ impl EmbedContext {
             host_origin: self.host_origin.clone(),
         }
     }
+}
+
+/// The settings the server put in the page; defaults when absent or unreadable.
+fn page_settings() -> WidgetSettings {
+    document()
+        .get_element_by_id("ito-site")
+        .and_then(|element| element.text_content())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
 }
 
 /// Whether `text` is exactly an origin (`scheme://host[:port]`), as `postMessage` requires.

@@ -1,9 +1,11 @@
 //! Visible strings, one JSON file per locale under `locales/`, keyed by component.
 
 use ito_protocol::Locale;
-use serde::Deserialize;
+use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Deserialize)]
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Strings {
     pub panel: PanelStrings,
@@ -14,7 +16,7 @@ pub struct Strings {
     pub feedback: FeedbackStrings,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PanelStrings {
     pub title: String,
@@ -24,7 +26,7 @@ pub struct PanelStrings {
     pub loading: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComposerStrings {
     pub label: String,
@@ -32,7 +34,7 @@ pub struct ComposerStrings {
     pub send: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageListStrings {
     pub label: String,
@@ -41,7 +43,7 @@ pub struct MessageListStrings {
 }
 
 /// What the bot says besides articles.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotStrings {
     pub suggestions: String,
@@ -52,14 +54,14 @@ pub struct BotStrings {
     pub unavailable: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleCardStrings {
     /// Read after a link's text: links in answers open in a new tab.
     pub new_tab: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackStrings {
     pub question: String,
@@ -84,4 +86,23 @@ pub fn strings(locale: Locale) -> Strings {
 
 pub fn try_strings(locale: Locale) -> Result<Strings, serde_json::Error> {
     serde_json::from_str(source(locale))
+}
+
+/// The strings for `locale` with the site's own words (`panel.greeting` = "...") in place.
+/// The server accepts only keys that exist; anything else is ignored here.
+pub fn site_strings(locale: Locale, overrides: Option<&BTreeMap<String, String>>) -> Strings {
+    let defaults = strings(locale);
+    let Some(overrides) = overrides.filter(|o| !o.is_empty()) else {
+        return defaults;
+    };
+    let mut tree = serde_json::to_value(&defaults).expect("strings serialize");
+    for (key, value) in overrides {
+        let Some((section, name)) = key.split_once('.') else {
+            continue;
+        };
+        if let Some(slot) = tree.get_mut(section).and_then(|s| s.get_mut(name)) {
+            *slot = serde_json::Value::String(value.clone());
+        }
+    }
+    serde_json::from_value(tree).unwrap_or(defaults)
 }

@@ -49,7 +49,13 @@ pub fn App(
     #[prop(optional)]
     store: Option<Rc<Store>>,
 ) -> impl IntoView {
-    let strings = i18n::strings(context.locale);
+    let mut strings = i18n::site_strings(
+        context.locale,
+        context.settings.strings.get(&context.locale),
+    );
+    if let Some(name) = &context.settings.bot_name {
+        strings.message_list.bot = name.clone();
+    }
     let store = store.unwrap_or_else(|| Rc::new(Store::local()));
     let thread_key = format!("ito.{}.thread", context.site);
     let restored = store
@@ -159,7 +165,12 @@ pub fn App(
 
     view! {
         <div class="ito-panel" lang=context.locale.code() on:keydown=on_keydown>
-            <PanelHeader strings=strings.panel.clone() on_close=close />
+            <PanelHeader
+                strings=strings.panel.clone()
+                on_close=close
+                bot_name=context.settings.bot_name.clone()
+                avatar=context.settings.bot_avatar.clone()
+            />
             <MessageList
                 greeting=strings.panel.greeting.clone()
                 lines=Signal::derive(move || thread.with(|t| t.lines().to_vec()))

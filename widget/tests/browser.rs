@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use ito_assistant::{Article, Assistant, KnowledgeBase};
 use ito_protocol::Locale;
+use ito_protocol::site_settings::WidgetSettings;
 use ito_widget::App;
 use ito_widget::embed::{EmbedContext, choose_locale, is_origin};
 use ito_widget::i18n;
@@ -88,6 +89,10 @@ fn mount(locale: Locale) -> Mounted {
 }
 
 fn mount_with(locale: Locale, store: Rc<Store>) -> Mounted {
+    mount_site(locale, store, WidgetSettings::default())
+}
+
+fn mount_site(locale: Locale, store: Rc<Store>, settings: WidgetSettings) -> Mounted {
     let document = document();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
@@ -95,6 +100,7 @@ fn mount_with(locale: Locale, store: Rc<Store>) -> Mounted {
         site: "demo".into(),
         host_origin: None,
         locale,
+        settings,
     };
     let handle = leptos::mount::mount_to(root.clone(), move || {
         view! { <App context=context.clone() base=shop_base() store=store.clone() /> }.into_any()
@@ -238,6 +244,33 @@ async fn speaks_japanese() {
     );
     let panel = app.root.query_selector(".ito-panel").unwrap().unwrap();
     assert_eq!(panel.get_attribute("lang").as_deref(), Some("ja"));
+}
+
+#[wasm_bindgen_test]
+async fn the_site_names_the_bot_and_rewords_strings() {
+    let settings = WidgetSettings {
+        bot_name: Some("Aiko".into()),
+        bot_avatar: Some("/avatar.png".into()),
+        strings: [(
+            Locale::En,
+            [
+                ("panel.greeting".to_owned(), "Howdy! Ask away.".to_owned()),
+                ("no.such".to_owned(), "ignored".to_owned()),
+            ]
+            .into(),
+        )]
+        .into(),
+    };
+    let app = mount_site(Locale::En, Rc::new(Store::memory()), settings);
+    settle().await;
+    assert_eq!(app.lines(), ["Aiko: Howdy! Ask away."]);
+    let avatar = app
+        .root
+        .query_selector(".ito-panel-header__avatar")
+        .unwrap()
+        .unwrap();
+    assert_eq!(avatar.get_attribute("src").as_deref(), Some("/avatar.png"));
+    assert_eq!(avatar.get_attribute("alt").as_deref(), Some(""));
 }
 
 #[wasm_bindgen_test]

@@ -3,6 +3,7 @@
 //! Allowed origins, secrets and file paths stay on the server; this is safe to hand to anyone
 //! who knows the site id.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -17,21 +18,56 @@ pub struct PublicSiteSettings {
     pub theme: LauncherTheme,
 }
 
+/// What the widget page carries for the widget besides CSS, in
+/// `<script type="application/json" id="ito-site">`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetSettings {
+    /// What the bot is called; the locale's default when absent.
+    pub bot_name: Option<String>,
+    /// The bot's picture (an https URL or a path on the Ito server).
+    pub bot_avatar: Option<String>,
+    /// Per locale, the site's words for the widget's strings, by dotted key (`panel.greeting`).
+    #[serde(default)]
+    pub strings: BTreeMap<Locale, BTreeMap<String, String>>,
+}
+
 /// How the launcher looks on the host page, before any wasm has loaded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LauncherTheme {
     pub accent_color: HexColor,
+    /// The icon's colour on the accent: white or near-black, whichever contrasts more.
+    pub on_accent: HexColor,
     pub position: Position,
+    /// Distance from the side of the window, in CSS pixels.
+    pub offset_x: u16,
+    /// Distance from the bottom of the window, in CSS pixels.
+    pub offset_y: u16,
+    pub icon: LauncherIcon,
 }
 
 impl Default for LauncherTheme {
     fn default() -> Self {
+        let accent = HexColor::DEFAULT_ACCENT;
         LauncherTheme {
-            // Indigo with white text: 8.6:1 contrast, above WCAG AA.
-            accent_color: HexColor("#3730a3".to_owned()),
+            on_accent: accent.readable_text(),
+            accent_color: accent,
             position: Position::Right,
+            offset_x: 20,
+            offset_y: 20,
+            icon: LauncherIcon::Chat,
         }
     }
+}
+
+/// The picture on the launcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LauncherIcon {
+    /// A speech bubble.
+    #[default]
+    Chat,
+    /// A question mark in a circle.
+    Help,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -46,15 +82,67 @@ pub enum Position {
 /// free-form string there would let a config value inject styles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct HexColor(String);
+pub struct HexColor(std::borrow::Cow<'static, str>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a colour: write it as #rgb or #rrggbb, e.g. \"#3730a3\"")]
 pub struct BadColor(pub String);
 
 impl HexColor {
+    /// Indigo: 8.6:1 against white text, well above WCAG AA.
+    pub const DEFAULT_ACCENT: HexColor = HexColor::constant("#3730a3");
+    pub const WHITE: HexColor = HexColor::constant("#ffffff");
+    pub const NEAR_BLACK: HexColor = HexColor::constant("#111827");
+
+    const fn constant(hex: &'static str) -> HexColor {
+        HexColor(std::borrow::Cow::Borrowed(hex))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Red, green and blue in 0..=255.
+    pub fn rgb(&self) -> [u8; 3] {
+        let digits = &self.0[1..];
+        let channel = |i: usize| {
+            if digits.len() == 3 {
+                let v = u8::from_str_radix(&digits[i..i + 1], 16).unwrap_or(0);
+                v * 17
+            } else {
+                u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).unwrap_or(0)
+            }
+        };
+        [channel(0), channel(1), channel(2)]
+    }
+
+    /// WCAG 2 relative luminance, 0 (black) to 1 (white).
+    pub fn luminance(&self) -> f64 {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let [r, g, b] = self.rgb();
+        0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    }
+
+    /// WCAG 2 contrast ratio, 1 to 21. AA asks 4.5 for text, 3 for large text and icons.
+    pub fn contrast(&self, other: &HexColor) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    /// White or near-black, whichever reads better on this colour.
+    pub fn readable_text(&self) -> HexColor {
+        if self.contrast(&HexColor::WHITE) >= self.contrast(&HexColor::NEAR_BLACK) {
+            HexColor::WHITE
+        } else {
+            HexColor::NEAR_BLACK
+        }
     }
 }
 
@@ -65,7 +153,7 @@ impl FromStr for HexColor {
         let digits = s.strip_prefix('#').ok_or_else(|| BadColor(s.to_owned()))?;
         let valid = matches!(digits.len(), 3 | 6) && digits.chars().all(|c| c.is_ascii_hexdigit());
         if valid {
-            Ok(HexColor(s.to_ascii_lowercase()))
+            Ok(HexColor(s.to_ascii_lowercase().into()))
         } else {
             Err(BadColor(s.to_owned()))
         }
@@ -82,7 +170,7 @@ impl TryFrom<String> for HexColor {
 
 impl From<HexColor> for String {
     fn from(c: HexColor) -> String {
-        c.0
+        c.0.into_owned()
     }
 }
 
@@ -113,6 +201,29 @@ mod tests {
     }
 
     #[test]
+    fn contrast_follows_wcag() {
+        let white = HexColor::WHITE;
+        let black: HexColor = "#000".parse().unwrap();
+        assert!((white.contrast(&black) - 21.0).abs() < 1e-9);
+        assert!((white.contrast(&white) - 1.0).abs() < 1e-9);
+        // Reference values from the WCAG formula: #777 on white is 4.48, just short of AA.
+        let grey: HexColor = "#777777".parse().unwrap();
+        assert!(
+            (grey.contrast(&white) - 4.48).abs() < 0.01,
+            "{}",
+            grey.contrast(&white)
+        );
+        assert_eq!(
+            "#abc".parse::<HexColor>().unwrap().rgb(),
+            [0xaa, 0xbb, 0xcc]
+        );
+        assert!(HexColor::DEFAULT_ACCENT.contrast(&white) >= 4.5);
+        assert_eq!(HexColor::DEFAULT_ACCENT.readable_text(), HexColor::WHITE);
+        let yellow: HexColor = "#ffd400".parse().unwrap();
+        assert_eq!(yellow.readable_text(), HexColor::NEAR_BLACK);
+    }
+
+    #[test]
     fn settings_round_trip_as_the_loader_reads_them() {
         let settings = PublicSiteSettings {
             site: "demo".parse().unwrap(),
@@ -122,7 +233,7 @@ mod tests {
         let json = serde_json::to_string(&settings).unwrap();
         assert_eq!(
             json,
-            r##"{"site":"demo","locale":"ja","theme":{"accent_color":"#3730a3","position":"right"}}"##
+            r##"{"site":"demo","locale":"ja","theme":{"accent_color":"#3730a3","on_accent":"#ffffff","position":"right","offset_x":20,"offset_y":20,"icon":"chat"}}"##
         );
         assert_eq!(
             serde_json::from_str::<PublicSiteSettings>(&json).unwrap(),

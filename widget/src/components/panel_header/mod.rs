@@ -9,10 +9,18 @@ pub fn PanelHeader(
     strings: PanelStrings,
     /// Called when the visitor closes the panel.
     on_close: Callback<()>,
+    /// The bot's name, shown under the title when the site sets one.
+    bot_name: Option<String>,
+    /// The bot's picture URL, shown beside the title when the site sets one.
+    avatar: Option<String>,
 ) -> impl IntoView {
     view! {
         <header class="ito-panel-header">
-            <h1 class="ito-panel-header__title">{strings.title}</h1>
+            {avatar.map(|src| view! { <img class="ito-panel-header__avatar" src=src alt="" /> })}
+            <div class="ito-panel-header__names">
+                <h1 class="ito-panel-header__title">{strings.title}</h1>
+                {bot_name.map(|name| view! { <p class="ito-panel-header__bot">{name}</p> })}
+            </div>
             <button
                 type="button"
                 class="ito-panel-header__close"

@@ -1,0 +1,374 @@
+//! A site's look and voice from `[site.theme]` and `[site.strings.<locale>]`: validated when the
+//! config is read, then turned into the launcher's settings (for the loader) and into CSS
+//! variables, custom CSS and strings for the widget page. Nothing here needs a Rust rebuild
+//! to change.
+
+use std::collections::BTreeMap;
+
+use ito_protocol::Locale;
+use ito_protocol::site_settings::{HexColor, LauncherIcon, LauncherTheme, Position};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteTheme {
+    pub accent_color: HexColor,
+    /// Body text in the light scheme.
+    pub text_color: Option<HexColor>,
+    /// A CSS font-family list, e.g. `"Inter", system-ui, sans-serif`.
+    pub font_family: Option<String>,
+    /// Corner radius of bubbles and cards, in CSS pixels (0 to 32).
+    pub corner_radius: u8,
+    pub position: Position,
+    pub offset_x: u16,
+    pub offset_y: u16,
+    pub launcher_icon: LauncherIcon,
+    pub color_scheme: ColorScheme,
+    /// What the bot is called in the conversation (default: the locale's "Assistant").
+    pub bot_name: Option<String>,
+    /// The bot's picture: an https URL, or a path on the Ito server such as `/avatar.png`.
+    pub bot_avatar: Option<String>,
+    /// CSS applied inside the widget's iframe after Ito's own, so it can override anything.
+    pub custom_css: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorScheme {
+    #[default]
+    Light,
+    Dark,
+    /// Follows the visitor's system setting (`prefers-color-scheme`).
+    Auto,
+}
+
+impl Default for SiteTheme {
+    fn default() -> Self {
+        let launcher = LauncherTheme::default();
+        SiteTheme {
+            accent_color: launcher.accent_color,
+            text_color: None,
+            font_family: None,
+            corner_radius: 12,
+            position: launcher.position,
+            offset_x: launcher.offset_x,
+            offset_y: launcher.offset_y,
+            launcher_icon: launcher.icon,
+            color_scheme: ColorScheme::Light,
+            bot_name: None,
+            bot_avatar: None,
+            custom_css: None,
+        }
+    }
+}
+
+/// Light-scheme surface; the default text and link colours are chosen for AA on it.
+const SURFACE: &str = "#ffffff";
+const DARK: Palette = Palette {
+    surface: "#111827",
+    surface_muted: "#1f2937",
+    text: "#f3f4f6",
+    text_muted: "#9ca3af",
+    border: "#374151",
+    border_strong: "#6b7280",
+    link: "#93c5fd",
+};
+
+/// The colours a scheme sets besides the accent.
+struct Palette {
+    surface: &'static str,
+    surface_muted: &'static str,
+    text: &'static str,
+    text_muted: &'static str,
+    border: &'static str,
+    border_strong: &'static str,
+    link: &'static str,
+}
+
+/// The longest custom CSS accepted; more is almost certainly a mistake.
+const MAX_CUSTOM_CSS: usize = 32 * 1024;
+
+impl SiteTheme {
+    /// Checks what serde cannot; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.corner_radius > 32 {
+            return Err(format!(
+                "theme.corner_radius = {} is out of range: use 0 to 32 (pixels)",
+                self.corner_radius
+            ));
+        }
+        for (name, value) in [("offset_x", self.offset_x), ("offset_y", self.offset_y)] {
+            if value > 400 {
+                return Err(format!(
+                    "theme.{name} = {value} is out of range: use 0 to 400 (pixels)"
+                ));
+            }
+        }
+        if let Some(font) = &self.font_family {
+            let allowed = |c: char| c.is_alphanumeric() || " ,-_'\"".contains(c);
+            if font.trim().is_empty() || !font.chars().all(allowed) {
+                return Err(format!(
+                    "theme.font_family {font:?} is not a font list: use names, quotes and commas, e.g. \"Inter\", sans-serif"
+                ));
+            }
+        }
+        if let Some(name) = &self.bot_name {
+            if name.trim().is_empty() || name.chars().count() > 40 {
+                return Err("theme.bot_name must have 1 to 40 characters".into());
+            }
+        }
+        if let Some(url) = &self.bot_avatar {
+            let ok = (url.starts_with("https://")
+                || (url.starts_with('/') && !url.starts_with("//")))
+                && !url
+                    .chars()
+                    .any(|c| c.is_whitespace() || "\"'<>\\".contains(c));
+            if !ok {
+                return Err(format!(
+                    "theme.bot_avatar {url:?} must be an https:// URL or a path on the Ito server starting with /"
+                ));
+            }
+        }
+        if let Some(css) = &self.custom_css {
+            if css.len() > MAX_CUSTOM_CSS {
+                return Err(format!(
+                    "theme.custom_css is {} bytes; at most {MAX_CUSTOM_CSS} are accepted",
+                    css.len()
+                ));
+            }
+            // It goes inside a <style> element: "</" could close it and start HTML.
+            if css.contains("</") || css.contains("<!--") {
+                return Err("theme.custom_css must not contain \"</\" or \"<!--\"".into());
+            }
+        }
+        Ok(())
+    }
+
+    pub fn launcher(&self) -> LauncherTheme {
+        LauncherTheme {
+            on_accent: self.accent_color.readable_text(),
+            accent_color: self.accent_color.clone(),
+            position: self.position,
+            offset_x: self.offset_x,
+            offset_y: self.offset_y,
+            icon: self.launcher_icon,
+        }
+    }
+
+    /// The widget page's CSS: Ito's variables for this theme, then the site's own CSS.
+    pub fn widget_css(&self) -> String {
+        let accent = &self.accent_color;
+        let surface: HexColor = SURFACE.parse().expect("a valid colour");
+        let mut css = format!(
+            ":root{{--ito-accent:{accent};--ito-on-accent:{};--ito-accent-text:{};--ito-radius:{}px;",
+            accent.readable_text(),
+            text_on(accent, &surface, "#111827"),
+            self.corner_radius,
+        );
+        if let Some(text) = &self.text_color {
+            css.push_str(&format!("--ito-text:{text};"));
+        }
+        if let Some(font) = &self.font_family {
+            css.push_str(&format!("--ito-font:{font};"));
+        }
+        css.push('}');
+        let dark = || {
+            let surface: HexColor = DARK.surface.parse().expect("a valid colour");
+            format!(
+                ":root{{color-scheme:dark;--ito-surface:{};--ito-surface-muted:{};--ito-text:{};--ito-text-muted:{};--ito-border:{};--ito-border-strong:{};--ito-link:{};--ito-accent-text:{}}}",
+                DARK.surface,
+                DARK.surface_muted,
+                DARK.text,
+                DARK.text_muted,
+                DARK.border,
+                DARK.border_strong,
+                DARK.link,
+                text_on(accent, &surface, DARK.text),
+            )
+        };
+        match self.color_scheme {
+            ColorScheme::Light => {}
+            ColorScheme::Dark => css.push_str(&dark()),
+            ColorScheme::Auto => {
+                css.push_str(&format!("@media (prefers-color-scheme:dark){{{}}}", dark()))
+            }
+        }
+        if let Some(custom) = &self.custom_css {
+            css.push('\n');
+            css.push_str(custom);
+        }
+        css
+    }
+}
+
+/// The accent as text on `surface` when it passes WCAG AA there, else `fallback`.
+fn text_on(accent: &HexColor, surface: &HexColor, fallback: &str) -> String {
+    if accent.contrast(surface) >= 4.5 {
+        accent.to_string()
+    } else {
+        fallback.to_owned()
+    }
+}
+
+/// The widget's string keys per locale, read from the same files the widget compiles in, so
+/// a site cannot override a string that does not exist.
+pub fn check_strings(strings: &BTreeMap<Locale, BTreeMap<String, String>>) -> Result<(), String> {
+    let known = known_string_keys();
+    for (locale, overrides) in strings {
+        for (key, value) in overrides {
+            if !known.contains(key) {
+                return Err(format!(
+                    "strings.{locale}: unknown key {key:?}; the keys are: {}",
+                    known.join(", ")
+                ));
+            }
+            if value.trim().is_empty() || value.chars().count() > 500 {
+                return Err(format!(
+                    "strings.{locale}.{key} must have 1 to 500 characters"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn known_string_keys() -> Vec<String> {
+    let en: serde_json::Value = serde_json::from_str(include_str!("../widget/locales/en.json"))
+        .expect("the widget's English strings are valid JSON (tested in the widget)");
+    let mut keys = Vec::new();
+    if let Some(sections) = en.as_object() {
+        for (section, strings) in sections {
+            for key in strings.as_object().into_iter().flat_map(|s| s.keys()) {
+                keys.push(format!("{section}.{key}"));
+            }
+        }
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn theme(toml_text: &str) -> SiteTheme {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    #[test]
+    fn the_default_theme_meets_wcag_aa() {
+        let theme = SiteTheme::default();
+        let white: HexColor = SURFACE.parse().unwrap();
+        let launcher = theme.launcher();
+        assert!(launcher.accent_color.contrast(&launcher.on_accent) >= 4.5);
+        // The widget's own default tokens (widget/src/theme.css), text on surfaces.
+        let css = include_str!("../widget/src/theme.css");
+        let token = |name: &str| -> HexColor {
+            let start = css.find(&format!("--ito-{name}:")).unwrap() + name.len() + 7;
+            css[start..].trim_start()[..7].parse().unwrap()
+        };
+        for (fg, bg) in [
+            ("text", "surface"),
+            ("text", "surface-muted"),
+            ("text-muted", "surface"),
+            ("text-muted", "surface-muted"),
+            ("link", "surface"),
+            ("link", "surface-muted"),
+            ("accent-text", "surface"),
+            ("on-accent", "accent"),
+        ] {
+            let ratio = token(fg).contrast(&token(bg));
+            assert!(ratio >= 4.5, "{fg} on {bg}: {ratio:.2}");
+        }
+        let dark_surface: HexColor = DARK.surface.parse().unwrap();
+        let dark_muted: HexColor = DARK.surface_muted.parse().unwrap();
+        for fg in [DARK.text, DARK.text_muted, DARK.link] {
+            let fg: HexColor = fg.parse().unwrap();
+            assert!(
+                fg.contrast(&dark_surface) >= 4.5 && fg.contrast(&dark_muted) >= 4.5,
+                "{fg}"
+            );
+        }
+        assert!(white.contrast(&token("surface")) < 1.01);
+    }
+
+    #[test]
+    fn a_pale_accent_gets_dark_text_and_is_not_used_as_text() {
+        let theme = theme("accent_color = \"#ffd400\"");
+        assert_eq!(theme.launcher().on_accent, HexColor::NEAR_BLACK);
+        let css = theme.widget_css();
+        assert!(css.contains("--ito-on-accent:#111827"), "{css}");
+        assert!(css.contains("--ito-accent-text:#111827"), "{css}");
+    }
+
+    #[test]
+    fn schemes_fonts_and_custom_css() {
+        let css = theme(
+            "color_scheme = \"auto\"\nfont_family = \"'Inter', sans-serif\"\ncorner_radius = 4\ncustom_css = \".ito-panel { letter-spacing: 0.01em }\"",
+        )
+        .widget_css();
+        assert!(css.contains("--ito-font:'Inter', sans-serif;"), "{css}");
+        assert!(css.contains("--ito-radius:4px"), "{css}");
+        assert!(
+            css.contains("@media (prefers-color-scheme:dark){:root{color-scheme:dark;"),
+            "{css}"
+        );
+        assert!(
+            css.ends_with(".ito-panel { letter-spacing: 0.01em }"),
+            "custom CSS comes last: {css}"
+        );
+        let dark = theme("color_scheme = \"dark\"").widget_css();
+        assert!(
+            dark.contains(":root{color-scheme:dark;") && !dark.contains("@media"),
+            "{dark}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        for (text, expected) in [
+            (
+                "corner_radius = 99",
+                "theme.corner_radius = 99 is out of range",
+            ),
+            ("offset_y = 900", "theme.offset_y = 900 is out of range"),
+            (
+                "font_family = \"x; } body { display:none\"",
+                "is not a font list",
+            ),
+            (
+                "bot_avatar = \"javascript:alert(1)\"",
+                "must be an https:// URL",
+            ),
+            (
+                "bot_avatar = \"//evil.example/a.png\"",
+                "must be an https:// URL",
+            ),
+            (
+                "custom_css = \"</style><script>alert(1)</script>\"",
+                "must not contain",
+            ),
+            ("bot_name = \"\"", "1 to 40 characters"),
+        ] {
+            let err = theme(text).validate().unwrap_err();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+        assert!(theme("bot_avatar = \"/avatar.png\"").validate().is_ok());
+    }
+
+    #[test]
+    fn only_known_strings_can_be_overridden() {
+        let mut strings = BTreeMap::new();
+        strings.insert(
+            Locale::En,
+            BTreeMap::from([("panel.greeting".to_owned(), "Howdy!".to_owned())]),
+        );
+        assert!(check_strings(&strings).is_ok());
+        strings
+            .get_mut(&Locale::En)
+            .unwrap()
+            .insert("panel.greting".into(), "typo".into());
+        let err = check_strings(&strings).unwrap_err();
+        assert!(err.contains("unknown key \"panel.greting\""), "{err}");
+        assert!(err.contains("panel.greeting"), "lists the keys: {err}");
+    }
+}
