@@ -112,10 +112,10 @@ impl SiteTheme {
                 ));
             }
         }
-        if let Some(name) = &self.bot_name {
-            if name.trim().is_empty() || name.chars().count() > 40 {
-                return Err("theme.bot_name must have 1 to 40 characters".into());
-            }
+        if let Some(name) = &self.bot_name
+            && (name.trim().is_empty() || name.chars().count() > 40)
+        {
+            return Err("theme.bot_name must have 1 to 40 characters".into());
         }
         if let Some(url) = &self.bot_avatar {
             let ok = (url.starts_with("https://")
