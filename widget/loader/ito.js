@@ -130,11 +130,11 @@
       ".launcher{position:fixed;bottom:" + y + "px;" + side + ":" + x + ";width:56px;height:56px;" +
       "border:0;border-radius:50%;padding:0;margin:0;display:flex;align-items:center;" +
       "justify-content:center;cursor:pointer;color:" + theme.on_accent + ";background:" + theme.accent_color + ";" +
-      "box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}" +
+      "box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483647}" +
       ".launcher:focus-visible{outline:3px solid " + theme.accent_color + ";outline-offset:3px}" +
       ".panel{position:fixed;bottom:" + (y + 68) + "px;" + side + ":" + x + ";width:380px;" +
       "height:min(640px,calc(100vh - " + (y + 88) + "px));border-radius:16px;overflow:hidden;" +
-      "box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff;z-index:2147483000}" +
+      "box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff;z-index:2147483647}" +
       ".panel[hidden]{display:none}" +
       ".frame{width:100%;height:100%;border:0;display:block}" +
       "@media (max-width:639px){.panel{inset:0;width:100%;height:100%;border-radius:0}}"
@@ -204,9 +204,29 @@
     if (ui.frame && ui.ready) ui.frame.contentWindow.postMessage(JSON.stringify({ ito: VERSION, type: type }), base);
   }
 
+  // On a phone the open panel covers the page, which must not scroll behind it.
+  var lockedStyles = null;
+  function lockScroll(lock) {
+    var targets = [d.documentElement, d.body];
+    if (lock && !lockedStyles) {
+      lockedStyles = targets.map(function (t) {
+        return t && [t.style.getPropertyValue("overflow"), t.style.getPropertyPriority("overflow")];
+      });
+      targets.forEach(function (t) {
+        if (t) t.style.setProperty("overflow", "hidden", "important");
+      });
+    } else if (!lock && lockedStyles) {
+      targets.forEach(function (t, i) {
+        if (t) t.style.setProperty("overflow", lockedStyles[i][0], lockedStyles[i][1]);
+      });
+      lockedStyles = null;
+    }
+  }
+
   function setOpen(open) {
     if (open === isOpen) return;
     isOpen = open;
+    lockScroll(open && !!w.matchMedia && w.matchMedia("(max-width: 639px)").matches);
     if (open) createFrame();
     ui.panel.hidden = !open;
     ui.launcher.setAttribute("aria-expanded", String(open));

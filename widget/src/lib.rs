@@ -102,14 +102,17 @@ pub fn App(
     };
 
     let composer_input = NodeRef::new();
+    // After a click that replaces the clicked button, focus goes where the visitor's next
+    // step is, instead of being lost.
+    let focus_composer = move || {
+        if let Some(input) = composer_input.get_untracked() {
+            let input: web_sys::HtmlTextAreaElement = input;
+            let _ = input.focus();
+        }
+    };
     let host = context.host_link();
     let listener = host.clone().listen(move |frame| match frame {
-        HostToWidget::Open => {
-            if let Some(input) = composer_input.get_untracked() {
-                let input: web_sys::HtmlTextAreaElement = input;
-                let _ = input.focus();
-            }
-        }
+        HostToWidget::Open => focus_composer(),
     });
     on_cleanup(move || {
         if let Some(listener) = listener {
@@ -121,11 +124,14 @@ pub fn App(
         let host = host.clone();
         Callback::new(move |()| host.post(WidgetToHost::Close))
     };
-    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+    // On the window, not the panel: Escape must close even when the focused button has
+    // just been replaced (a feedback answer) and focus fell back to the body.
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == "Escape" {
             close.run(());
         }
-    };
+    });
+    on_cleanup(move || escape.remove());
     let ask = move |text: String| match articles.get_untracked() {
         Articles::Ready(assistant) => {
             thread.update(|t| {
@@ -152,19 +158,21 @@ pub fn App(
         choose: Callback::new(move |(line, article): (u32, String)| {
             with_assistant(&|t, a| {
                 t.choose(line, &article, a);
-            })
+            });
+            focus_composer();
         }),
         feedback: Callback::new(move |(line, verdict)| {
             thread.update(|t| {
                 t.give_feedback(line, verdict);
-            })
+            });
+            focus_composer();
         }),
         person,
     };
     let loading = move || thread.with(Thread::is_waiting);
 
     view! {
-        <div class="ito-panel" lang=context.locale.code() on:keydown=on_keydown>
+        <div class="ito-panel" lang=context.locale.code()>
             <PanelHeader
                 strings=strings.panel.clone()
                 on_close=close
