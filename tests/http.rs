@@ -33,6 +33,11 @@ async fn serve(build_widget: bool) -> Server {
         )
         .unwrap();
         std::fs::write(widget.join("app.js"), "// app").unwrap();
+        std::fs::write(
+            config.server.assets.join("ito.js"),
+            "/*min*/Ito(\"data-site\")",
+        )
+        .unwrap();
     }
     let db = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -59,7 +64,10 @@ async fn serves_the_loader_and_the_demo_page() {
     let (status, body, headers) = get(&format!("{}/ito.js", server.url)).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
-    assert!(body.contains("data-site"), "the loader reads data-site");
+    assert_eq!(
+        body, "/*min*/Ito(\"data-site\")",
+        "the minified build when there is one"
+    );
 
     let (status, body, _) = get(&format!("{}/", server.url)).await;
     assert_eq!(status, 200);
@@ -122,6 +130,12 @@ async fn the_widget_page_carries_frame_ancestors_for_its_site() {
 #[tokio::test]
 async fn unbuilt_front_ends_say_how_to_build_them() {
     let server = serve(false).await;
+    let (status, body, _) = get(&format!("{}/ito.js", server.url)).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Ito loader"),
+        "the loader's source until it is minified"
+    );
     for (path, what) in [
         ("/embed/demo", "widget"),
         ("/widget/app.js", "widget"),

@@ -16,15 +16,18 @@ use crate::config::SiteConfig;
 const LOADER: &str = include_str!("../../widget/loader/ito.js");
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
-/// `ito.js`: the same file for every site; it reads `data-site` itself.
-pub async fn loader() -> impl IntoResponse {
+/// `ito.js`: the same file for every site; it reads `data-site` itself. The minified build
+/// (`cargo xtask build` writes `{assets}/ito.js`) when there is one, else the source.
+pub async fn loader(State(state): State<AppState>) -> impl IntoResponse {
+    let minified = tokio::fs::read_to_string(state.config.server.assets.join("ito.js")).await;
+    let body = minified.unwrap_or_else(|_| LOADER.to_owned());
     // Short-lived cache: the URL has no version in it, so fixes must reach hosts quickly.
     (
         [
             (CONTENT_TYPE, JAVASCRIPT),
             (CACHE_CONTROL, "public, max-age=300"),
         ],
-        LOADER,
+        body,
     )
 }
 

@@ -59,6 +59,21 @@
     on: function (event, fn) {
       if (typeof fn !== "function") return fail("Ito('on', '" + event + "', fn) needs a function");
       (listeners[event] = listeners[event] || []).push(fn);
+    },
+    identify: function (visitor) {
+      if (!visitor || typeof visitor.id !== "string" || !visitor.id) {
+        return fail("Ito('identify', {id, name, email, signature}) needs a string id");
+      }
+      send({ type: "identify", visitor: visitor });
+    },
+    attributes: function (attributes) {
+      if (!attributes || typeof attributes !== "object") return fail("Ito('attributes', {...}) needs an object");
+      send({ type: "attributes", attributes: attributes });
+    },
+    article: function (id) {
+      if (typeof id !== "string" || !id) return fail("Ito('article', id) needs an article id");
+      setOpen(true);
+      send({ type: "article", id: id });
     }
   };
 
@@ -135,7 +150,9 @@
       ".panel{position:fixed;bottom:" + (y + 68) + "px;" + side + ":" + x + ";width:380px;" +
       "height:min(640px,calc(100vh - " + (y + 88) + "px));border-radius:16px;overflow:hidden;" +
       "box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff;z-index:2147483647}" +
-      ".panel[hidden]{display:none}" +
+      ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
+      "box-sizing:border-box;border-radius:10px;background:#b91c1c;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}" +
+      ".panel[hidden],.badge[hidden]{display:none}" +
       ".frame{width:100%;height:100%;border:0;display:block}" +
       "@media (max-width:639px){.panel{inset:0;width:100%;height:100%;border-radius:0}}"
     );
@@ -167,6 +184,8 @@
       "aria-label": "Open chat",
       "aria-expanded": "false"
     }, [icon(launcherIcon())]);
+    var badge = el("span", { class: "badge", "aria-hidden": "true", hidden: "" });
+    launcher.appendChild(badge);
     var panel = el("div", { class: "panel", part: "panel", hidden: "" });
     launcher.addEventListener("click", function () {
       setOpen(!isOpen);
@@ -176,7 +195,7 @@
     root.appendChild(panel);
     root.appendChild(launcher);
     (d.body || d.documentElement).appendChild(host);
-    ui = { host: host, launcher: launcher, panel: panel, frame: null, ready: false };
+    ui = { host: host, launcher: launcher, badge: badge, panel: panel, frame: null, ready: false };
     w.addEventListener("message", onMessage);
   }
 
@@ -200,8 +219,35 @@
     else w.addEventListener("load", later);
   }
 
+  // Frames for the widget wait until it is ready, then go in order.
+  var outbox = [];
+  function send(frame) {
+    frame.ito = VERSION;
+    outbox.push(JSON.stringify(frame));
+    createFrame();
+    flush();
+  }
+  function flush() {
+    if (!ui.frame || !ui.ready) return;
+    outbox.splice(0).forEach(function (text) {
+      ui.frame.contentWindow.postMessage(text, base);
+    });
+  }
   function post(type) {
-    if (ui.frame && ui.ready) ui.frame.contentWindow.postMessage(JSON.stringify({ ito: VERSION, type: type }), base);
+    if (ui.frame && ui.ready) send({ type: type });
+  }
+
+  var unread = 0;
+  function setUnread(count) {
+    unread = count;
+    ui.badge.textContent = count > 9 ? "9+" : String(count);
+    ui.badge.hidden = !count;
+    ui.launcher.setAttribute("aria-label", labelFor(isOpen));
+    emit("unread", count);
+  }
+  function labelFor(open) {
+    if (open) return "Close chat";
+    return unread ? "Open chat, " + unread + " unread" : "Open chat";
   }
 
   // On a phone the open panel covers the page, which must not scroll behind it.
@@ -230,8 +276,9 @@
     if (open) createFrame();
     ui.panel.hidden = !open;
     ui.launcher.setAttribute("aria-expanded", String(open));
-    ui.launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
-    ui.launcher.replaceChildren(icon(open ? CLOSE_ICON : launcherIcon()));
+    ui.launcher.replaceChildren(icon(open ? CLOSE_ICON : launcherIcon()), ui.badge);
+    if (open && unread) setUnread(0);
+    ui.launcher.setAttribute("aria-label", labelFor(open));
     if (open) post("open");
     else ui.launcher.focus();
     emit(open ? "open" : "close");
@@ -248,10 +295,16 @@
     if (!frame || frame.ito !== VERSION) return;
     if (frame.type === "ready") {
       ui.ready = true;
+      send({ type: "page", url: location.href, title: d.title });
       if (isOpen) post("open");
       emit("ready");
     } else if (frame.type === "close") {
       setOpen(false);
+    } else if (frame.type === "message") {
+      if (!isOpen && frame.author !== "visitor") setUnread(unread + 1);
+      emit("message", { author: frame.author });
+    } else if (frame.type === "handoff") {
+      emit("handoff");
     }
   }
 })();

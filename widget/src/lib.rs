@@ -2,6 +2,7 @@
 //! puts on the host page. Leptos, client-side rendered, compiled to wasm by Trunk.
 //!
 //! - [`articles`]: the site's knowledge base, fetched and indexed for the assistant.
+//! - [`context`]: the pages visited and what the host page said about the visitor, for the handoff.
 //! - [`embed`]: where we are embedded (site, host origin, language) and the `postMessage` link to the loader.
 //! - [`i18n`]: the visible strings, from `locales/*.json`, keyed by component.
 //! - [`storage`]: `localStorage` or `sessionStorage` with a memory fallback when the browser blocks them.
@@ -10,6 +11,7 @@
 
 pub mod articles;
 pub mod components;
+pub mod context;
 pub mod embed;
 pub mod i18n;
 pub mod storage;
@@ -19,15 +21,16 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use ito_assistant::{Assistant, KnowledgeBase};
-use ito_protocol::embed::{HostToWidget, WidgetToHost};
+use ito_protocol::embed::{Author, HostToWidget, WidgetToHost};
 use leptos::prelude::*;
 
 use components::composer::Composer;
 use components::message_list::{LineActions, MessageList};
 use components::panel_header::PanelHeader;
+use context::VisitorContext;
 use embed::EmbedContext;
-use storage::Store;
-use thread::Thread;
+use storage::Stores;
+use thread::{Entry, Thread};
 
 /// Where the assistant's articles stand.
 #[derive(Clone)]
@@ -45,9 +48,9 @@ pub fn App(
     /// The knowledge base to answer from; when absent it is fetched from the server.
     #[prop(optional)]
     base: Option<KnowledgeBase>,
-    /// Where the conversation is kept across reloads; `localStorage` when absent.
+    /// Where the conversation and context are kept; the browser's storage when absent.
     #[prop(optional)]
-    store: Option<Rc<Store>>,
+    stores: Option<Rc<Stores>>,
 ) -> impl IntoView {
     let mut strings = i18n::site_strings(
         context.locale,
@@ -56,27 +59,53 @@ pub fn App(
     if let Some(name) = &context.settings.bot_name {
         strings.message_list.bot = name.clone();
     }
-    let store = store.unwrap_or_else(|| Rc::new(Store::local()));
+    let stores = stores.unwrap_or_else(|| Rc::new(Stores::browser()));
     let thread_key = format!("ito.{}.thread", context.site);
-    let restored = store
+    let context_key = format!("ito.{}.context", context.site);
+    let restored = stores
+        .persistent
         .get(&thread_key)
         .and_then(|json| Thread::from_json(&json))
         .unwrap_or_default();
+    let restored_context = stores
+        .persistent
+        .get(&context_key)
+        .or_else(|| stores.visit.get(&context_key))
+        .and_then(|json| serde_json::from_str::<VisitorContext>(&json).ok())
+        .unwrap_or_default();
     let thread = RwSignal::new(restored);
-    // The thread is written only once it has something in it: a visitor who never
-    // interacts leaves nothing behind.
-    Effect::new(move |_| {
-        thread.with(|t| {
-            if !t.is_empty() {
-                store.set(&thread_key, &t.to_json());
+    let visitor_context = RwSignal::new(restored_context);
+    // Privacy by default: until the visitor first writes or clicks in the chat, only this
+    // visit's page trail is kept, in session storage; from then on thread and context persist.
+    Effect::new({
+        let stores = stores.clone();
+        move |_| {
+            let interacted = thread.with(|t| !t.is_empty());
+            if interacted {
+                thread.with(|t| stores.persistent.set(&thread_key, &t.to_json()));
             }
-        })
+            let json = visitor_context
+                .with(|c| serde_json::to_string(c).expect("the context always serializes"));
+            if interacted {
+                stores.persistent.set(&context_key, &json);
+                stores.visit.remove(&context_key);
+            } else {
+                stores.visit.set(&context_key, &json);
+            }
+        }
     });
 
     let articles = RwSignal::new(Articles::Loading);
+    // `Ito('article', id)` before the articles arrived: opened once they do.
+    let pending_article = RwSignal::new(None::<String>);
     let ready = move |assistant: Assistant| {
         let assistant = Arc::new(assistant);
         thread.update(|t| t.answer_waiting(&assistant));
+        if let Some(id) = pending_article.try_update(Option::take).flatten() {
+            thread.update(|t| {
+                t.open_article(&id, &assistant);
+            });
+        }
         articles.set(Articles::Ready(assistant));
     };
     match base {
@@ -111,8 +140,45 @@ pub fn App(
         }
     };
     let host = context.host_link();
+    // Tell the host page about each new line (who wrote it, not what) and about handoffs.
+    let announced = StoredValue::new(thread.with_untracked(|t| t.lines().len()));
+    Effect::new({
+        let host = host.clone();
+        move |_| {
+            thread.with(|t| {
+                let lines = t.lines();
+                for line in lines.iter().skip(announced.get_value()) {
+                    let author = if line.entry.is_visitor() {
+                        Author::Visitor
+                    } else {
+                        Author::Bot
+                    };
+                    host.post(WidgetToHost::Message { author });
+                    if line.entry == Entry::PersonRequested {
+                        host.post(WidgetToHost::Handoff);
+                    }
+                }
+                announced.set_value(lines.len());
+            })
+        }
+    });
     let listener = host.clone().listen(move |frame| match frame {
         HostToWidget::Open => focus_composer(),
+        HostToWidget::Page { url, title } => visitor_context.update(|c| {
+            c.visit(&url, &title, js_sys::Date::now());
+        }),
+        HostToWidget::Article { id } => match articles.get_untracked() {
+            Articles::Ready(assistant) => thread.update(|t| {
+                t.open_article(&id, &assistant);
+            }),
+            _ => pending_article.set(Some(id)),
+        },
+        HostToWidget::Identify { visitor } => visitor_context.update(|c| {
+            c.identify(visitor);
+        }),
+        HostToWidget::Attributes { attributes } => visitor_context.update(|c| {
+            c.set_attributes(attributes);
+        }),
     });
     on_cleanup(move || {
         if let Some(listener) = listener {

@@ -74,3 +74,26 @@ impl Store {
         }
     }
 }
+
+/// The two places the widget keeps things: for good (from the first interaction on) and for
+/// this visit only (before it).
+pub struct Stores {
+    pub persistent: Store,
+    pub visit: Store,
+}
+
+impl Stores {
+    pub fn browser() -> Stores {
+        Stores {
+            persistent: Store::local(),
+            visit: Store::session(),
+        }
+    }
+
+    pub fn memory() -> Stores {
+        Stores {
+            persistent: Store::memory(),
+            visit: Store::memory(),
+        }
+    }
+}

@@ -5,11 +5,13 @@ use std::rc::Rc;
 
 use ito_assistant::{Article, Assistant, KnowledgeBase};
 use ito_protocol::Locale;
+use ito_protocol::embed::Visitor;
 use ito_protocol::site_settings::WidgetSettings;
 use ito_widget::App;
+use ito_widget::context::{MAX_PAGES, VisitorContext};
 use ito_widget::embed::{EmbedContext, choose_locale, is_origin};
 use ito_widget::i18n;
-use ito_widget::storage::Store;
+use ito_widget::storage::Stores;
 use ito_widget::thread::{Entry, Feedback, MAX_MESSAGE_CHARS, Thread};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -85,14 +87,14 @@ fn shop_base() -> KnowledgeBase {
 }
 
 fn mount(locale: Locale) -> Mounted {
-    mount_with(locale, Rc::new(Store::memory()))
+    mount_with(locale, Rc::new(Stores::memory()))
 }
 
-fn mount_with(locale: Locale, store: Rc<Store>) -> Mounted {
-    mount_site(locale, store, WidgetSettings::default())
+fn mount_with(locale: Locale, stores: Rc<Stores>) -> Mounted {
+    mount_site(locale, stores, WidgetSettings::default())
 }
 
-fn mount_site(locale: Locale, store: Rc<Store>, settings: WidgetSettings) -> Mounted {
+fn mount_site(locale: Locale, stores: Rc<Stores>, settings: WidgetSettings) -> Mounted {
     let document = document();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
@@ -103,7 +105,7 @@ fn mount_site(locale: Locale, store: Rc<Store>, settings: WidgetSettings) -> Mou
         settings,
     };
     let handle = leptos::mount::mount_to(root.clone(), move || {
-        view! { <App context=context.clone() base=shop_base() store=store.clone() /> }.into_any()
+        view! { <App context=context.clone() base=shop_base() stores=stores.clone() /> }.into_any()
     });
     Mounted {
         root,
@@ -261,7 +263,7 @@ async fn the_site_names_the_bot_and_rewords_strings() {
         )]
         .into(),
     };
-    let app = mount_site(Locale::En, Rc::new(Store::memory()), settings);
+    let app = mount_site(Locale::En, Rc::new(Stores::memory()), settings);
     settle().await;
     assert_eq!(app.lines(), ["Aiko: Howdy! Ask away."]);
     let avatar = app
@@ -504,18 +506,25 @@ async fn hostile_articles_and_visitor_text_stay_text() {
 
 #[wasm_bindgen_test]
 async fn the_thread_survives_a_reload() {
-    let store = Rc::new(Store::memory());
-    let first = mount_with(Locale::En, store.clone());
+    let stores = Rc::new(Stores::memory());
+    let first = mount_with(Locale::En, stores.clone());
     settle().await;
     assert!(
-        store.get("ito.demo.thread").is_none(),
-        "nothing stored before the first message"
+        stores.persistent.get("ito.demo.thread").is_none(),
+        "nothing kept for good before the first message"
+    );
+    assert!(stores.persistent.get("ito.demo.context").is_none());
+    assert!(
+        stores.visit.get("ito.demo.context").is_some(),
+        "this visit's trail only"
     );
     first.send("return policy");
     settle().await;
+    assert!(stores.persistent.get("ito.demo.context").is_some());
+    assert!(stores.visit.get("ito.demo.context").is_none());
     let before = first.lines();
     drop(first);
-    let second = mount_with(Locale::En, store);
+    let second = mount_with(Locale::En, stores);
     settle().await;
     assert_eq!(second.lines(), before);
     assert_eq!(second.count(".ito-article-card"), 1);
@@ -535,4 +544,61 @@ fn only_exact_origins_are_used_for_the_host() {
     ] {
         assert!(!is_origin(bad), "{bad:?} is not an origin");
     }
+}
+
+#[wasm_bindgen_test]
+fn the_page_trail_keeps_web_pages_once_each_and_titles_as_text() {
+    let mut context = VisitorContext::default();
+    assert!(context.visit("https://shop.example/", "Home", 1.0));
+    assert!(
+        !context.visit("https://shop.example/", "Home", 2.0),
+        "a reload is not a new visit"
+    );
+    assert!(!context.visit("javascript:alert(1)", "x", 3.0));
+    assert!(!context.visit("file:///etc/passwd", "x", 3.0));
+    let hostile = "<img src=x onerror=alert(1)> Cart";
+    assert!(context.visit("https://shop.example/cart", hostile, 4.0));
+    assert_eq!(
+        context.pages[1].title, hostile,
+        "kept as text, shown as text"
+    );
+    assert!(context.visit("https://shop.example/long", &"t".repeat(1000), 5.0));
+    assert_eq!(context.pages[2].title.chars().count(), 200);
+    for i in 0..100 {
+        context.visit(&format!("https://shop.example/{i}"), "", 6.0);
+    }
+    assert_eq!(context.pages.len(), MAX_PAGES);
+    assert_eq!(context.pages.last().unwrap().url, "https://shop.example/99");
+}
+
+#[wasm_bindgen_test]
+fn identify_and_attributes_are_checked_and_merged() {
+    let mut context = VisitorContext::default();
+    let visitor = |id: &str| Visitor {
+        id: id.into(),
+        name: Some("Ann".into()),
+        email: None,
+        signature: None,
+    };
+    assert!(!context.identify(visitor(" ")));
+    assert!(context.identify(visitor("u-1")));
+    assert_eq!(
+        context.visitor.as_ref().unwrap().name.as_deref(),
+        Some("Ann")
+    );
+    let attributes = serde_json::json!({
+        "plan": "pro", "seats": 3, "trial": false, "nested": {"a": 1}, "list": [1], "": 1
+    });
+    let serde_json::Value::Object(map) = attributes else {
+        unreachable!()
+    };
+    assert_eq!(context.set_attributes(map), 3);
+    let serde_json::Value::Object(change) = serde_json::json!({"plan": null, "seats": 4}) else {
+        unreachable!()
+    };
+    context.set_attributes(change);
+    assert_eq!(
+        serde_json::Value::Object(context.attributes.clone()),
+        serde_json::json!({"seats": 4, "trial": false})
+    );
 }

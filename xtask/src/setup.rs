@@ -149,7 +149,7 @@ fn ensure_npm_packages() -> Result<()> {
         Err(_) => false,
     };
     if !fresh {
-        step("installing the npm tools: wasm-opt and playwright-core (npm ci)");
+        step("installing the npm tools: wasm-opt, terser and playwright-core (npm ci)");
         status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
     }
     Ok(())

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-const LOADER: &str = "widget/loader/ito.js";
+use crate::build::{LOADER, MINIFIED_LOADER};
 const WIDGET_DIST: &str = "dist/widget";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,8 +55,13 @@ pub fn report() -> Result<()> {
         "{:<56} {:>10} {:>10} {:>10}",
         "file", "raw", "gzip", "brotli"
     );
-    let loader = measure(&std::fs::read(LOADER)?);
-    row(&format!("host page: {LOADER}"), loader);
+    let source = measure(&std::fs::read(LOADER)?);
+    row(&format!("(source: {LOADER})"), source);
+    let loader =
+        measure(&std::fs::read(MINIFIED_LOADER).with_context(|| {
+            format!("{MINIFIED_LOADER} is missing: run `cargo xtask build` first")
+        })?);
+    row(&format!("host page: {MINIFIED_LOADER}"), loader);
     let mut total = Sizes::default();
     for file in &widget_files {
         let sizes = measure(&std::fs::read(file)?);

@@ -18,14 +18,52 @@ pub enum WidgetToHost {
     Ready,
     /// The visitor closed the panel from inside the iframe.
     Close,
+    /// A line was added to the conversation. Only who wrote it crosses to the host page,
+    /// never the text: the host's scripts are not the visitor's confidants.
+    Message { author: Author },
+    /// The visitor asked for a person.
+    Handoff,
+}
+
+/// Who wrote a line, as the host page learns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    Visitor,
+    Bot,
+    Agent,
 }
 
 /// From the loader to the widget iframe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum HostToWidget {
     /// The panel became visible: the widget moves focus to its composer.
     Open,
+    /// The page the visitor is on, for the trail an agent sees after a handoff.
+    Page { url: String, title: String },
+    /// `Ito('article', id)`: show this help article.
+    Article { id: String },
+    /// `Ito('identify', {...})`: who the visitor is, as the host page claims (verified by
+    /// its signature in the live chat).
+    Identify { visitor: Visitor },
+    /// `Ito('attributes', {...})`: facts the site wants agents to see (plan, cart value).
+    Attributes {
+        attributes: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+/// A visitor as the host page identifies them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visitor {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Hex HMAC-SHA256 of `id` with the site's secret, computed by the site's server.
+    #[serde(default)]
+    pub signature: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,6 +124,45 @@ mod tests {
         assert_eq!(
             decode::<HostToWidget>(r#"{"type":"open","ito":1}"#),
             Ok(HostToWidget::Open)
+        );
+        assert_eq!(
+            encode(&WidgetToHost::Message {
+                author: Author::Bot
+            }),
+            r#"{"ito":1,"type":"message","author":"bot"}"#
+        );
+        assert_eq!(
+            encode(&WidgetToHost::Handoff),
+            r#"{"ito":1,"type":"handoff"}"#
+        );
+        assert_eq!(
+            decode::<HostToWidget>(
+                r#"{"ito":1,"type":"page","url":"https://shop.example/a","title":"<b>A</b>"}"#
+            ),
+            Ok(HostToWidget::Page {
+                url: "https://shop.example/a".into(),
+                title: "<b>A</b>".into()
+            })
+        );
+        assert_eq!(
+            decode::<HostToWidget>(r#"{"ito":1,"type":"article","id":"returns"}"#),
+            Ok(HostToWidget::Article {
+                id: "returns".into()
+            })
+        );
+        let identify = decode::<HostToWidget>(
+            r#"{"ito":1,"type":"identify","visitor":{"id":"u1","name":"Ann"}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(identify, HostToWidget::Identify { visitor } if visitor.id == "u1" && visitor.email.is_none())
+        );
+        let attributes = decode::<HostToWidget>(
+            r#"{"ito":1,"type":"attributes","attributes":{"plan":"pro","seats":3}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(attributes, HostToWidget::Attributes { attributes } if attributes["seats"] == 3)
         );
     }
 

@@ -1,0 +1,95 @@
+// What a host page's own scripts can do with Ito('...'): open an article, identify the visitor,
+// add attributes, listen to events; and what they learn (who wrote a line, never its text).
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const SNIPPET = `<script>
+  window.Ito = window.Ito || function () { (Ito.q = Ito.q || []).push(arguments) };
+  window.events = [];
+  for (const name of ["ready", "open", "close", "message", "handoff", "unread"]) {
+    Ito("on", name, (detail) => events.push(detail === undefined ? [name] : [name, detail]));
+  }
+</script><script src="/ito.js" data-site="demo" async></script>`;
+
+async function hostPage(title, body = "") {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.route(server.url + "/api-host", (route) =>
+    route.fulfill({ contentType: "text/html", body: `<!doctype html><title>${title}</title>${body}${SNIPPET}` }),
+  );
+  await page.goto(server.url + "/api-host");
+  return { context, page, widget: page.frameLocator("[data-ito] iframe") };
+}
+
+const events = (page) => page.evaluate(() => window.events);
+const widgetFrame = (page) => page.frames().find((f) => f.url().includes("/embed/demo"));
+
+test("Ito('article') opens the panel on that article; events carry no message text", async () => {
+  const { context, page, widget } = await hostPage("Shop");
+  await page.evaluate(() => Ito("article", "return-policy"));
+  await widget.locator(".ito-article-card__title", { hasText: "Our return policy" }).waitFor();
+  await page.waitForFunction(() => events.some((e) => e[0] === "message"));
+  const seen = await events(page);
+  assert.deepEqual(seen.find((e) => e[0] === "message"), ["message", { author: "bot" }]);
+  assert.ok(seen.some((e) => e[0] === "ready") && seen.some((e) => e[0] === "open"), JSON.stringify(seen));
+
+  await widget.getByRole("button", { name: "Talk to a person" }).click();
+  await page.waitForFunction(() => events.some((e) => e[0] === "handoff"));
+  await context.close();
+});
+
+test("identify, attributes and the page trail reach the widget as data; hostile titles stay text", async () => {
+  const hostile = `<img src=x onerror="window.parent.__itoXss=1">Cart`;
+  const { context, page, widget } = await hostPage(hostile.replace(/</g, "&lt;"));
+  await page.evaluate(() => {
+    Ito("identify", { id: "u-42", name: "Ann", email: "ann@example.com" });
+    Ito("attributes", { plan: "pro", cart_total: 120, nested: { no: 1 } });
+    Ito("open");
+  });
+  const composer = widget.locator("textarea.ito-composer__input");
+  await composer.fill("hello");
+  await composer.press("Enter");
+  await page.waitForFunction(() => events.filter((e) => e[0] === "message").length >= 2);
+  const stored = JSON.parse(await widgetFrame(page).evaluate(() => localStorage.getItem("ito.demo.context")));
+  assert.equal(stored.visitor.id, "u-42");
+  assert.deepEqual(stored.attributes, { plan: "pro", cart_total: 120 });
+  assert.equal(stored.pages.at(-1).url, server.url + "/api-host");
+  assert.equal(stored.pages.at(-1).title, hostile, "the title is kept as the text it is");
+  assert.equal(await page.evaluate(() => window.__itoXss), undefined, "nothing ran");
+  await context.close();
+});
+
+test("messages while the panel is closed show an unread badge until it opens", async () => {
+  const { context, page } = await hostPage("Shop");
+  await page.waitForFunction(() => events.some((e) => e[0] === "ready"));
+  const launcher = page.locator("[data-ito] button.launcher");
+  const badge = page.locator("[data-ito] .badge");
+  assert.equal(await badge.isVisible(), false);
+  // A line from someone else arriving while closed (an agent's reply, with the live chat).
+  await widgetFrame(page).evaluate(
+    (hostOrigin) => parent.postMessage(JSON.stringify({ ito: 1, type: "message", author: "agent" }), hostOrigin),
+    server.url,
+  );
+  await badge.waitFor({ state: "visible" });
+  assert.equal(await badge.textContent(), "1");
+  assert.equal(await launcher.getAttribute("aria-label"), "Open chat, 1 unread");
+  await launcher.click();
+  await badge.waitFor({ state: "hidden" });
+  const unread = (await events(page)).filter((e) => e[0] === "unread").map((e) => e[1]);
+  assert.deepEqual(unread, [1, 0]);
+  await context.close();
+});

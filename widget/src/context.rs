@@ -1,0 +1,98 @@
+//! What a handoff will carry besides the conversation: the pages the visitor went through and
+//! what the host page said about them (`identify`, `attributes`). Plain data with limits, so a
+//! host page cannot flood it; titles and values are kept as text and never parsed as HTML.
+
+use ito_protocol::embed::Visitor;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Pages kept, newest last: enough to see how the visitor got here.
+pub const MAX_PAGES: usize = 50;
+const MAX_TITLE_CHARS: usize = 200;
+const MAX_URL_CHARS: usize = 2000;
+const MAX_ATTRIBUTES: usize = 50;
+const MAX_KEY_CHARS: usize = 64;
+const MAX_VALUE_CHARS: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageVisit {
+    pub url: String,
+    pub title: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VisitorContext {
+    pub pages: Vec<PageVisit>,
+    pub visitor: Option<Visitor>,
+    pub attributes: Map<String, Value>,
+}
+
+fn clip(text: &str, max: usize) -> String {
+    text.trim().chars().take(max).collect()
+}
+
+impl VisitorContext {
+    /// Records a page; a reload of the page just recorded is not a new visit. Only http and
+    /// https pages count. Returns whether the trail changed.
+    pub fn visit(&mut self, url: &str, title: &str, at: f64) -> bool {
+        let web = url.starts_with("https://") || url.starts_with("http://");
+        if !web || url.len() > MAX_URL_CHARS {
+            return false;
+        }
+        if self.pages.last().is_some_and(|p| p.url == url) {
+            return false;
+        }
+        self.pages.push(PageVisit {
+            url: url.to_owned(),
+            title: clip(title, MAX_TITLE_CHARS),
+            at,
+        });
+        if self.pages.len() > MAX_PAGES {
+            self.pages.remove(0);
+        }
+        true
+    }
+
+    /// The visitor as the host page names them; an empty id is refused.
+    pub fn identify(&mut self, visitor: Visitor) -> bool {
+        if visitor.id.trim().is_empty() || visitor.id.len() > 256 {
+            return false;
+        }
+        let short = |v: Option<String>| v.map(|v| clip(&v, MAX_VALUE_CHARS));
+        self.visitor = Some(Visitor {
+            id: visitor.id,
+            name: short(visitor.name),
+            email: short(visitor.email),
+            signature: visitor.signature.filter(|s| s.len() <= 128),
+        });
+        true
+    }
+
+    /// Merges attributes: strings (clipped), numbers, booleans; `null` removes a key. Nested
+    /// objects and arrays are dropped, as are keys past the limit. Returns how many were kept.
+    pub fn set_attributes(&mut self, attributes: Map<String, Value>) -> usize {
+        let mut kept = 0;
+        for (key, value) in attributes {
+            if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+                continue;
+            }
+            let value = match value {
+                Value::Null => {
+                    self.attributes.remove(&key);
+                    continue;
+                }
+                Value::String(s) => Value::String(clip(&s, MAX_VALUE_CHARS)),
+                v @ (Value::Number(_) | Value::Bool(_)) => v,
+                Value::Array(_) | Value::Object(_) => continue,
+            };
+            if !self.attributes.contains_key(&key) && self.attributes.len() >= MAX_ATTRIBUTES {
+                continue;
+            }
+            self.attributes.insert(key, value);
+            kept += 1;
+        }
+        kept
+    }
+}
