@@ -8,7 +8,7 @@ use ito_protocol::site_settings::PublicSiteSettings;
 use ito_protocol::{Locale, SiteId};
 use serde::Deserialize;
 
-use crate::theme::{SiteTheme, check_strings};
+use crate::theme::{NudgeConfig, SiteTheme, check_strings};
 
 /// The demo configuration, compiled in so `ito serve` works with no file at all.
 pub const DEMO_CONFIG: &str = include_str!("../examples/ito.toml");
@@ -48,6 +48,9 @@ pub struct SiteConfig {
     /// (`panel.greeting`).
     #[serde(default)]
     pub strings: BTreeMap<Locale, BTreeMap<String, String>>,
+    /// Proactive help from the loader: rage clicks, time on page, URL rules.
+    #[serde(default)]
+    pub nudge: NudgeConfig,
     /// The help articles per language (TOML authoring format or JSON interchange format).
     /// The widget answers from the base in the visitor's language, else the site's locale.
     #[serde(default)]
@@ -96,6 +99,7 @@ impl SiteConfig {
             site: self.id.clone(),
             locale: self.locale,
             theme: self.theme.launcher(),
+            nudge: self.nudge.public(&self.strings),
         }
     }
 }
@@ -150,6 +154,7 @@ impl Config {
                 |problem: String| invalid(format!("site {:?}: {problem}", site.id.as_str()));
             site.theme.validate().map_err(site_problem)?;
             check_strings(&site.strings).map_err(site_problem)?;
+            site.nudge.validate().map_err(site_problem)?;
             if site.allowed_origins.is_empty() {
                 return Err(invalid(format!(
                     "site {:?} has no allowed_origins, so no page could embed it",

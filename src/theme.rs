@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use ito_protocol::Locale;
-use ito_protocol::site_settings::{HexColor, LauncherIcon, LauncherTheme, Position};
+use ito_protocol::site_settings::{HexColor, LauncherIcon, LauncherTheme, Nudge, Position};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -210,6 +210,69 @@ fn text_on(accent: &HexColor, surface: &HexColor, fallback: &str) -> String {
     }
 }
 
+/// `[site.nudge]`: when the loader offers help by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NudgeConfig {
+    /// Offer help after three or more clicks within a second in one spot.
+    pub rage_clicks: bool,
+    /// Offer help after this many seconds on one page.
+    pub after_seconds: Option<u32>,
+    /// Only on pages whose URL contains one of these (e.g. "/checkout"); every page when empty.
+    pub url_contains: Vec<String>,
+}
+
+impl Default for NudgeConfig {
+    fn default() -> Self {
+        NudgeConfig {
+            rage_clicks: true,
+            after_seconds: None,
+            url_contains: Vec::new(),
+        }
+    }
+}
+
+impl NudgeConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.after_seconds.is_some_and(|s| s == 0 || s > 3600) {
+            return Err("nudge.after_seconds must be 1 to 3600".into());
+        }
+        if self
+            .url_contains
+            .iter()
+            .any(|u| u.is_empty() || u.len() > 200)
+        {
+            return Err("nudge.url_contains entries must have 1 to 200 characters".into());
+        }
+        Ok(())
+    }
+
+    /// What the loader gets: nothing when no trigger is on; the text in every locale, the
+    /// site's own words where it has them.
+    pub fn public(&self, strings: &BTreeMap<Locale, BTreeMap<String, String>>) -> Option<Nudge> {
+        if !self.rage_clicks && self.after_seconds.is_none() {
+            return None;
+        }
+        let text = Locale::ALL
+            .into_iter()
+            .filter_map(|locale| {
+                let own = strings
+                    .get(&locale)
+                    .and_then(|s| s.get("nudge.text"))
+                    .cloned();
+                own.or_else(|| default_string(locale, "nudge.text"))
+                    .map(|text| (locale, text))
+            })
+            .collect();
+        Some(Nudge {
+            rage_clicks: self.rage_clicks,
+            after_seconds: self.after_seconds,
+            url_contains: self.url_contains.clone(),
+            text,
+        })
+    }
+}
+
 /// The widget's string keys per locale, read from the same files the widget compiles in, so
 /// a site cannot override a string that does not exist.
 pub fn check_strings(strings: &BTreeMap<Locale, BTreeMap<String, String>>) -> Result<(), String> {
@@ -232,9 +295,27 @@ pub fn check_strings(strings: &BTreeMap<Locale, BTreeMap<String, String>>) -> Re
     Ok(())
 }
 
+/// The widget's own words for `key` (`section.name`) in `locale`.
+pub fn default_string(locale: Locale, key: &str) -> Option<String> {
+    let (section, name) = key.split_once('.')?;
+    widget_strings(locale)
+        .get(section)?
+        .get(name)?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn widget_strings(locale: Locale) -> serde_json::Value {
+    let source = match locale {
+        Locale::En => include_str!("../widget/locales/en.json"),
+        Locale::Ja => include_str!("../widget/locales/ja.json"),
+    };
+    serde_json::from_str(source)
+        .expect("the widget's strings are valid JSON (tested in the widget)")
+}
+
 fn known_string_keys() -> Vec<String> {
-    let en: serde_json::Value = serde_json::from_str(include_str!("../widget/locales/en.json"))
-        .expect("the widget's English strings are valid JSON (tested in the widget)");
+    let en = widget_strings(Locale::En);
     let mut keys = Vec::new();
     if let Some(sections) = en.as_object() {
         for (section, strings) in sections {
@@ -353,6 +434,25 @@ mod tests {
             assert!(err.contains(expected), "{text}: {err}");
         }
         assert!(theme("bot_avatar = \"/avatar.png\"").validate().is_ok());
+    }
+
+    #[test]
+    fn the_nudge_carries_its_words_in_every_locale() {
+        let config: NudgeConfig =
+            toml::from_str("after_seconds = 30\nurl_contains = [\"/checkout\"]").unwrap();
+        let mut strings = BTreeMap::new();
+        strings.insert(
+            Locale::Ja,
+            BTreeMap::from([("nudge.text".to_owned(), "何かお探しですか？".to_owned())]),
+        );
+        let nudge = config.public(&strings).unwrap();
+        assert!(nudge.rage_clicks, "on by default");
+        assert_eq!(nudge.text[&Locale::En], "Having trouble? I can help.");
+        assert_eq!(nudge.text[&Locale::Ja], "何かお探しですか？");
+        let off: NudgeConfig = toml::from_str("rage_clicks = false").unwrap();
+        assert_eq!(off.public(&strings), None);
+        let bad: NudgeConfig = toml::from_str("after_seconds = 0").unwrap();
+        assert!(bad.validate().unwrap_err().contains("1 to 3600"));
     }
 
     #[test]

@@ -83,9 +83,22 @@ async fn site_settings_are_public_and_unknown_sites_are_404() {
     let (status, body, headers) = get(&format!("{}/sites/demo/settings.js", server.url)).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+    let json = body
+        .strip_prefix("Ito._boot(")
+        .and_then(|b| b.strip_suffix(");\n"))
+        .expect("a call of Ito._boot");
+    let settings: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(settings["site"], "demo");
+    assert_eq!(settings["locale"], "en");
     assert_eq!(
-        body,
-        "Ito._boot({\"site\":\"demo\",\"locale\":\"en\",\"theme\":{\"accent_color\":\"#3730a3\",\"on_accent\":\"#ffffff\",\"position\":\"right\",\"offset_x\":20,\"offset_y\":20,\"icon\":\"chat\"}});\n"
+        settings["theme"],
+        serde_json::json!({"accent_color": "#3730a3", "on_accent": "#ffffff", "position": "right",
+            "offset_x": 20, "offset_y": 20, "icon": "chat"})
+    );
+    assert_eq!(settings["nudge"]["rage_clicks"], true);
+    assert_eq!(
+        settings["nudge"]["text"]["ja"],
+        "お困りですか？お手伝いします。"
     );
     assert!(!body.contains("self"), "allowed origins stay on the server");
 

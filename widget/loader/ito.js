@@ -98,6 +98,7 @@
     queued = [];
     pending.forEach(run);
     preloadWhenIdle();
+    watchForTrouble(settings.nudge);
   };
   w.Ito = api;
 
@@ -152,10 +153,56 @@
       "box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff;z-index:2147483647}" +
       ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
       "box-sizing:border-box;border-radius:10px;background:#b91c1c;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}" +
-      ".panel[hidden],.badge[hidden]{display:none}" +
+      ".nudge{position:fixed;bottom:" + (y + 68) + "px;" + side + ":" + x + ";max-width:260px;display:flex;align-items:flex-start;" +
+      "gap:4px;padding:10px 8px 10px 14px;border-radius:12px;background:#fff;color:#1f2937;" +
+      "box-shadow:0 4px 18px rgba(0,0,0,.2);font:14px/1.4 system-ui,sans-serif;z-index:2147483647}" +
+      ".nudge button{all:unset;cursor:pointer}.nudge button:focus-visible{outline:2px solid " + theme.accent_color + "}" +
+      ".nudge-close{padding:0 4px;color:#4b5563;font-size:18px;line-height:1}" +
+      ".panel[hidden],.badge[hidden],.nudge[hidden]{display:none}" +
       ".frame{width:100%;height:100%;border:0;display:block}" +
       "@media (max-width:639px){.panel{inset:0;width:100%;height:100%;border-radius:0}}"
     );
+  }
+
+  // Proactive help: rage clicks, time on page, URL rules; once per visit, never over the panel.
+  var NUDGED = "ito:nudged:" + site;
+  function nudgedThisVisit() {
+    try {
+      return sessionStorage.getItem(NUDGED) === "1";
+    } catch (e) {
+      return ui.nudged;
+    }
+  }
+  function watchForTrouble(nudge) {
+    if (!nudge) return;
+    var here = location.href;
+    if (nudge.url_contains.length && !nudge.url_contains.some(function (part) { return here.indexOf(part) >= 0; })) return;
+    if (nudge.after_seconds) setTimeout(showNudge, nudge.after_seconds * 1000);
+    if (!nudge.rage_clicks) return;
+    var clicks = [];
+    d.addEventListener("click", function (event) {
+      if (event.target === ui.host) return; // our own launcher and panel
+      var now = Date.now();
+      clicks = clicks.filter(function (c) {
+        return now - c.t < 1000 && Math.abs(c.x - event.clientX) < 30 && Math.abs(c.y - event.clientY) < 30;
+      });
+      clicks.push({ t: now, x: event.clientX, y: event.clientY });
+      if (clicks.length >= 3) {
+        clicks = [];
+        showNudge();
+      }
+    }, true);
+  }
+  function showNudge() {
+    if (isOpen || nudgedThisVisit() || !ui.nudge.hidden) return;
+    ui.nudged = true;
+    try {
+      sessionStorage.setItem(NUDGED, "1");
+    } catch (e) {}
+    var texts = settings.nudge.text;
+    var language = (navigator.language || "").split("-")[0];
+    ui.nudgeText.textContent = texts[language] || texts[settings.locale] || texts.en;
+    ui.nudge.hidden = false;
   }
 
   function launcherIcon() {
@@ -187,15 +234,25 @@
     var badge = el("span", { class: "badge", "aria-hidden": "true", hidden: "" });
     launcher.appendChild(badge);
     var panel = el("div", { class: "panel", part: "panel", hidden: "" });
+    var nudgeText = el("button", { type: "button", class: "nudge-text" });
+    var nudgeClose = el("button", { type: "button", class: "nudge-close", "aria-label": "Dismiss" }, [d.createTextNode("\u00d7")]);
+    var nudge = el("div", { class: "nudge", part: "nudge", role: "status", hidden: "" }, [nudgeText, nudgeClose]);
+    nudgeText.addEventListener("click", function () {
+      setOpen(true);
+    });
+    nudgeClose.addEventListener("click", function () {
+      nudge.hidden = true;
+    });
     launcher.addEventListener("click", function () {
       setOpen(!isOpen);
     });
     launcher.addEventListener("pointerenter", createFrame);
     launcher.addEventListener("focus", createFrame);
     root.appendChild(panel);
+    root.appendChild(nudge);
     root.appendChild(launcher);
     (d.body || d.documentElement).appendChild(host);
-    ui = { host: host, launcher: launcher, badge: badge, panel: panel, frame: null, ready: false };
+    ui = { host: host, launcher: launcher, badge: badge, panel: panel, nudge: nudge, nudgeText: nudgeText, frame: null, ready: false, nudged: false };
     w.addEventListener("message", onMessage);
   }
 
@@ -275,6 +332,7 @@
     lockScroll(open && !!w.matchMedia && w.matchMedia("(max-width: 639px)").matches);
     if (open) createFrame();
     ui.panel.hidden = !open;
+    if (open) ui.nudge.hidden = true;
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.launcher.replaceChildren(icon(open ? CLOSE_ICON : launcherIcon()), ui.badge);
     if (open && unread) setUnread(0);

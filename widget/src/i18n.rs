@@ -14,6 +14,14 @@ pub struct Strings {
     pub bot: BotStrings,
     pub article_card: ArticleCardStrings,
     pub feedback: FeedbackStrings,
+    /// Used by the loader on the host page (the server hands it over in the site settings).
+    pub nudge: NudgeStrings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NudgeStrings {
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -16,6 +16,23 @@ pub struct PublicSiteSettings {
     pub site: SiteId,
     pub locale: Locale,
     pub theme: LauncherTheme,
+    /// When the loader offers help by itself; absent when the site turned it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nudge: Option<Nudge>,
+}
+
+/// Proactive help: a small bubble by the launcher ("Having trouble? I can help"), shown at
+/// most once per visit and never over an open panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nudge {
+    /// Three or more clicks within a second in one spot (a visitor fighting the page).
+    pub rage_clicks: bool,
+    /// After this long on one page, in seconds.
+    pub after_seconds: Option<u32>,
+    /// Only on pages whose URL contains one of these; every page when empty.
+    pub url_contains: Vec<String>,
+    /// The bubble's words per locale.
+    pub text: BTreeMap<Locale, String>,
 }
 
 /// What the widget page carries for the widget besides CSS, in
@@ -229,6 +246,7 @@ mod tests {
             site: "demo".parse().unwrap(),
             locale: Locale::Ja,
             theme: LauncherTheme::default(),
+            nudge: None,
         };
         let json = serde_json::to_string(&settings).unwrap();
         assert_eq!(
