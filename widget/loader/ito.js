@@ -33,7 +33,9 @@
   var queued = (previous && previous.q) || [];
   var listeners = {};
   var settings = null;
-  var ui = null; // { host, launcher, panel, frame, ready }
+  // The loader's drawn state. `cargo xtask build` renames these property names when it
+  // minifies (see xtask/src/build.rs): never reuse them as names in data from outside.
+  var ui = null; // { host, launcher, badge, panel, bubble, bubbleText, frame, ready, nudged }
   var isOpen = false;
 
   function emit(event, detail) {
@@ -61,9 +63,7 @@
       (listeners[event] = listeners[event] || []).push(fn);
     },
     identify: function (visitor) {
-      if (!visitor || typeof visitor.id !== "string" || !visitor.id) {
-        return fail("Ito('identify', {id, name, email, signature}) needs a string id");
-      }
+      if (!visitor || !visitor.id || typeof visitor.id !== "string") return fail("Ito('identify', {id, ...}) needs an id");
       send({ type: "identify", visitor: visitor });
     },
     attributes: function (attributes) {
@@ -154,11 +154,11 @@
       ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
       "box-sizing:border-box;border-radius:10px;background:#b91c1c;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}" +
       ".nudge{position:fixed;bottom:" + (y + 68) + "px;" + side + ":" + x + ";max-width:260px;display:flex;align-items:flex-start;" +
-      "gap:4px;padding:10px 8px 10px 14px;border-radius:12px;background:#fff;color:#1f2937;" +
+      "padding:10px;border-radius:12px;background:#fff;color:#1f2937;" +
       "box-shadow:0 4px 18px rgba(0,0,0,.2);font:14px/1.4 system-ui,sans-serif;z-index:2147483647}" +
       ".nudge button{all:unset;cursor:pointer}.nudge button:focus-visible{outline:2px solid " + theme.accent_color + "}" +
-      ".nudge-close{padding:0 4px;color:#4b5563;font-size:18px;line-height:1}" +
-      ".panel[hidden],.badge[hidden],.nudge[hidden]{display:none}" +
+      ".nudge-close{padding:0 4px;color:#4b5563;font-size:18px}" +
+      "[hidden]{display:none!important}" +
       ".frame{width:100%;height:100%;border:0;display:block}" +
       "@media (max-width:639px){.panel{inset:0;width:100%;height:100%;border-radius:0}}"
     );
@@ -194,15 +194,15 @@
     }, true);
   }
   function showNudge() {
-    if (isOpen || nudgedThisVisit() || !ui.nudge.hidden) return;
+    if (isOpen || nudgedThisVisit() || !ui.bubble.hidden) return;
     ui.nudged = true;
     try {
       sessionStorage.setItem(NUDGED, "1");
     } catch (e) {}
     var texts = settings.nudge.text;
     var language = (navigator.language || "").split("-")[0];
-    ui.nudgeText.textContent = texts[language] || texts[settings.locale] || texts.en;
-    ui.nudge.hidden = false;
+    ui.bubbleText.textContent = texts[language] || texts[settings.locale] || texts.en;
+    ui.bubble.hidden = false;
   }
 
   function launcherIcon() {
@@ -252,7 +252,7 @@
     root.appendChild(nudge);
     root.appendChild(launcher);
     (d.body || d.documentElement).appendChild(host);
-    ui = { host: host, launcher: launcher, badge: badge, panel: panel, nudge: nudge, nudgeText: nudgeText, frame: null, ready: false, nudged: false };
+    ui = { host: host, launcher: launcher, badge: badge, panel: panel, bubble: nudge, bubbleText: nudgeText, frame: null, ready: false, nudged: false };
     w.addEventListener("message", onMessage);
   }
 
@@ -332,7 +332,7 @@
     lockScroll(open && !!w.matchMedia && w.matchMedia("(max-width: 639px)").matches);
     if (open) createFrame();
     ui.panel.hidden = !open;
-    if (open) ui.nudge.hidden = true;
+    if (open) ui.bubble.hidden = true;
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.launcher.replaceChildren(icon(open ? CLOSE_ICON : launcherIcon()), ui.badge);
     if (open && unread) setUnread(0);
