@@ -21,7 +21,7 @@ usage: cargo xtask <command>
   test    install what is missing, build, and run every test: native, wasm in Chromium, end-to-end
   build   build the widget and the console into dist/
   size    print raw, gzip and brotli sizes of the loader and of what the iframe downloads
-  bench   print the assistant's speed on a 2,000-article base, natively and in Chromium
+  bench   print the assistant's speed (2,000 articles, native and Chromium) and the widget's load timing
   setup   only install what is missing (add --browser for what the tests need)";
 
 fn main() {
@@ -54,6 +54,7 @@ fn run_command() -> Result<()> {
         Some("size") => size::report(),
         Some("bench") => {
             setup::ensure(setup::Needs::Tests)?;
+            build::front_ends()?;
             run::bench()
         }
         Some("setup") => {

@@ -31,26 +31,16 @@ pub fn tests() -> Result<()> {
     status(Command::new("cargo").arg("test"))?;
 
     step("widget tests in headless Chromium");
-    status(
-        Command::new("cargo")
-            .args(["test", "--package", "ito-widget", "--target", WASM_TARGET])
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                "wasm-bindgen-test-runner",
-            )
-            .env("CHROMEDRIVER", CHROMEDRIVER)
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-    )?;
+    status(in_chromium(Command::new("cargo").args([
+        "test",
+        "--package",
+        "ito-widget",
+        "--target",
+        WASM_TARGET,
+    ])))?;
 
     step("end-to-end tests in headless Chromium");
-    status(Command::new("cargo").args(["build", "--quiet", "--package", "ito"]))?;
-    let server = std::env::current_dir()?.join("target/debug/ito");
-    status(
-        Command::new("node")
-            .args(["--test", "--test-concurrency=1"])
-            .current_dir(E2E_DIR)
-            .env("ITO_BIN", server),
-    )?;
+    node_in_e2e(&["--test", "--test-concurrency=1"])?;
     step("all tests passed");
     Ok(())
 }
@@ -80,7 +70,21 @@ pub fn bench() -> Result<()> {
         "--",
         "--include-ignored",
         "--nocapture",
-    ])))
+    ])))?;
+    step("widget load timing in headless Chromium");
+    node_in_e2e(&["load-bench.mjs"])
+}
+
+/// Runs Node in `tests/e2e` against a freshly built debug server.
+fn node_in_e2e(args: &[&str]) -> Result<()> {
+    status(Command::new("cargo").args(["build", "--quiet", "--package", "ito"]))?;
+    let server = std::env::current_dir()?.join("target/debug/ito");
+    status(
+        Command::new("node")
+            .args(args)
+            .current_dir(E2E_DIR)
+            .env("ITO_BIN", server),
+    )
 }
 
 /// Makes `cargo test --target wasm32...` run its tests in headless Chromium.
