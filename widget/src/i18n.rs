@@ -32,6 +32,8 @@ pub struct PanelStrings {
     pub close: String,
     pub talk_to_person: String,
     pub loading: String,
+    /// Read to screen readers while the bot prepares an answer.
+    pub typing: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

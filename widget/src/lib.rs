@@ -32,6 +32,10 @@ use embed::EmbedContext;
 use storage::Stores;
 use thread::{Entry, Thread};
 
+/// The bot's pause before an answer: long enough to read as a reply, short enough to never
+/// be waited for.
+pub const REPLY_DELAY_MS: u16 = 450;
+
 /// Where the assistant's articles stand.
 #[derive(Clone)]
 enum Articles {
@@ -51,6 +55,9 @@ pub fn App(
     /// Where the conversation and context are kept; the browser's storage when absent.
     #[prop(optional)]
     stores: Option<Rc<Stores>>,
+    /// How long the bot "types" before answering, in milliseconds.
+    #[prop(default = REPLY_DELAY_MS)]
+    reply_delay_ms: u16,
 ) -> impl IntoView {
     let mut strings = i18n::site_strings(
         context.locale,
@@ -199,10 +206,25 @@ pub fn App(
     });
     on_cleanup(move || escape.remove());
     let ask = move |text: String| match articles.get_untracked() {
-        Articles::Ready(assistant) => {
+        Articles::Ready(assistant) if reply_delay_ms == 0 => {
             thread.update(|t| {
                 t.ask(&text, Some(&assistant));
             });
+        }
+        Articles::Ready(_) => {
+            // The question waits a moment, as if read and answered: an instant wall of text
+            // feels like a form, not a conversation.
+            thread.update(|t| {
+                t.ask(&text, None);
+            });
+            set_timeout(
+                move || {
+                    if let Articles::Ready(assistant) = articles.get_untracked() {
+                        thread.update(|t| t.answer_waiting(&assistant));
+                    }
+                },
+                std::time::Duration::from_millis(reply_delay_ms.into()),
+            );
         }
         Articles::Loading => {
             thread.update(|t| {
@@ -235,7 +257,8 @@ pub fn App(
         }),
         person,
     };
-    let loading = move || thread.with(Thread::is_waiting);
+    let waiting = move || thread.with(Thread::is_waiting);
+    let typing = move || matches!(articles.get(), Articles::Ready(_));
 
     view! {
         <div class="ito-panel" lang=context.locale.code()>
@@ -251,8 +274,28 @@ pub fn App(
                 strings=strings.clone()
                 actions=actions
             />
-            <Show when=loading>
-                <p class="ito-panel__status" role="status">{strings.panel.loading.clone()}</p>
+            <Show when=waiting>
+                <p class="ito-panel__status" role="status">
+                    {
+                        let (typing_text, loading_text) = (
+                            strings.panel.typing.clone(),
+                            strings.panel.loading.clone(),
+                        );
+                        move || {
+                            if typing() {
+                                view! {
+                                    <span class="ito-panel__typing" aria-hidden="true">
+                                        <span></span><span></span><span></span>
+                                    </span>
+                                    <span class="ito-visually-hidden">{typing_text.clone()}</span>
+                                }
+                                    .into_any()
+                            } else {
+                                loading_text.clone().into_any()
+                            }
+                        }
+                    }
+                </p>
             </Show>
             <div class="ito-panel__actions">
                 <button type="button" class="ito-panel__person" on:click=move |_| person.run(())>

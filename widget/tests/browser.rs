@@ -95,6 +95,10 @@ fn mount_with(locale: Locale, stores: Rc<Stores>) -> Mounted {
 }
 
 fn mount_site(locale: Locale, stores: Rc<Stores>, settings: WidgetSettings) -> Mounted {
+    mount_full(locale, stores, settings, 0)
+}
+
+fn mount_full(locale: Locale, stores: Rc<Stores>, settings: WidgetSettings, delay: u16) -> Mounted {
     let document = document();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
@@ -105,7 +109,7 @@ fn mount_site(locale: Locale, stores: Rc<Stores>, settings: WidgetSettings) -> M
         settings,
     };
     let handle = leptos::mount::mount_to(root.clone(), move || {
-        view! { <App context=context.clone() base=shop_base() stores=stores.clone() /> }.into_any()
+        view! { <App context=context.clone() base=shop_base() stores=stores.clone() reply_delay_ms=delay /> }.into_any()
     });
     Mounted {
         root,
@@ -173,13 +177,17 @@ impl Mounted {
 }
 
 /// Lets Leptos run the effects that a signal change scheduled.
-async fn settle() {
+async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+async fn settle() {
+    sleep(0).await;
 }
 
 #[wasm_bindgen_test]
@@ -454,6 +462,23 @@ async fn suggestions_are_chips_that_answer_when_chosen() {
     assert_eq!(app.count(".ito-article-card"), 1);
     assert_eq!(app.count(".ito-suggestions__chip:disabled"), chips);
     assert_eq!(app.count(".ito-suggestions__chip[aria-pressed=true]"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn the_bot_types_for_a_moment_before_it_answers() {
+    let app = mount_full(
+        Locale::En,
+        Rc::new(Stores::memory()),
+        WidgetSettings::default(),
+        80,
+    );
+    app.send("return policy");
+    settle().await;
+    assert_eq!(app.count(".ito-article-card"), 0, "not at once");
+    assert_eq!(app.count(".ito-panel__typing"), 1, "typing dots meanwhile");
+    sleep(200).await;
+    assert_eq!(app.count(".ito-article-card"), 1);
+    assert_eq!(app.count(".ito-panel__typing"), 0);
 }
 
 #[wasm_bindgen_test]
