@@ -1,27 +1,16 @@
 // The bot-first journey: a visitor asks in English or in Japanese and gets the right article
 // from the site's knowledge base, judges it, and finds the same thread after a reload.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { screenshot, serverAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Opens the demo page in a fresh browser context speaking `locale` and opens the widget. */
 async function openWidget(locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const context = await env.browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  await page.goto(server.url + "/");
+  await page.goto(env.server.url + "/");
   await page.locator("[data-ito] button.launcher").click();
   const widget = page.frameLocator("[data-ito] iframe");
   await widget.locator("textarea.ito-composer__input").waitFor({ state: "visible" });

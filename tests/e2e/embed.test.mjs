@@ -1,26 +1,15 @@
 // The walking skeleton of the embed, as a visitor meets it: the demo host page with one script
 // tag, the launcher in its shadow root, the widget in its iframe, and back.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { itoConsoleErrors, launchBrowser, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { itoConsoleErrors, screenshot, serverAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test("the launcher opens the widget, which takes a message and closes again", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = itoConsoleErrors(page);
-  await page.goto(server.url + "/");
+  await page.goto(env.server.url + "/");
 
   // Playwright's CSS locators reach into open shadow roots.
   const launcher = page.locator("[data-ito] button.launcher");
@@ -55,19 +44,19 @@ test("the launcher opens the widget, which takes a message and closes again", as
 });
 
 test("the widget page may be framed only by the site's allowed origins", async () => {
-  const page = await browser.newPage();
-  const response = await page.goto(server.url + "/embed/demo");
+  const page = await env.browser.newPage();
+  const response = await page.goto(env.server.url + "/embed/demo");
   assert.match(response.headers()["content-security-policy"], /; frame-ancestors 'self'$/);
-  const missing = await page.goto(server.url + "/embed/nope");
+  const missing = await page.goto(env.server.url + "/embed/nope");
   assert.equal(missing.status(), 404);
 
   // The same server under another name is another origin: http://localhost:PORT is not
   // http://127.0.0.1:PORT, which is all the demo site allows.
-  const foreign = server.url.replace("127.0.0.1", "localhost") + "/foreign-host";
+  const foreign = env.server.url.replace("127.0.0.1", "localhost") + "/foreign-host";
   await page.route(foreign, (route) =>
     route.fulfill({
       contentType: "text/html",
-      body: `<!doctype html><title>foreign</title><script src="${server.url}/ito.js" data-site="demo" async></script>`,
+      body: `<!doctype html><title>foreign</title><script src="${env.server.url}/ito.js" data-site="demo" async></script>`,
     }),
   );
   const refused = page.waitForEvent("console", (m) => /frame-ancestors/.test(m.text()));
@@ -81,17 +70,17 @@ test("the widget page may be framed only by the site's allowed origins", async (
 
 /** A host page on the Ito origin whose body is `html`. */
 async function hostPage(html) {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const errors = itoConsoleErrors(page);
-  await page.route(server.url + "/test-host", (route) =>
+  await page.route(env.server.url + "/test-host", (route) =>
     route.fulfill({ contentType: "text/html", body: `<!doctype html><title>host</title><body>${html}</body>` }),
   );
-  await page.goto(server.url + "/test-host");
+  await page.goto(env.server.url + "/test-host");
   return { page, errors };
 }
 
 test("an unknown data-site logs one clear error and draws nothing", async () => {
-  const { page, errors } = await hostPage(`<script src="${server.url}/ito.js" data-site="no-such-site" async></script>`);
+  const { page, errors } = await hostPage(`<script src="${env.server.url}/ito.js" data-site="no-such-site" async></script>`);
   await page.waitForFunction(() => window.Ito && window.Ito._loaded);
   await assertEventually(() => errors.length === 1, "one Ito error");
   assert.match(errors[0], /^Ito: unknown site "no-such-site": http:\/\/127\.0\.0\.1:\d+ has no site with this id/);
@@ -100,7 +89,7 @@ test("an unknown data-site logs one clear error and draws nothing", async () => 
 });
 
 test("a malformed data-site is refused without a request", async () => {
-  const { page, errors } = await hostPage(`<script src="${server.url}/ito.js" data-site="../Demo" async></script>`);
+  const { page, errors } = await hostPage(`<script src="${env.server.url}/ito.js" data-site="../Demo" async></script>`);
   await assertEventually(() => errors.length === 1, "one Ito error");
   assert.match(errors[0], /data-site "\.\.\/Demo" is not a site id/);
   assert.equal(await page.locator("[data-ito]").count(), 0);
@@ -108,7 +97,7 @@ test("a malformed data-site is refused without a request", async () => {
 });
 
 test("the snippet included twice makes one widget, and early calls are queued", async () => {
-  const tag = `<script src="${server.url}/ito.js" data-site="demo" async></script>`;
+  const tag = `<script src="${env.server.url}/ito.js" data-site="demo" async></script>`;
   const { page, errors } = await hostPage(
     `<script>window.Ito = window.Ito || function () { (Ito.q = Ito.q || []).push(arguments) }; Ito("open");</script>${tag}${tag}`,
   );

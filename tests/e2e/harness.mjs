@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -72,4 +73,21 @@ export function itoConsoleErrors(page) {
     if (message.type() === "error" && message.text().startsWith("Ito:")) errors.push(message.text());
   });
   return errors;
+}
+
+/**
+ * Starts an Ito server and a browser before the calling file's tests and stops both after
+ * them; the returned object holds `server` and `browser` once the tests run.
+ */
+export function serverAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }

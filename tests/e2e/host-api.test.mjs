@@ -1,21 +1,10 @@
 // What a host page's own scripts can do with Ito('...'): open an article, identify the visitor,
 // add attributes, listen to events; and what they learn (who wrote a line, never its text).
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { serverAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const SNIPPET = `<script>
   window.Ito = window.Ito || function () { (Ito.q = Ito.q || []).push(arguments) };
@@ -26,12 +15,12 @@ const SNIPPET = `<script>
 </script><script src="/ito.js" data-site="demo" async></script>`;
 
 async function hostPage(title, body = "") {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  await page.route(server.url + "/api-host", (route) =>
+  await page.route(env.server.url + "/api-host", (route) =>
     route.fulfill({ contentType: "text/html", body: `<!doctype html><title>${title}</title>${body}${SNIPPET}` }),
   );
-  await page.goto(server.url + "/api-host");
+  await page.goto(env.server.url + "/api-host");
   return { context, page, widget: page.frameLocator("[data-ito] iframe") };
 }
 
@@ -67,7 +56,7 @@ test("identify, attributes and the page trail reach the widget as data; hostile 
   const stored = JSON.parse(await widgetFrame(page).evaluate(() => localStorage.getItem("ito.demo.context")));
   assert.equal(stored.visitor.id, "u-42");
   assert.deepEqual(stored.attributes, { plan: "pro", cart_total: 120 });
-  assert.equal(stored.pages.at(-1).url, server.url + "/api-host");
+  assert.equal(stored.pages.at(-1).url, env.server.url + "/api-host");
   assert.equal(stored.pages.at(-1).title, hostile, "the title is kept as the text it is");
   assert.equal(await page.evaluate(() => window.__itoXss), undefined, "nothing ran");
   await context.close();
@@ -82,7 +71,7 @@ test("messages while the panel is closed show an unread badge until it opens", a
   // A line from someone else arriving while closed (an agent's reply, with the live chat).
   await widgetFrame(page).evaluate(
     (hostOrigin) => parent.postMessage(JSON.stringify({ ito: 1, type: "message", author: "agent" }), hostOrigin),
-    server.url,
+    env.server.url,
   );
   await badge.waitFor({ state: "visible" });
   assert.equal(await badge.textContent(), "1");

@@ -1,21 +1,10 @@
 // Proactive help: rage clicks on the host page bring up the nudge once per visit, never over
 // an open panel; clicking it opens the chat.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { screenshot, serverAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function rageClick(page) {
   for (let i = 0; i < 3; i++) await page.mouse.click(400, 300);
@@ -23,13 +12,13 @@ async function rageClick(page) {
 
 async function shopPage(context) {
   const page = await context.newPage();
-  await page.goto(server.url + "/");
+  await page.goto(env.server.url + "/");
   await page.locator("[data-ito] button.launcher").waitFor({ state: "visible" });
   return page;
 }
 
 test("a rage click brings up the nudge once per visit", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await shopPage(context);
   const nudge = page.locator("[data-ito] .nudge");
   await page.mouse.click(400, 300);
@@ -51,7 +40,7 @@ test("a rage click brings up the nudge once per visit", async () => {
 });
 
 test("never over an open panel, and the nudge opens the chat", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await shopPage(context);
   const nudge = page.locator("[data-ito] .nudge");
   await page.locator("[data-ito] button.launcher").click();

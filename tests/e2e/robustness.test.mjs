@@ -1,21 +1,10 @@
 // The widget on hostile ground and in other hands: a host page whose CSS tries to wreck it, a
 // visitor using only the keyboard, and a phone-sized screen.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { screenshot, serverAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const HOSTILE_CSS = `
   * { all: unset !important; }
@@ -30,18 +19,18 @@ const HOSTILE_CSS = `
 /** A host page on the Ito origin with `head` and `body`, holding the demo snippet. */
 async function hostPage(context, head, body = "") {
   const page = await context.newPage();
-  await page.route(server.url + "/host", (route) =>
+  await page.route(env.server.url + "/host", (route) =>
     route.fulfill({
       contentType: "text/html",
       body: `<!doctype html><html><head><title>host</title>${head}</head><body>${body}<p>Host text</p><script src="/ito.js" data-site="demo" async></script></body></html>`,
     }),
   );
-  await page.goto(server.url + "/host");
+  await page.goto(env.server.url + "/host");
   return page;
 }
 
 test("hostile host CSS leaves the launcher and the panel intact", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await hostPage(context, `<style>${HOSTILE_CSS}</style>`, `<div class="overlay"></div>`);
   const launcher = page.locator("[data-ito] button.launcher");
   await launcher.waitFor({ state: "visible" });
@@ -75,7 +64,7 @@ test("hostile host CSS leaves the launcher and the panel intact", async () => {
 });
 
 test("a visitor can do everything with the keyboard", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await hostPage(context, "");
   await page.locator("[data-ito] button.launcher").waitFor({ state: "visible" });
   const activeInShadow = () =>
@@ -115,7 +104,7 @@ test("a visitor can do everything with the keyboard", async () => {
 });
 
 test("on a phone the panel fills the screen and the page does not scroll behind it", async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await hostPage(
     context,
     `<meta name="viewport" content="width=device-width, initial-scale=1">`,

@@ -1,26 +1,15 @@
 // A site's theme from ito.toml, as a visitor's browser computes it: launcher and panel on the
 // host page, and inside the iframe the colours, font, corners, strings and custom CSS.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { screenshot, serverAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function openExample(name, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
-  await page.goto(`${server.url}/examples/${name}.html`);
+  await page.goto(`${env.server.url}/examples/${name}.html`);
   const launcher = page.locator("[data-ito] button.launcher");
   await launcher.click();
   const widget = page.frameLocator("[data-ito] iframe");
