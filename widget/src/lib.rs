@@ -5,6 +5,7 @@
 //! - [`context`]: the pages visited and what the host page said about the visitor, for the handoff.
 //! - [`embed`]: where we are embedded (site, host origin, language) and the `postMessage` link to the loader.
 //! - [`i18n`]: the visible strings, from `locales/*.json`, keyed by component.
+//! - [`persist`]: the thread and context kept across reloads, by the privacy rule.
 //! - [`storage`]: `localStorage` or `sessionStorage` with a memory fallback when the browser blocks them.
 //! - [`thread`]: the conversation and how it moves (asking, answers, suggestions, feedback), without any view.
 //! - [`components`]: the views, one folder each with its own CSS.
@@ -14,6 +15,7 @@ pub mod components;
 pub mod context;
 pub mod embed;
 pub mod i18n;
+pub mod persist;
 pub mod storage;
 pub mod thread;
 
@@ -27,8 +29,8 @@ use leptos::prelude::*;
 use components::composer::Composer;
 use components::message_list::{LineActions, MessageList};
 use components::panel_header::PanelHeader;
-use context::VisitorContext;
 use embed::EmbedContext;
+use persist::Persisted;
 use storage::Stores;
 use thread::{Entry, Thread};
 
@@ -66,41 +68,14 @@ pub fn App(
     if let Some(name) = &context.settings.bot_name {
         strings.message_list.bot = name.clone();
     }
-    let stores = stores.unwrap_or_else(|| Rc::new(Stores::browser()));
-    let thread_key = format!("ito.{}.thread", context.site);
-    let context_key = format!("ito.{}.context", context.site);
-    let restored = stores
-        .persistent
-        .get(&thread_key)
-        .and_then(|json| Thread::from_json(&json))
-        .unwrap_or_default();
-    let restored_context = stores
-        .persistent
-        .get(&context_key)
-        .or_else(|| stores.visit.get(&context_key))
-        .and_then(|json| serde_json::from_str::<VisitorContext>(&json).ok())
-        .unwrap_or_default();
+    let persisted = Persisted::new(
+        stores.unwrap_or_else(|| Rc::new(Stores::browser())),
+        &context.site,
+    );
+    let (restored, restored_context) = persisted.restore();
     let thread = RwSignal::new(restored);
     let visitor_context = RwSignal::new(restored_context);
-    // Privacy by default: until the visitor first writes or clicks in the chat, only this
-    // visit's page trail is kept, in session storage; from then on thread and context persist.
-    Effect::new({
-        let stores = stores.clone();
-        move |_| {
-            let interacted = thread.with(|t| !t.is_empty());
-            if interacted {
-                thread.with(|t| stores.persistent.set(&thread_key, &t.to_json()));
-            }
-            let json = visitor_context
-                .with(|c| serde_json::to_string(c).expect("the context always serializes"));
-            if interacted {
-                stores.persistent.set(&context_key, &json);
-                stores.visit.remove(&context_key);
-            } else {
-                stores.visit.set(&context_key, &json);
-            }
-        }
-    });
+    persisted.keep(thread, visitor_context);
 
     let articles = RwSignal::new(Articles::Loading);
     // `Ito('article', id)` before the articles arrived: opened once they do.
