@@ -15,12 +15,18 @@ type Fallback = MethodRouter<(), Infallible>;
 /// The widget's files. Its page is served by `/embed/{site}`, so a miss here is a plain 404,
 /// or, when nothing was built, a message saying how to build it.
 pub fn widget(dir: PathBuf) -> ServeDir<Fallback> {
-    ServeDir::new(&dir).fallback(missing(dir, "widget", false))
+    built(&dir).fallback(missing(dir, "widget", false))
 }
 
 /// The console is a single-page app: paths under `/console` that are not files get its page.
 pub fn console(dir: PathBuf) -> ServeDir<Fallback> {
-    ServeDir::new(&dir).fallback(missing(dir, "console", true))
+    built(&dir).fallback(missing(dir, "console", true))
+}
+
+/// `cargo xtask build` writes `.br` (quality 11) and `.gz` copies of every file: sent as they
+/// are to browsers that accept them, so nothing is compressed per request.
+fn built(dir: &Path) -> ServeDir {
+    ServeDir::new(dir).precompressed_br().precompressed_gzip()
 }
 
 pub fn public_dir(dir: &Path) -> ServeDir {

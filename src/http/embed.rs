@@ -3,7 +3,8 @@
 
 use axum::extract::{Path, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
+    IF_NONE_MATCH, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -18,17 +19,33 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
 /// `ito.js`: the same file for every site; it reads `data-site` itself. The minified build
 /// (`cargo xtask build` writes `{assets}/ito.js`) when there is one, else the source.
-pub async fn loader(State(state): State<AppState>) -> impl IntoResponse {
-    let minified = tokio::fs::read_to_string(state.config.server.assets.join("ito.js")).await;
-    let body = minified.unwrap_or_else(|_| LOADER.to_owned());
+pub async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
     // Short-lived cache: the URL has no version in it, so fixes must reach hosts quickly.
-    (
-        [
-            (CONTENT_TYPE, JAVASCRIPT),
-            (CACHE_CONTROL, "public, max-age=300"),
-        ],
-        body,
-    )
+    let plain = [
+        (CONTENT_TYPE, JAVASCRIPT),
+        (CACHE_CONTROL, "public, max-age=300"),
+        (VARY, "accept-encoding"),
+    ];
+    let minified = state.config.server.assets.join("ito.js");
+    if accepts_brotli(&headers)
+        && let Ok(brotli) = tokio::fs::read(minified.with_extension("js.br")).await
+    {
+        return (plain, [(CONTENT_ENCODING, "br")], brotli).into_response();
+    }
+    match tokio::fs::read_to_string(&minified).await {
+        Ok(body) => (plain, body).into_response(),
+        Err(_) => (plain, LOADER).into_response(),
+    }
+}
+
+/// Whether the request's `Accept-Encoding` lists brotli.
+fn accepts_brotli(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| coding.split(';').next().is_some_and(|c| c.trim() == "br"))
 }
 
 /// `sites/{site}/settings.js`: hands the loader its site's public settings.
@@ -86,12 +103,18 @@ pub async fn knowledge_base(
     if fresh {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }
-    Ok((
-        cache,
-        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        base.json.to_string(),
-    )
-        .into_response())
+    let json = HeaderValue::from_static("application/json");
+    if accepts_brotli(&headers) {
+        let encoding = [(CONTENT_ENCODING, HeaderValue::from_static("br"))];
+        return Ok((
+            cache,
+            [(CONTENT_TYPE, json)],
+            encoding,
+            base.brotli.to_vec(),
+        )
+            .into_response());
+    }
+    Ok((cache, [(CONTENT_TYPE, json)], base.json.to_string()).into_response())
 }
 
 /// `embed/{site}`: the widget's HTML page, with the site's theme and strings in it, allowed in

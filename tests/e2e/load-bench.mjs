@@ -45,6 +45,7 @@ function stats(values) {
 const server = await startServer();
 const browser = await launchBrowser();
 const samples = { script: [], boot: [], settings: [], drawn: [], visible: [], interactive: [] };
+let wire = null;
 try {
   for (let run = 0; run < RUNS; run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -69,6 +70,17 @@ try {
     samples.drawn.push(t.drawn - t.start);
     samples.visible.push(t.painted - t.start);
     samples.interactive.push(t.ready - t.click);
+    if (!wire) {
+      // What the iframe brought over the network, compressed, the knowledge base included.
+      const frame = page.frames().find((f) => f.url().includes("/embed/"));
+      await frame.waitForFunction(() =>
+        performance.getEntriesByType("resource").some((e) => e.name.includes("/kb/")),
+      );
+      wire = await frame.evaluate(() => {
+        const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
+        return entries.map((e) => [e.name.replace(location.origin, ""), e.encodedBodySize]);
+      });
+    }
     await context.close();
   }
 } finally {
@@ -91,3 +103,6 @@ for (const [name, values, budget] of rows) {
   const f = (v) => v.toFixed(1).padStart(8);
   console.log(`${name.padEnd(54)} ${f(s.median)} ${f(s.p90)} ${f(s.max)}   ${budget}`);
 }
+console.log("\nwhat the iframe downloaded on a cold open, compressed as served (bytes):");
+for (const [name, bytes] of wire) console.log(`  ${String(bytes).padStart(8)}  ${name.split("?")[0]}`);
+console.log(`  ${String(wire.reduce((sum, [, b]) => sum + b, 0)).padStart(8)}  total (budget 200 KB)`);

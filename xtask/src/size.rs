@@ -26,22 +26,33 @@ impl std::ops::Add for Sizes {
     }
 }
 
-/// Compressed the way a server would send it: gzip level 9, brotli quality 11.
-pub fn measure(bytes: &[u8]) -> Sizes {
+/// Gzip level 9 and brotli quality 11: what `cargo xtask build` writes next to each file and
+/// the server sends to browsers that accept them.
+pub fn compressed(bytes: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gzip.write_all(bytes).expect("writing to memory");
-    let gzip = gzip.finish().expect("writing to memory").len();
+    let gzip = gzip.finish().expect("writing to memory");
     let mut brotli = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut brotli, &params).expect("writing to memory");
+    (gzip, brotli)
+}
+
+pub fn measure(bytes: &[u8]) -> Sizes {
+    let (gzip, brotli) = compressed(bytes);
     Sizes {
         raw: bytes.len(),
-        gzip,
+        gzip: gzip.len(),
         brotli: brotli.len(),
     }
+}
+
+/// Whether `path` is a compressed copy `cargo xtask build` wrote.
+pub fn is_compressed_copy(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("br" | "gz"))
 }
 
 pub fn report() -> Result<()> {
@@ -89,13 +100,13 @@ fn row(name: &str, s: Sizes) {
     println!("{name:<56} {:>10} {:>10} {:>10}", s.raw, s.gzip, s.brotli);
 }
 
-fn files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub fn files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
             files.extend(files_under(&path)?);
-        } else {
+        } else if !is_compressed_copy(&path) {
             files.push(path);
         }
     }
