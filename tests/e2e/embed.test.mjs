@@ -83,7 +83,7 @@ test("an unknown data-site logs one clear error and draws nothing", async () => 
   const { page, errors } = await hostPage(`<script src="${env.server.url}/ito.js" data-site="no-such-site" async></script>`);
   await page.waitForFunction(() => window.Ito && window.Ito._loaded);
   await assertEventually(() => errors.length === 1, "one Ito error");
-  assert.match(errors[0], /^Ito: unknown site "no-such-site": http:\/\/127\.0\.0\.1:\d+ has no site with this id/);
+  assert.match(errors[0], /^Ito: unknown site "no-such-site": http:\/\/127\.0\.0\.1:\d+ has no such site or cannot be reached/);
   assert.equal(await page.locator("[data-ito]").count(), 0);
   await page.close();
 });

@@ -107,8 +107,7 @@
   settingsScript.src = base + "/sites/" + site + "/settings.js";
   settingsScript.onerror = function () {
     fail(
-      'unknown site "' + site + '": ' + base + " has no site with this id, or cannot be reached." +
-        " Check the data-site attribute and the server's ito.toml."
+      'unknown site "' + site + '": ' + base + " has no such site or cannot be reached (check data-site and the server's ito.toml)"
     );
   };
   (d.head || d.documentElement).appendChild(settingsScript);
@@ -227,16 +226,15 @@
     var launcher = el("button", {
       type: "button",
       class: "launcher",
-      part: "launcher",
       "aria-label": "Open chat",
       "aria-expanded": "false"
     }, [icon(launcherIcon())]);
     var badge = el("span", { class: "badge", "aria-hidden": "true", hidden: "" });
     launcher.appendChild(badge);
-    var panel = el("div", { class: "panel", part: "panel", hidden: "" });
+    var panel = el("div", { class: "panel", hidden: "" });
     var nudgeText = el("button", { type: "button", class: "nudge-text" });
     var nudgeClose = el("button", { type: "button", class: "nudge-close", "aria-label": "Dismiss" }, [d.createTextNode("\u00d7")]);
-    var nudge = el("div", { class: "nudge", part: "nudge", role: "status", hidden: "" }, [nudgeText, nudgeClose]);
+    var nudge = el("div", { class: "nudge", role: "status", hidden: "" }, [nudgeText, nudgeClose]);
     nudgeText.addEventListener("click", function () {
       setOpen(true);
     });
