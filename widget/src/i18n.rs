@@ -3,9 +3,9 @@
 use ito_protocol::Locale;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Strings {
     pub panel: PanelStrings,
@@ -18,13 +18,13 @@ pub struct Strings {
     pub nudge: NudgeStrings,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NudgeStrings {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PanelStrings {
     pub title: String,
@@ -36,7 +36,7 @@ pub struct PanelStrings {
     pub typing: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComposerStrings {
     pub label: String,
@@ -44,7 +44,7 @@ pub struct ComposerStrings {
     pub send: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageListStrings {
     pub label: String,
@@ -53,7 +53,7 @@ pub struct MessageListStrings {
 }
 
 /// What the bot says besides articles.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotStrings {
     pub suggestions: String,
@@ -64,14 +64,14 @@ pub struct BotStrings {
     pub unavailable: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleCardStrings {
     /// Read after a link's text: links in answers open in a new tab.
     pub new_tab: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackStrings {
     pub question: String,
@@ -99,20 +99,23 @@ pub fn try_strings(locale: Locale) -> Result<Strings, serde_json::Error> {
 }
 
 /// The strings for `locale` with the site's own words (`panel.greeting` = "...") in place.
-/// The server accepts only keys that exist; anything else is ignored here.
+/// The server accepts only keys that exist; anything else is ignored here. The merge works on
+/// the locale file's text as plain maps, so the widget carries one JSON reader for strings.
 pub fn site_strings(locale: Locale, overrides: Option<&BTreeMap<String, String>>) -> Strings {
-    let defaults = strings(locale);
     let Some(overrides) = overrides.filter(|o| !o.is_empty()) else {
-        return defaults;
+        return strings(locale);
     };
-    let mut tree = serde_json::to_value(&defaults).expect("strings serialize");
+    type Sections = BTreeMap<String, BTreeMap<String, String>>;
+    let mut sections: Sections =
+        serde_json::from_str(source(locale)).expect("locale files are flat sections of strings");
     for (key, value) in overrides {
-        let Some((section, name)) = key.split_once('.') else {
-            continue;
-        };
-        if let Some(slot) = tree.get_mut(section).and_then(|s| s.get_mut(name)) {
-            *slot = serde_json::Value::String(value.clone());
+        let slot = key
+            .split_once('.')
+            .and_then(|(section, name)| sections.get_mut(section)?.get_mut(name));
+        if let Some(slot) = slot {
+            slot.clone_from(value);
         }
     }
-    serde_json::from_value(tree).unwrap_or(defaults)
+    let merged = serde_json::to_string(&sections).expect("maps of strings serialize");
+    serde_json::from_str(&merged).unwrap_or_else(|_| strings(locale))
 }
