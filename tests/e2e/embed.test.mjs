@@ -36,7 +36,7 @@ test("the launcher opens the widget, which takes a message and closes again", as
   await widget.getByRole("button", { name: "Close chat" }).click();
   await page.locator("[data-ito] .panel").waitFor({ state: "hidden" });
   assert.equal(await launcher.getAttribute("aria-expanded"), "false");
-  const focused = await page.evaluate(() => document.querySelector("[data-ito]").shadowRoot.activeElement?.className);
+  const focused = await page.evaluate(() => document.querySelector("[data-ito]").shadowRoot.activeElement?.classList[0]);
   assert.equal(focused, "launcher", "focus returns to the launcher");
   await screenshot(page, "widget-closed");
   assert.deepEqual(errors, []);

@@ -68,7 +68,7 @@ test("a visitor can do everything with the keyboard", async () => {
   const page = await hostPage(context, "");
   await page.locator("[data-ito] button.launcher").waitFor({ state: "visible" });
   const activeInShadow = () =>
-    page.evaluate(() => document.querySelector("[data-ito]").shadowRoot.activeElement?.className ?? null);
+    page.evaluate(() => document.querySelector("[data-ito]").shadowRoot.activeElement?.classList[0] ?? null);
   // Tab from the page start reaches the launcher (it is the only focusable element).
   for (let i = 0; i < 5 && (await activeInShadow()) !== "launcher"; i++) await page.keyboard.press("Tab");
   assert.equal(await activeInShadow(), "launcher");

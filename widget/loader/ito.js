@@ -17,7 +17,6 @@
   if (previous && previous._loaded) return;
 
   var VERSION = 1;
-  var SITE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
   var script = d.currentScript;
   var site = script && script.getAttribute("data-site");
   var fail = function (message) {
@@ -25,18 +24,31 @@
   };
   if (!script || !script.src) return fail("load ito.js with a <script src=...> tag");
   if (!site) return fail('the <script> tag needs a data-site attribute, e.g. data-site="demo"');
-  if (!SITE_ID.test(site)) {
+  if (!isSiteId(site)) {
     return fail('data-site "' + site + '" is not a site id (lowercase letters, digits, "-" and "_")');
   }
 
-  var base = new URL(script.src, location.href).origin;
+  // `src` reads back absolute, so its first three "/"-separated parts are the origin.
+  var base = script.src.split("/").slice(0, 3).join("/");
   var queued = (previous && previous.q) || [];
   var listeners = {};
   var settings = null;
   // The loader's drawn state. `cargo xtask build` renames these property names when it
   // minifies (see xtask/src/build.rs): never reuse them as names in data from outside.
-  var ui = null; // { host, launcher, badge, panel, bubble, bubbleText, frame, ready, nudged }
+  var ui = null; // { host, root, launcher, badge, panel, bubble, bubbleText, frame, ready, nudged }
   var isOpen = false;
+
+  // Lowercase letters, digits, "-" and "_", at most 64, not starting with "-" or "_" (the
+  // server's SiteId rule). A loop: cheaper than compiling a regular expression at page load.
+  function isSiteId(id) {
+    if (id.length > 64) return false;
+    for (var i = 0; i < id.length; i++) {
+      var c = id.charCodeAt(i);
+      var letterOrDigit = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+      if (!letterOrDigit && (i === 0 || (c !== 45 && c !== 95))) return false;
+    }
+    return true;
+  }
 
   function emit(event, detail) {
     (listeners[event] || []).forEach(function (fn) {
@@ -98,7 +110,6 @@
     queued = [];
     pending.forEach(run);
     preloadWhenIdle();
-    watchForTrouble(settings.nudge);
   };
   w.Ito = api;
 
@@ -113,8 +124,7 @@
   (d.head || d.documentElement).appendChild(settingsScript);
 
   function el(tag, attributes, children) {
-    var svg = tag === "svg" || tag === "path";
-    var node = svg ? d.createElementNS("http://www.w3.org/2000/svg", tag) : d.createElement(tag);
+    var node = d.createElement(tag);
     for (var name in attributes) node.setAttribute(name, attributes[name]);
     (children || []).forEach(function (child) {
       node.appendChild(child);
@@ -122,45 +132,53 @@
     return node;
   }
 
-  function icon(path) {
-    return el("svg", { viewBox: "0 0 24 24", width: "28", height: "28", "aria-hidden": "true" }, [
-      el("path", { d: path, fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round" })
-    ]);
-  }
-
-  var ICONS = {
-    chat: "M4 5h16v11H9l-5 4z",
-    help: "M12 21a9 9 0 1 0 0-18a9 9 0 0 0 0 18zM9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5v.7M12 17h.01"
-  };
-  var CLOSE_ICON = "M6 6l12 12M18 6L6 18";
-
+  // The launcher's CSS, and the rest (panel, badge, nudge), parsed only when drawn.
   function styles(theme) {
     var side = theme.position === "left" ? "left" : "right";
     // Colours are validated by the server as #rgb or #rrggbb and offsets are numbers, so all
     // are safe in CSS.
     var x = (theme.offset_x | 0) + "px";
     var y = theme.offset_y | 0;
-    return (
+    var above = "position:fixed;bottom:" + (y + 68) + "px;" + side + ":" + x + ";";
+    return [
       ":host{all:initial}" +
       ".launcher{position:fixed;bottom:" + y + "px;" + side + ":" + x + ";width:56px;height:56px;" +
-      "border:0;border-radius:50%;padding:0;margin:0;display:flex;align-items:center;" +
-      "justify-content:center;cursor:pointer;color:" + theme.on_accent + ";background:" + theme.accent_color + ";" +
+      "border:0;border-radius:50%;padding:0;margin:0;cursor:pointer;color:" + theme.on_accent + ";background:" + theme.accent_color + ";" +
       "box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483647}" +
       ".launcher:focus-visible{outline:3px solid " + theme.accent_color + ";outline-offset:3px}" +
-      ".panel{position:fixed;bottom:" + (y + 68) + "px;" + side + ":" + x + ";width:380px;" +
+      // Icons drawn in CSS: a speech bubble, a question mark in a ring, a cross when open.
+      ".launcher::before,.launcher::after{content:'';position:absolute;box-sizing:border-box}" +
+      ".chat::before{left:16px;top:17px;width:24px;height:18px;border:2px solid;border-radius:5px}" +
+      ".chat::after{left:19px;top:33px;border:5px solid transparent;border-top-color:currentColor;border-left-color:currentColor}" +
+      ".help::before{left:15px;top:15px;width:26px;height:26px;border:2px solid;border-radius:50%}" +
+      ".help::after{content:'?';inset:0;font:700 16px/56px system-ui,sans-serif;text-align:center}" +
+      ".open::before,.open::after{content:'';inset:auto;left:17px;top:27px;width:22px;height:2px;border:0;background:currentColor;transform:rotate(45deg)}" +
+      ".open::after{transform:rotate(-45deg)}" +
+      "[hidden]{display:none!important}",
+      ".panel{" + above + "width:380px;" +
       "height:min(640px,calc(100vh - " + (y + 88) + "px));border-radius:16px;overflow:hidden;" +
       "box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff;z-index:2147483647}" +
       ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
       "box-sizing:border-box;border-radius:10px;background:#b91c1c;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}" +
-      ".nudge{position:fixed;bottom:" + (y + 68) + "px;" + side + ":" + x + ";max-width:260px;display:flex;align-items:flex-start;" +
+      ".nudge{" + above + "max-width:260px;display:flex;align-items:flex-start;" +
       "padding:10px;border-radius:12px;background:#fff;color:#1f2937;" +
       "box-shadow:0 4px 18px rgba(0,0,0,.2);font:14px/1.4 system-ui,sans-serif;z-index:2147483647}" +
       ".nudge button{all:unset;cursor:pointer}.nudge button:focus-visible{outline:2px solid " + theme.accent_color + "}" +
       ".nudge-close{padding:0 4px;color:#4b5563;font-size:18px}" +
-      "[hidden]{display:none!important}" +
       ".frame{width:100%;height:100%;border:0;display:block}" +
       "@media (max-width:639px){.panel{inset:0;width:100%;height:100%;border-radius:0}}"
-    );
+    ];
+  }
+
+  function addStyles(root, css) {
+    if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet) {
+      // A constructed sheet also works under a host CSP that forbids inline <style>.
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = root.adoptedStyleSheets.concat(sheet);
+    } else {
+      root.appendChild(el("style", {}, [d.createTextNode(css)]));
+    }
   }
 
   // Proactive help: rage clicks, time on page, URL rules; once per visit, never over the panel.
@@ -193,6 +211,7 @@
     }, true);
   }
   function showNudge() {
+    drawRest();
     if (isOpen || nudgedThisVisit() || !ui.bubble.hidden) return;
     ui.nudged = true;
     try {
@@ -204,33 +223,36 @@
     ui.bubble.hidden = false;
   }
 
-  function launcherIcon() {
-    return ICONS[settings.theme.icon] || ICONS.chat;
-  }
-
   function draw() {
     var host = el("div", { "data-ito": "" });
     // Inline !important beats any host stylesheet, even `* { all: unset !important }`.
     host.style.setProperty("all", "initial", "important");
     host.style.setProperty("display", "block", "important");
     var root = host.attachShadow({ mode: "open" });
-    var css = styles(settings.theme);
-    if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet) {
-      // A constructed sheet also works under a host CSP that forbids inline <style>.
-      var sheet = new CSSStyleSheet();
-      sheet.replaceSync(css);
-      root.adoptedStyleSheets = [sheet];
-    } else {
-      root.appendChild(el("style", {}, [d.createTextNode(css)]));
-    }
+    addStyles(root, styles(settings.theme)[0]);
     var launcher = el("button", {
       type: "button",
-      class: "launcher",
+      class: "launcher " + (settings.theme.icon === "help" ? "help" : "chat"),
       "aria-label": "Open chat",
       "aria-expanded": "false"
-    }, [icon(launcherIcon())]);
+    });
+    launcher.addEventListener("click", function () {
+      setOpen(!isOpen);
+    });
+    launcher.addEventListener("pointerenter", createFrame);
+    launcher.addEventListener("focus", createFrame);
+    root.appendChild(launcher);
+    (d.body || d.documentElement).appendChild(host);
+    ui = { host: host, root: root, launcher: launcher, frame: null, ready: false, nudged: false };
+  }
+
+  // Everything but the launcher, made when first needed or when the page is idle, so the
+  // host page pays for the launcher alone while it loads.
+  function drawRest() {
+    if (ui.panel) return;
+    addStyles(ui.root, styles(settings.theme)[1]);
     var badge = el("span", { class: "badge", "aria-hidden": "true", hidden: "" });
-    launcher.appendChild(badge);
+    ui.launcher.appendChild(badge);
     var panel = el("div", { class: "panel", hidden: "" });
     var nudgeText = el("button", { type: "button", class: "nudge-text" });
     var nudgeClose = el("button", { type: "button", class: "nudge-close", "aria-label": "Dismiss" }, [d.createTextNode("\u00d7")]);
@@ -241,20 +263,18 @@
     nudgeClose.addEventListener("click", function () {
       nudge.hidden = true;
     });
-    launcher.addEventListener("click", function () {
-      setOpen(!isOpen);
-    });
-    launcher.addEventListener("pointerenter", createFrame);
-    launcher.addEventListener("focus", createFrame);
-    root.appendChild(panel);
-    root.appendChild(nudge);
-    root.appendChild(launcher);
-    (d.body || d.documentElement).appendChild(host);
-    ui = { host: host, launcher: launcher, badge: badge, panel: panel, bubble: nudge, bubbleText: nudgeText, frame: null, ready: false, nudged: false };
+    ui.root.insertBefore(nudge, ui.launcher);
+    ui.root.insertBefore(panel, nudge);
+    ui.badge = badge;
+    ui.panel = panel;
+    ui.bubble = nudge;
+    ui.bubbleText = nudgeText;
     w.addEventListener("message", onMessage);
+    watchForTrouble(settings.nudge);
   }
 
   function createFrame() {
+    drawRest();
     if (ui.frame) return;
     var query = "?origin=" + encodeURIComponent(location.origin) + "&locale=" + encodeURIComponent(settings.locale);
     ui.frame = el("iframe", {
@@ -294,6 +314,7 @@
 
   var unread = 0;
   function setUnread(count) {
+    drawRest();
     unread = count;
     ui.badge.textContent = count > 9 ? "9+" : String(count);
     ui.badge.hidden = !count;
@@ -332,7 +353,7 @@
     ui.panel.hidden = !open;
     if (open) ui.bubble.hidden = true;
     ui.launcher.setAttribute("aria-expanded", String(open));
-    ui.launcher.replaceChildren(icon(open ? CLOSE_ICON : launcherIcon()), ui.badge);
+    ui.launcher.classList.toggle("open", open);
     if (open && unread) setUnread(0);
     ui.launcher.setAttribute("aria-label", labelFor(open));
     if (open) post("open");
