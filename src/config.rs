@@ -8,7 +8,7 @@ use ito_protocol::site_settings::PublicSiteSettings;
 use ito_protocol::{Locale, SiteId};
 use serde::Deserialize;
 
-use crate::theme::{NudgeConfig, SiteTheme, check_strings};
+use crate::theme::{NudgeConfig, SiteTheme, check_strings, launcher_text};
 
 /// The demo configuration, compiled in so `ito serve` works with no file at all.
 pub const DEMO_CONFIG: &str = include_str!("../examples/ito.toml");
@@ -99,7 +99,8 @@ impl SiteConfig {
             site: self.id.clone(),
             locale: self.locale,
             theme: self.theme.launcher(),
-            nudge: self.nudge.public(&self.strings),
+            nudge: self.nudge.public(),
+            text: launcher_text(&self.strings),
         }
     }
 }

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use ito_protocol::Locale;
-use ito_protocol::site_settings::{HexColor, LauncherIcon, LauncherTheme, Nudge, Position};
+use ito_protocol::site_settings::{
+    HexColor, LauncherIcon, LauncherText, LauncherTheme, Nudge, Position,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -247,30 +249,45 @@ impl NudgeConfig {
         Ok(())
     }
 
-    /// What the loader gets: nothing when no trigger is on; the text in every locale, the
-    /// site's own words where it has them.
-    pub fn public(&self, strings: &BTreeMap<Locale, BTreeMap<String, String>>) -> Option<Nudge> {
+    /// What the loader gets: nothing when no trigger is on.
+    pub fn public(&self) -> Option<Nudge> {
         if !self.rage_clicks && self.after_seconds.is_none() {
             return None;
         }
-        let text = Locale::ALL
-            .into_iter()
-            .filter_map(|locale| {
-                let own = strings
-                    .get(&locale)
-                    .and_then(|s| s.get("nudge.text"))
-                    .cloned();
-                own.or_else(|| default_string(locale, "nudge.text"))
-                    .map(|text| (locale, text))
-            })
-            .collect();
         Some(Nudge {
             rage_clicks: self.rage_clicks,
             after_seconds: self.after_seconds,
             url_contains: self.url_contains.clone(),
-            text,
         })
     }
+}
+
+/// The loader's words in every locale: the site's own where it has them, else the widget's.
+pub fn launcher_text(
+    strings: &BTreeMap<Locale, BTreeMap<String, String>>,
+) -> BTreeMap<Locale, LauncherText> {
+    Locale::ALL
+        .into_iter()
+        .map(|locale| {
+            let word = |name: &str| {
+                let key = format!("launcher.{name}");
+                strings
+                    .get(&locale)
+                    .and_then(|s| s.get(&key))
+                    .cloned()
+                    .or_else(|| default_string(locale, &key))
+                    .unwrap_or_default()
+            };
+            let text = LauncherText {
+                open: word("open"),
+                close: word("close"),
+                unread: word("unread"),
+                dismiss: word("dismiss"),
+                nudge: word("nudge"),
+            };
+            (locale, text)
+        })
+        .collect()
 }
 
 /// The widget's string keys per locale, read from the same files the widget compiles in, so
@@ -437,22 +454,27 @@ mod tests {
     }
 
     #[test]
-    fn the_nudge_carries_its_words_in_every_locale() {
+    fn the_loader_gets_its_words_in_every_locale() {
         let config: NudgeConfig =
             toml::from_str("after_seconds = 30\nurl_contains = [\"/checkout\"]").unwrap();
+        let nudge = config.public().unwrap();
+        assert!(nudge.rage_clicks, "on by default");
+        let off: NudgeConfig = toml::from_str("rage_clicks = false").unwrap();
+        assert_eq!(off.public(), None);
+        let bad: NudgeConfig = toml::from_str("after_seconds = 0").unwrap();
+        assert!(bad.validate().unwrap_err().contains("1 to 3600"));
+
         let mut strings = BTreeMap::new();
         strings.insert(
             Locale::Ja,
-            BTreeMap::from([("nudge.text".to_owned(), "何かお探しですか？".to_owned())]),
+            BTreeMap::from([("launcher.nudge".to_owned(), "何かお探しですか？".to_owned())]),
         );
-        let nudge = config.public(&strings).unwrap();
-        assert!(nudge.rage_clicks, "on by default");
-        assert_eq!(nudge.text[&Locale::En], "Having trouble? I can help.");
-        assert_eq!(nudge.text[&Locale::Ja], "何かお探しですか？");
-        let off: NudgeConfig = toml::from_str("rage_clicks = false").unwrap();
-        assert_eq!(off.public(&strings), None);
-        let bad: NudgeConfig = toml::from_str("after_seconds = 0").unwrap();
-        assert!(bad.validate().unwrap_err().contains("1 to 3600"));
+        let text = launcher_text(&strings);
+        assert_eq!(text[&Locale::En].open, "Open chat");
+        assert_eq!(text[&Locale::En].unread, "Open chat, {count} unread");
+        assert_eq!(text[&Locale::En].nudge, "Having trouble? I can help.");
+        assert_eq!(text[&Locale::Ja].nudge, "何かお探しですか？");
+        assert_eq!(text[&Locale::Ja].close, "チャットを閉じる");
     }
 
     #[test]

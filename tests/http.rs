@@ -97,9 +97,10 @@ async fn site_settings_are_public_and_unknown_sites_are_404() {
     );
     assert_eq!(settings["nudge"]["rage_clicks"], true);
     assert_eq!(
-        settings["nudge"]["text"]["ja"],
+        settings["text"]["ja"]["nudge"],
         "お困りですか？お手伝いします。"
     );
+    assert_eq!(settings["text"]["en"]["open"], "Open chat");
     assert!(!body.contains("self"), "allowed origins stay on the server");
 
     let (status, body, _) = get(&format!("{}/sites/nope/settings.js", server.url)).await;

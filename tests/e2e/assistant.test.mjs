@@ -51,6 +51,8 @@ test("an English question gets the right article, feedback, and survives a reloa
 test("a Japanese visitor gets Japanese strings and the Japanese article", async () => {
   const { context, page, widget } = await openWidget("ja-JP");
   await widget.getByText("なんでも聞いてください").waitFor();
+  const launcher = page.locator("[data-ito] button.launcher");
+  assert.equal(await launcher.getAttribute("aria-label"), "チャットを閉じる", "the loader speaks Japanese too");
   await ask(widget, "送料っていくら？");
   const title = widget.locator(".ito-article-card__title").last();
   await title.waitFor();

@@ -23,9 +23,9 @@
     console.error("Ito: " + message);
   };
   if (!script || !script.src) return fail("load ito.js with a <script src=...> tag");
-  if (!site) return fail('the <script> tag needs a data-site attribute, e.g. data-site="demo"');
+  if (!site) return fail('add data-site="your-site-id" to the <script> tag');
   if (!isSiteId(site)) {
-    return fail('data-site "' + site + '" is not a site id (lowercase letters, digits, "-" and "_")');
+    return fail('data-site "' + site + '" is not a site id: use a-z, 0-9, "-" and "_"');
   }
 
   // `src` reads back absolute, so its first three "/"-separated parts are the origin.
@@ -33,6 +33,7 @@
   var queued = (previous && previous.q) || [];
   var listeners = {};
   var settings = null;
+  var text; // the loader's words in the visitor's language, from the settings
   // The loader's drawn state. `cargo xtask build` renames these property names when it
   // minifies (see xtask/src/build.rs): never reuse them as names in data from outside.
   var ui = null; // { host, root, launcher, badge, panel, bubble, bubbleText, frame, ready, nudged }
@@ -60,6 +61,10 @@
     });
   }
 
+  function usage(call) {
+    fail("write Ito(" + call + ")");
+  }
+
   var commands = {
     open: function () {
       setOpen(true);
@@ -71,19 +76,19 @@
       setOpen(!isOpen);
     },
     on: function (event, fn) {
-      if (typeof fn !== "function") return fail("Ito('on', '" + event + "', fn) needs a function");
+      if (typeof fn !== "function") return usage("'on', 'event', function");
       (listeners[event] = listeners[event] || []).push(fn);
     },
     identify: function (visitor) {
-      if (!visitor || !visitor.id || typeof visitor.id !== "string") return fail("Ito('identify', {id, ...}) needs an id");
+      if (!visitor || !visitor.id || typeof visitor.id !== "string") return usage("'identify', {id: '...'}");
       send({ type: "identify", visitor: visitor });
     },
     attributes: function (attributes) {
-      if (!attributes || typeof attributes !== "object") return fail("Ito('attributes', {...}) needs an object");
+      if (!attributes || typeof attributes !== "object") return usage("'attributes', {name: value}");
       send({ type: "attributes", attributes: attributes });
     },
     article: function (id) {
-      if (typeof id !== "string" || !id) return fail("Ito('article', id) needs an article id");
+      if (typeof id !== "string" || !id) return usage("'article', 'article-id'");
       setOpen(true);
       send({ type: "article", id: id });
     }
@@ -105,6 +110,9 @@
   api._boot = function (received) {
     if (settings || !received || received.site !== site) return;
     settings = received;
+    // The visitor's language when the site has words for it, else the site's.
+    var all = received.text;
+    text = all[(navigator.language || "").split("-")[0]] || all[received.locale];
     draw();
     var pending = queued;
     queued = [];
@@ -217,9 +225,7 @@
     try {
       sessionStorage.setItem(NUDGED, "1");
     } catch (e) {}
-    var texts = settings.nudge.text;
-    var language = (navigator.language || "").split("-")[0];
-    ui.bubbleText.textContent = texts[language] || texts[settings.locale] || texts.en;
+    ui.bubbleText.textContent = text.nudge;
     ui.bubble.hidden = false;
   }
 
@@ -233,7 +239,7 @@
     var launcher = el("button", {
       type: "button",
       class: "launcher " + (settings.theme.icon === "help" ? "help" : "chat"),
-      "aria-label": "Open chat",
+      "aria-label": text.open,
       "aria-expanded": "false"
     });
     launcher.addEventListener("click", function () {
@@ -255,7 +261,7 @@
     ui.launcher.appendChild(badge);
     var panel = el("div", { class: "panel", hidden: "" });
     var nudgeText = el("button", { type: "button", class: "nudge-text" });
-    var nudgeClose = el("button", { type: "button", class: "nudge-close", "aria-label": "Dismiss" }, [d.createTextNode("\u00d7")]);
+    var nudgeClose = el("button", { type: "button", class: "nudge-close", "aria-label": text.dismiss }, [d.createTextNode("\u00d7")]);
     var nudge = el("div", { class: "nudge", role: "status", hidden: "" }, [nudgeText, nudgeClose]);
     nudgeText.addEventListener("click", function () {
       setOpen(true);
@@ -322,26 +328,26 @@
     emit("unread", count);
   }
   function labelFor(open) {
-    if (open) return "Close chat";
-    return unread ? "Open chat, " + unread + " unread" : "Open chat";
+    if (open) return text.close;
+    return unread ? text.unread.replace("{count}", unread) : text.open;
   }
 
   // On a phone the open panel covers the page, which must not scroll behind it.
-  var lockedStyles = null;
+  var savedOverflow = null;
   function lockScroll(lock) {
-    var targets = [d.documentElement, d.body];
-    if (lock && !lockedStyles) {
-      lockedStyles = targets.map(function (t) {
-        return t && [t.style.getPropertyValue("overflow"), t.style.getPropertyPriority("overflow")];
+    if (lock === !!savedOverflow) return;
+    var targets = [d.documentElement, d.body || d.documentElement];
+    if (lock) {
+      savedOverflow = targets.map(function (t) {
+        var before = t.style.overflow;
+        t.style.setProperty("overflow", "hidden", "important");
+        return before;
       });
-      targets.forEach(function (t) {
-        if (t) t.style.setProperty("overflow", "hidden", "important");
-      });
-    } else if (!lock && lockedStyles) {
+    } else {
       targets.forEach(function (t, i) {
-        if (t) t.style.setProperty("overflow", lockedStyles[i][0], lockedStyles[i][1]);
+        t.style.overflow = savedOverflow[i];
       });
-      lockedStyles = null;
+      savedOverflow = null;
     }
   }
 

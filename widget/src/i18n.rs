@@ -14,14 +14,20 @@ pub struct Strings {
     pub bot: BotStrings,
     pub article_card: ArticleCardStrings,
     pub feedback: FeedbackStrings,
-    /// Used by the loader on the host page (the server hands it over in the site settings).
-    pub nudge: NudgeStrings,
+    /// Used by the loader on the host page (the server hands them over in the site settings).
+    pub launcher: LauncherStrings,
 }
 
+/// The loader's words: the launcher's labels and the nudge.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NudgeStrings {
-    pub text: String,
+pub struct LauncherStrings {
+    pub open: String,
+    pub close: String,
+    /// `{count}` is replaced by the number of unread messages.
+    pub unread: String,
+    pub dismiss: String,
+    pub nudge: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -19,6 +19,20 @@ pub struct PublicSiteSettings {
     /// When the loader offers help by itself; absent when the site turned it off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nudge: Option<Nudge>,
+    /// The loader's words in every locale, the site's own where it has them.
+    #[serde(default)]
+    pub text: BTreeMap<Locale, LauncherText>,
+}
+
+/// What the loader shows or reads out on the host page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LauncherText {
+    pub open: String,
+    pub close: String,
+    /// `{count}` stands for the number of unread messages.
+    pub unread: String,
+    pub dismiss: String,
+    pub nudge: String,
 }
 
 /// Proactive help: a small bubble by the launcher ("Having trouble? I can help"), shown at
@@ -31,8 +45,6 @@ pub struct Nudge {
     pub after_seconds: Option<u32>,
     /// Only on pages whose URL contains one of these; every page when empty.
     pub url_contains: Vec<String>,
-    /// The bubble's words per locale.
-    pub text: BTreeMap<Locale, String>,
 }
 
 /// What the widget page carries for the widget besides CSS, in
@@ -247,11 +259,12 @@ mod tests {
             locale: Locale::Ja,
             theme: LauncherTheme::default(),
             nudge: None,
+            text: BTreeMap::new(),
         };
         let json = serde_json::to_string(&settings).unwrap();
         assert_eq!(
             json,
-            r##"{"site":"demo","locale":"ja","theme":{"accent_color":"#3730a3","on_accent":"#ffffff","position":"right","offset_x":20,"offset_y":20,"icon":"chat"}}"##
+            r##"{"site":"demo","locale":"ja","theme":{"accent_color":"#3730a3","on_accent":"#ffffff","position":"right","offset_x":20,"offset_y":20,"icon":"chat"},"text":{}}"##
         );
         assert_eq!(
             serde_json::from_str::<PublicSiteSettings>(&json).unwrap(),
