@@ -47,7 +47,11 @@ fn minify_loader() -> Result<()> {
     status(Command::new("terser").args([
         LOADER,
         "--compress",
+        "passes=3",
         "--mangle",
+        // The loader's private state object (`ui`): safe to rename, never seen outside.
+        "--mangle-props",
+        "regex=/^(launcher|badge|panel|bubble|bubbleText|frame|ready|nudged|host|root)$/",
         "--output",
         MINIFIED_LOADER,
     ]))
