@@ -230,10 +230,8 @@
   }
 
   function draw() {
-    var host = el("div", { "data-ito": "" });
     // Inline !important beats any host stylesheet, even `* { all: unset !important }`.
-    host.style.setProperty("all", "initial", "important");
-    host.style.setProperty("display", "block", "important");
+    var host = el("div", { "data-ito": "", style: "all:initial!important;display:block!important" });
     var root = host.attachShadow({ mode: "open" });
     addStyles(root, styles(settings.theme)[0]);
     var launcher = el("button", {
