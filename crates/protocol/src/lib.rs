@@ -2,11 +2,13 @@
 //!
 //! Nothing here performs I/O; these are plain serde types with the rules that make them valid.
 //!
+//! - [`chat`]: the live chat over WebSocket: one versioned enum per direction for visitors and agents.
 //! - [`site`]: [`SiteId`], the name a site owner puts in `data-site`, and its validation.
 //! - [`locale`]: [`Locale`], the languages Ito speaks.
 //! - [`embed`]: the `postMessage` frames between the loader (`ito.js`) and the widget iframe.
 //! - [`site_settings`]: the public part of a site's configuration the loader and widget receive.
 
+pub mod chat;
 pub mod embed;
 pub mod locale;
 pub mod site;

@@ -1,0 +1,405 @@
+//! The live chat over WebSocket: one tagged enum per direction for visitors and for agents,
+//! the same Rust types on both ends (server natively, widget and console in wasm).
+//!
+//! Every frame is JSON with a `type`. The first frame each side sends says the protocol
+//! version. Messages carry an id the sender generated ([`ClientId`]): the server stores it
+//! under a unique key, acknowledges only after the commit, and answers a resend with the
+//! original acknowledgement. Every stored event of a conversation has a sequence number
+//! ([`Seq`]); a reconnecting client says the last one it saw and gets what it missed.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Locale;
+
+/// The chat protocol version; bumped when a frame changes incompatibly.
+pub const CHAT_VERSION: u32 = 1;
+
+/// The longest message text, in bytes (64 KiB).
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+
+/// Position of an event in its conversation, from 1.
+pub type Seq = u64;
+
+/// An id a client generates for its own message, so a resend is recognised.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClientId(String);
+
+/// A conversation's id, chosen by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ConversationId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} {value:?} is not valid: use 1 to 64 letters, digits, \"-\" or \"_\"")]
+pub struct BadId {
+    what: &'static str,
+    value: String,
+}
+
+fn check_id(what: &'static str, value: String) -> Result<String, BadId> {
+    let valid = (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(value)
+    } else {
+        Err(BadId { what, value })
+    }
+}
+
+macro_rules! id_type {
+    ($name:ident, $what:literal) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = BadId;
+
+            fn try_from(value: String) -> Result<Self, BadId> {
+                check_id($what, value).map($name)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = BadId;
+
+            fn from_str(value: &str) -> Result<Self, BadId> {
+                value.to_owned().try_into()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(ClientId, "message id");
+id_type!(ConversationId, "conversation id");
+
+/// Who wrote a line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Author {
+    Visitor,
+    /// The assistant, with the article it answered with and how sure it was.
+    Bot {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        article: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confidence: Option<f32>,
+    },
+    Agent {
+        id: String,
+        name: String,
+    },
+}
+
+/// Why the visitor is handed to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// The visitor asked (button or words).
+    Asked,
+    /// The bot was unsure twice.
+    Unsure,
+    /// The visitor said an answer did not help.
+    NotHelpful,
+    /// Signs of frustration (repeats, negative words, shouting).
+    Frustrated,
+}
+
+/// What happened in a conversation, as stored and replayed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Message {
+        id: ClientId,
+        author: Author,
+        text: String,
+    },
+    HandoffRequested {
+        reason: HandoffReason,
+    },
+    AgentJoined {
+        agent_id: String,
+        name: String,
+    },
+    /// The other side has read everything up to `up_to`.
+    Read {
+        by_agent: bool,
+        up_to: Seq,
+    },
+    Resolved,
+    /// The visitor ended the chat.
+    Ended,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: Seq,
+    /// Milliseconds since the Unix epoch, server time.
+    pub at: i64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Everything the agent should know at a handoff that the server cannot see for itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HandoffContext {
+    pub current_page: Option<String>,
+    /// (url, title) of the pages visited this session, oldest first.
+    #[serde(default)]
+    pub pages: Vec<(String, String)>,
+    pub locale: Option<Locale>,
+    /// IANA time zone, e.g. `Asia/Tokyo`.
+    pub timezone: Option<String>,
+    /// The browser's user agent, for the device.
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Machine-readable reasons a frame was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The first frame was not a hello of a version the server speaks.
+    Version,
+    /// The frame could not be read.
+    Malformed,
+    /// A token or session is missing, forged or expired.
+    Unauthorized,
+    /// The frame names a conversation this client may not touch.
+    Forbidden,
+    TooLarge,
+    /// Too many messages too fast; the connection stays open.
+    RateLimited,
+    /// Someone else claimed the conversation first.
+    AlreadyClaimed,
+    Internal,
+}
+
+/// From a visitor's widget to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorToServer {
+    /// First frame: the protocol version, the token of an earlier conversation if any, and
+    /// the last sequence number seen (to get what was missed).
+    Hello {
+        version: u32,
+        #[serde(default)]
+        token: Option<String>,
+        #[serde(default)]
+        last_seq: Seq,
+    },
+    Send {
+        id: ClientId,
+        text: String,
+    },
+    /// Ask for a person, with the transcript so far and what the widget knows.
+    Handoff {
+        reason: HandoffReason,
+        context: Box<HandoffContext>,
+    },
+    Typing {
+        typing: bool,
+    },
+    Read {
+        up_to: Seq,
+    },
+    End,
+    Ping,
+}
+
+/// From the server to a visitor's widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerToVisitor {
+    Welcome {
+        version: u32,
+        conversation: ConversationId,
+        /// Keep it: it proves this conversation is yours on the next connection.
+        token: String,
+    },
+    Event(Event),
+    /// Stored: `id` is durable as event `seq`. A resend gets the same answer.
+    Ack {
+        id: ClientId,
+        seq: Seq,
+    },
+    Queue {
+        position: u32,
+        expected_wait_secs: Option<u32>,
+    },
+    Typing {
+        typing: bool,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    Pong,
+}
+
+/// From an agent's console to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentToServer {
+    Hello {
+        version: u32,
+    },
+    Claim {
+        conversation: ConversationId,
+    },
+    Send {
+        conversation: ConversationId,
+        id: ClientId,
+        text: String,
+    },
+    Typing {
+        conversation: ConversationId,
+        typing: bool,
+    },
+    Read {
+        conversation: ConversationId,
+        up_to: Seq,
+    },
+    Resolve {
+        conversation: ConversationId,
+    },
+    /// Catch up on a conversation from `after`.
+    Replay {
+        conversation: ConversationId,
+        after: Seq,
+    },
+    Status {
+        online: bool,
+    },
+    Ping,
+}
+
+/// From the server to an agent's console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerToAgent {
+    Welcome {
+        version: u32,
+        agent_id: String,
+    },
+    Event {
+        conversation: ConversationId,
+        event: Event,
+    },
+    Ack {
+        conversation: ConversationId,
+        id: ClientId,
+        seq: Seq,
+    },
+    /// The conversation is now this agent's (or another's: `by` says whose).
+    Claimed {
+        conversation: ConversationId,
+        by: String,
+    },
+    Typing {
+        conversation: ConversationId,
+        typing: bool,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    Pong,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_short_and_plain() {
+        assert!("m-1_a".parse::<ClientId>().is_ok());
+        for bad in ["", "a b", "../x", "é", &"x".repeat(65)] {
+            let err = bad.parse::<ClientId>().unwrap_err().to_string();
+            assert!(err.starts_with("message id"), "{err}");
+        }
+        let frame = r#"{"type":"send","id":"a/b","text":"hi"}"#;
+        assert!(serde_json::from_str::<VisitorToServer>(frame).is_err());
+    }
+
+    #[test]
+    fn frames_read_as_the_widget_and_console_write_them() {
+        let hello: VisitorToServer =
+            serde_json::from_str(r#"{"type":"hello","version":1}"#).unwrap();
+        assert_eq!(
+            hello,
+            VisitorToServer::Hello {
+                version: 1,
+                token: None,
+                last_seq: 0
+            }
+        );
+        let event = ServerToVisitor::Event(Event {
+            seq: 7,
+            at: 1_700_000_000_000,
+            kind: EventKind::Message {
+                id: "m1".parse().unwrap(),
+                author: Author::Agent {
+                    id: "a1".into(),
+                    name: "Kenji".into(),
+                },
+                text: "Hello!".into(),
+            },
+        });
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"event","seq":7,"at":1700000000000,"kind":"message","id":"m1","author":{"kind":"agent","id":"a1","name":"Kenji"},"text":"Hello!"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<ServerToVisitor>(&json).unwrap(),
+            event
+        );
+        let ack = serde_json::to_string(&ServerToAgent::Ack {
+            conversation: "c1".parse().unwrap(),
+            id: "m2".parse().unwrap(),
+            seq: 8,
+        })
+        .unwrap();
+        assert_eq!(
+            ack,
+            r#"{"type":"ack","conversation":"c1","id":"m2","seq":8}"#
+        );
+        let claim: AgentToServer =
+            serde_json::from_str(r#"{"type":"claim","conversation":"c1"}"#).unwrap();
+        assert!(matches!(claim, AgentToServer::Claim { .. }));
+    }
+
+    #[test]
+    fn a_handoff_carries_its_context() {
+        let frame = r#"{"type":"handoff","reason":"not_helpful","context":{"current_page":"https://shop.example/cart","pages":[["https://shop.example/","Home"]],"locale":"ja","timezone":"Asia/Tokyo","user_agent":"x","attributes":{"plan":"pro"}}}"#;
+        let VisitorToServer::Handoff { reason, context } = serde_json::from_str(frame).unwrap()
+        else {
+            panic!("a handoff")
+        };
+        assert_eq!(reason, HandoffReason::NotHelpful);
+        assert_eq!(context.locale, Some(Locale::Ja));
+        assert_eq!(context.pages[0].1, "Home");
+        assert_eq!(context.attributes["plan"], "pro");
+    }
+}
