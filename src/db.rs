@@ -78,6 +78,22 @@ pub async fn instance_id(pool: &SqlitePool) -> Result<String, DbError> {
     Ok(id)
 }
 
+/// The secret conversation tokens are signed with: 32 random bytes from SQLite, made on
+/// first start and kept, so tokens stay good across restarts.
+pub async fn token_secret(pool: &SqlitePool) -> Result<Vec<u8>, DbError> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO instance_settings (key, value)
+         VALUES ('token_secret', lower(hex(randomblob(32))))",
+    )
+    .execute(pool)
+    .await?;
+    let secret: String =
+        sqlx::query_scalar("SELECT value FROM instance_settings WHERE key = 'token_secret'")
+            .fetch_one(pool)
+            .await?;
+    Ok(secret.into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

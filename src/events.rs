@@ -56,6 +56,19 @@ pub async fn start_conversation(
     Ok((visitor, conversation))
 }
 
+/// The site a conversation belongs to, if it exists.
+pub async fn site_of(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT site FROM conversations WHERE id = ?")
+            .bind(conversation.as_str())
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
 /// Appends an event and returns its number once it is durable. A message whose client id is
 /// already stored is not stored again: the original's number comes back, marked duplicate.
 pub async fn append(

@@ -5,9 +5,11 @@
 //! - [`config`]: `ito.toml`, validated, with errors that name the file.
 //! - [`db`]: the SQLite store, its migrations (`migrations/`) and instance settings.
 //! - [`events`]: conversations and their numbered events: appended once, replayed after a sequence number.
+//! - [`hub`]: which connections listen to which conversation; commits are announced, events read from the store.
 //! - [`http`]: `app(state) -> Router`, every HTTP route and the HTTP error type.
 //! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
+//! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
 pub mod assistant_cli;
@@ -16,6 +18,8 @@ pub mod config;
 pub mod db;
 pub mod events;
 pub mod http;
+pub mod hub;
 pub mod knowledge;
 pub mod serve;
 pub mod theme;
+pub mod token;

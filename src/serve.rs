@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
@@ -44,11 +43,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         "ito: listening on http://{local}\nito: demo host page  http://{local}/\nito: agent console   http://{local}/console/"
     );
 
-    let state = AppState {
-        config: Arc::new(config),
-        db: pool.clone(),
-        bases: Arc::new(bases),
-    };
+    let state = AppState::new(config, pool.clone(), bases).await?;
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -1,54 +1,22 @@
 //! The server's HTTP surface, served on 127.0.0.1:0 and spoken to over real sockets.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use ito::config::Config;
-use ito::db;
-use ito::http::{AppState, app};
-use ito::knowledge::KnowledgeBases;
+use common::{Build, serve_in};
 
 struct Server {
     url: String,
     _dir: tempfile::TempDir,
 }
 
-/// Serves the demo config with `assets` as the build folder, which may be missing.
-async fn serve(build_widget: bool) -> Server {
+/// Serves the demo config; `front_ends` fakes the widget and loader builds.
+async fn serve(front_ends: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut config = Config::demo();
-    config.server.assets = dir.path().join("dist");
-    config.server.public = root.join("public");
-    for path in config.sites[0].knowledge_base.values_mut() {
-        *path = root.join(&*path);
+    let server = serve_in(dir.path(), Build { front_ends }).await;
+    Server {
+        url: server.url,
+        _dir: dir,
     }
-    let bases = KnowledgeBases::load(&config).unwrap();
-    if build_widget {
-        let widget = config.server.assets.join("widget");
-        std::fs::create_dir_all(&widget).unwrap();
-        std::fs::write(
-            widget.join("index.html"),
-            "<!doctype html><html><head><title>widget</title><script type=module>import init from '/widget/app.js';</script></head><body></body></html>",
-        )
-        .unwrap();
-        std::fs::write(widget.join("app.js"), "// app").unwrap();
-        std::fs::write(
-            config.server.assets.join("ito.js"),
-            "/*min*/Ito(\"data-site\")",
-        )
-        .unwrap();
-    }
-    let db = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(AppState {
-        config: Arc::new(config),
-        db,
-        bases: Arc::new(bases),
-    });
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    Server { url, _dir: dir }
 }
 
 async fn get(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
@@ -68,6 +36,21 @@ async fn serves_the_loader_and_the_demo_page() {
         body, "/*min*/Ito(\"data-site\")",
         "the minified build when there is one"
     );
+    let client = reqwest::Client::new();
+    for (path, expected) in [("/ito.js", "loader as br"), ("/widget/app.js", "app as br")] {
+        let response = client
+            .get(format!("{}{path}", server.url))
+            .header("accept-encoding", "gzip, br;q=1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], "br", "{path}");
+        assert_eq!(
+            response.text().await.unwrap(),
+            expected,
+            "{path}: the copy the build wrote"
+        );
+    }
 
     let (status, body, _) = get(&format!("{}/", server.url)).await;
     assert_eq!(status, 200);

@@ -11,6 +11,9 @@ pub enum HttpError {
     /// Something that does not exist; the text says what.
     #[error("{0}")]
     NotFound(&'static str),
+    /// Not allowed from here; the text says what.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// A front end has not been compiled yet; says which, and how to build it.
     #[error("the {0} is not built: run `cargo xtask build`, then reload")]
     NotBuilt(&'static str),
@@ -26,6 +29,7 @@ impl HttpError {
     fn status(&self) -> StatusCode {
         match self {
             HttpError::UnknownSite | HttpError::NotFound(_) => StatusCode::NOT_FOUND,
+            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::NotBuilt(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

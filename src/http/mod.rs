@@ -1,6 +1,7 @@
 //! The HTTP surface: `app(state)` builds every route, so tests can serve it on `127.0.0.1:0`.
 
 mod assets;
+mod chat;
 mod embed;
 mod error;
 
@@ -13,7 +14,10 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::db::DbError;
+use crate::hub::Hub;
 use crate::knowledge::KnowledgeBases;
+use crate::token::TokenKey;
 pub use error::HttpError;
 
 /// What every handler may read.
@@ -22,6 +26,26 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: SqlitePool,
     pub bases: Arc<KnowledgeBases>,
+    pub hub: Arc<Hub>,
+    pub tokens: TokenKey,
+}
+
+impl AppState {
+    /// The state for `config` over an open, migrated database.
+    pub async fn new(
+        config: Config,
+        db: SqlitePool,
+        bases: KnowledgeBases,
+    ) -> Result<AppState, DbError> {
+        let tokens = TokenKey::new(crate::db::token_secret(&db).await?);
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            bases: Arc::new(bases),
+            hub: Arc::default(),
+            tokens,
+        })
+    }
 }
 
 pub fn app(state: AppState) -> Router {
@@ -31,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sites/{site}/settings.js", get(embed::site_settings))
         .route("/sites/{site}/kb/{file}", get(embed::knowledge_base))
         .route("/embed/{site}", get(embed::widget_page))
+        .route("/sites/{site}/chat", get(chat::visitor_socket))
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))
         .nest_service("/console", assets::console(assets.join("console")))

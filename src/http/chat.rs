@@ -1,0 +1,279 @@
+//! `GET /sites/{site}/chat`: the visitor's WebSocket. The upgrade is refused unless `Origin`
+//! is one of the site's allowed origins (axum does not check it). The first frame must be a
+//! hello of our protocol version; a valid token continues that conversation, none starts a
+//! new one. Every message is acknowledged only after its commit; the connection then sends
+//! each committed event it has not sent yet, read from the store, so nothing is skipped.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::http::header::{HOST, ORIGIN};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use ito_protocol::chat::{
+    Author, CHAT_VERSION, ConversationId, ErrorCode, EventKind, MAX_TEXT_BYTES, Seq,
+    ServerToVisitor, VisitorToServer,
+};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{AppState, HttpError};
+use crate::config::SiteConfig;
+use crate::events::{self, StoreError};
+
+/// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
+/// under this gets a `too_large` error and the connection stays open.
+const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// How long a new connection may take to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Events sent per store read when catching up.
+const REPLAY_BATCH: u32 = 500;
+
+pub async fn visitor_socket(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, HttpError> {
+    let site = state.config.site(&site).ok_or(HttpError::UnknownSite)?;
+    if !origin_allowed(site, &headers) {
+        return Err(HttpError::Forbidden("this origin may not open the chat"));
+    }
+    let site = site.id.as_str().to_owned();
+    Ok(upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| async move {
+            if let Err(e) = Session::run(state, site, socket).await {
+                tracing::debug!(error = %e, "visitor connection ended");
+            }
+        }))
+}
+
+/// Whether the request's `Origin` is one the site allows; `'self'` is this server's own.
+fn origin_allowed(site: &SiteConfig, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return false;
+    };
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    site.allowed_origins.iter().any(|allowed| {
+        let allowed = allowed.csp_source();
+        if allowed == "'self'" {
+            return origin == format!("http://{host}") || origin == format!("https://{host}");
+        }
+        match allowed.split_once("://*.") {
+            Some((scheme, domain)) => origin
+                .strip_prefix(&format!("{scheme}://"))
+                .is_some_and(|rest| rest.ends_with(&format!(".{domain}"))),
+            None => origin.eq_ignore_ascii_case(allowed),
+        }
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+enum SessionError {
+    #[error("socket: {0}")]
+    Socket(#[from] axum::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the client left")]
+    Gone,
+}
+
+struct Session {
+    state: AppState,
+    socket: WebSocket,
+    conversation: ConversationId,
+    /// The newest event this connection has sent.
+    sent: Seq,
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+async fn send(socket: &mut WebSocket, frame: &ServerToVisitor) -> Result<(), SessionError> {
+    let text = serde_json::to_string(frame).expect("frames always serialize");
+    socket.send(Message::Text(text.into())).await?;
+    Ok(())
+}
+
+async fn refuse(mut socket: WebSocket, code: ErrorCode, message: &str) -> Result<(), SessionError> {
+    let frame = ServerToVisitor::Error {
+        code,
+        message: message.to_owned(),
+    };
+    send(&mut socket, &frame).await?;
+    let _ = socket.close().await;
+    Ok(())
+}
+
+impl Session {
+    async fn run(state: AppState, site: String, mut socket: WebSocket) -> Result<(), SessionError> {
+        let hello = match tokio::time::timeout(HELLO_TIMEOUT, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                serde_json::from_str::<VisitorToServer>(&text).ok()
+            }
+            Ok(Some(Ok(_))) => None,
+            Ok(Some(Err(e))) => return Err(e.into()),
+            Ok(None) | Err(_) => return Err(SessionError::Gone),
+        };
+        let Some(VisitorToServer::Hello {
+            version: CHAT_VERSION,
+            token,
+            last_seq,
+        }) = hello
+        else {
+            let message = format!("say hello first, with version {CHAT_VERSION}");
+            return refuse(socket, ErrorCode::Version, &message).await;
+        };
+        let conversation = match token {
+            Some(token) => match state.tokens.verify(&token, now_millis() / 1000) {
+                Ok(conversation)
+                    if events::site_of(&state.db, &conversation).await? == Some(site) =>
+                {
+                    conversation
+                }
+                Ok(_) => {
+                    return refuse(
+                        socket,
+                        ErrorCode::Unauthorized,
+                        "this token is for another site",
+                    )
+                    .await;
+                }
+                Err(e) => return refuse(socket, ErrorCode::Unauthorized, &e.to_string()).await,
+            },
+            None => events::start_conversation(&state.db, &site).await?.1,
+        };
+        let token = state.tokens.sign(&conversation, now_millis() / 1000);
+        let welcome = ServerToVisitor::Welcome {
+            version: CHAT_VERSION,
+            conversation: conversation.clone(),
+            token,
+        };
+        send(&mut socket, &welcome).await?;
+        let mut session = Session {
+            state,
+            socket,
+            conversation,
+            sent: last_seq,
+        };
+        session.serve().await
+    }
+
+    async fn serve(&mut self) -> Result<(), SessionError> {
+        let mut committed = self.state.hub.subscribe(&self.conversation);
+        self.catch_up().await?;
+        loop {
+            tokio::select! {
+                frame = self.socket.next() => match frame {
+                    Some(Ok(Message::Text(text))) => self.on_frame(&text).await?,
+                    Some(Ok(Message::Close(_))) | None => return Ok(()),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(e.into()),
+                },
+                notice = committed.recv() => match notice {
+                    Ok(_) | Err(RecvError::Lagged(_)) => self.catch_up().await?,
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+            }
+        }
+    }
+
+    /// Sends every committed event after the last one sent.
+    async fn catch_up(&mut self) -> Result<(), SessionError> {
+        loop {
+            let batch =
+                events::events_after(&self.state.db, &self.conversation, self.sent, REPLAY_BATCH)
+                    .await?;
+            let full = batch.len() == REPLAY_BATCH as usize;
+            for event in batch {
+                self.sent = event.seq;
+                send(&mut self.socket, &ServerToVisitor::Event(event)).await?;
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn error(&mut self, code: ErrorCode, message: &str) -> Result<(), SessionError> {
+        let frame = ServerToVisitor::Error {
+            code,
+            message: message.to_owned(),
+        };
+        send(&mut self.socket, &frame).await
+    }
+
+    async fn append(&mut self, kind: EventKind) -> Result<events::Appended, SessionError> {
+        let appended =
+            events::append(&self.state.db, &self.conversation, &kind, now_millis()).await?;
+        if !appended.duplicate {
+            self.state.hub.committed(&self.conversation, appended.seq);
+        }
+        Ok(appended)
+    }
+
+    async fn on_frame(&mut self, text: &str) -> Result<(), SessionError> {
+        let frame = match serde_json::from_str::<VisitorToServer>(text) {
+            Ok(frame) => frame,
+            Err(e) => return self.error(ErrorCode::Malformed, &e.to_string()).await,
+        };
+        match frame {
+            VisitorToServer::Send { id, text } => {
+                if text.len() > MAX_TEXT_BYTES {
+                    let message = format!("a message may have at most {MAX_TEXT_BYTES} bytes");
+                    return self.error(ErrorCode::TooLarge, &message).await;
+                }
+                if text.trim().is_empty() {
+                    return self
+                        .error(ErrorCode::Malformed, "the message is empty")
+                        .await;
+                }
+                let kind = EventKind::Message {
+                    id: id.clone(),
+                    author: Author::Visitor,
+                    text,
+                };
+                let appended = self.append(kind).await?;
+                // Only now, with the message durable, is it acknowledged.
+                send(
+                    &mut self.socket,
+                    &ServerToVisitor::Ack {
+                        id,
+                        seq: appended.seq,
+                    },
+                )
+                .await
+            }
+            VisitorToServer::Handoff { reason, .. } => {
+                self.append(EventKind::HandoffRequested { reason }).await?;
+                Ok(())
+            }
+            VisitorToServer::End => {
+                self.append(EventKind::Ended).await?;
+                Ok(())
+            }
+            VisitorToServer::Read { up_to } => {
+                self.append(EventKind::Read {
+                    by_agent: false,
+                    up_to,
+                })
+                .await?;
+                Ok(())
+            }
+            VisitorToServer::Ping => send(&mut self.socket, &ServerToVisitor::Pong).await,
+            VisitorToServer::Typing { .. } => Ok(()),
+            VisitorToServer::Hello { .. } => {
+                self.error(ErrorCode::Malformed, "hello was already said")
+                    .await
+            }
+        }
+    }
+}

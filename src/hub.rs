@@ -1,0 +1,62 @@
+//! Who is listening to which conversation, in this process. A notification only says "event
+//! `seq` was committed"; each connection then reads what it has not sent yet from the store.
+//! So a slow or lagging connection never loses an event: it catches up from the database.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use ito_protocol::chat::{ConversationId, Seq};
+use tokio::sync::broadcast;
+
+/// Notifications kept per conversation for slow listeners before they must catch up.
+const BUFFER: usize = 64;
+
+#[derive(Debug, Default)]
+pub struct Hub {
+    conversations: Mutex<HashMap<ConversationId, broadcast::Sender<Seq>>>,
+}
+
+impl Hub {
+    pub fn subscribe(&self, conversation: &ConversationId) -> broadcast::Receiver<Seq> {
+        let mut conversations = self.conversations.lock().expect("hub lock");
+        conversations
+            .entry(conversation.clone())
+            .or_insert_with(|| broadcast::channel(BUFFER).0)
+            .subscribe()
+    }
+
+    /// Tells everyone listening that `seq` is stored; forgets conversations nobody listens to.
+    pub fn committed(&self, conversation: &ConversationId, seq: Seq) {
+        let mut conversations = self.conversations.lock().expect("hub lock");
+        if let Some(sender) = conversations.get(conversation)
+            && sender.send(seq).is_err()
+        {
+            conversations.remove(conversation);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn listeners_hear_commits_of_their_conversation_only() {
+        let hub = Hub::default();
+        let a: ConversationId = "a".parse().unwrap();
+        let b: ConversationId = "b".parse().unwrap();
+        let mut on_a = hub.subscribe(&a);
+        let mut on_b = hub.subscribe(&b);
+        hub.committed(&a, 1);
+        assert_eq!(on_a.recv().await.unwrap(), 1);
+        assert!(on_b.try_recv().is_err());
+        drop(on_a);
+        hub.committed(&a, 2);
+        assert!(
+            hub.conversations.lock().unwrap().get(&a).is_none(),
+            "forgotten"
+        );
+        hub.committed(&b, 1);
+        assert_eq!(on_b.recv().await.unwrap(), 1);
+    }
+}
