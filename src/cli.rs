@@ -21,6 +21,29 @@ pub enum Command {
     /// The FAQ assistant: query a knowledge base, check it, measure it.
     #[command(subcommand)]
     Assistant(crate::assistant_cli::AssistantCommand),
+    /// Agents who answer in the console.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Add an agent; the password is read from the first line of standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// May see every site's dashboard.
+        #[arg(long)]
+        admin: bool,
+        /// The configuration file whose database gets the agent; the demo's without it.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Overrides `server.database`.
+        #[arg(long)]
+        database: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,6 +79,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => crate::serve::serve(args.config()?).await?,
         Command::Assistant(command) => crate::assistant_cli::run(command)?,
+        Command::Agent(AgentCommand::Add {
+            email,
+            name,
+            admin,
+            config,
+            database,
+        }) => {
+            let args = ServeArgs {
+                config,
+                listen: None,
+                database,
+            };
+            let config = args.config()?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let pool = crate::db::open(&config.server.database).await?;
+            let agent = crate::agents::add(&pool, &email, &name, password, admin).await?;
+            pool.close().await;
+            println!("ito: added {} {} <{}>", agent.role, agent.name, agent.email);
+        }
     }
     Ok(())
 }

@@ -31,6 +31,9 @@ pub struct ServerConfig {
     pub assets: PathBuf,
     /// Served as it is at `/`.
     pub public: PathBuf,
+    /// Demo mode: a demo agent exists and its login is printed at start-up.
+    #[serde(default)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -164,6 +167,10 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.server.demo
     }
 
     pub fn site(&self, id: &str) -> Option<&SiteConfig> {

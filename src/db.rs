@@ -94,6 +94,21 @@ pub async fn token_secret(pool: &SqlitePool) -> Result<Vec<u8>, DbError> {
     Ok(secret.into_bytes())
 }
 
+/// The demo agent's password: made on first start of the demo, the same afterwards.
+pub async fn demo_agent_password(pool: &SqlitePool) -> Result<String, DbError> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO instance_settings (key, value)
+         VALUES ('demo_agent_password', lower(hex(randomblob(8))))",
+    )
+    .execute(pool)
+    .await?;
+    Ok(
+        sqlx::query_scalar("SELECT value FROM instance_settings WHERE key = 'demo_agent_password'")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

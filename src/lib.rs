@@ -1,5 +1,6 @@
 //! The Ito server and command line.
 //!
+//! - [`agents`]: agents, argon2 password hashes and login sessions.
 //! - [`assistant_cli`]: `ito assistant query | check | eval`.
 //! - [`cli`]: the `ito` command's arguments and what each subcommand runs.
 //! - [`config`]: `ito.toml`, validated, with errors that name the file.
@@ -12,6 +13,7 @@
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
+pub mod agents;
 pub mod assistant_cli;
 pub mod cli;
 pub mod config;

@@ -23,7 +23,12 @@ pub enum ServeError {
     },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot create the demo agent: {0}")]
+    DemoAgent(String),
 }
+
+/// The demo agent's email; its password is made on first start and printed at each start.
+pub const DEMO_AGENT: &str = "demo@ito.example";
 
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let bases = KnowledgeBases::load(&config)?;
@@ -42,6 +47,22 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         std::io::stdout(),
         "ito: listening on http://{local}\nito: demo host page  http://{local}/\nito: agent console   http://{local}/console/"
     );
+    if config.is_demo() {
+        let password = db::demo_agent_password(&pool).await?;
+        if crate::agents::check_login(&pool, DEMO_AGENT, &password)
+            .await
+            .map_err(db::DbError::from)?
+            .is_none()
+        {
+            crate::agents::add(&pool, DEMO_AGENT, "Demo Agent", &password, true)
+                .await
+                .map_err(|e| ServeError::DemoAgent(e.to_string()))?;
+        }
+        let _ = writeln!(
+            std::io::stdout(),
+            "ito: demo agent      {DEMO_AGENT} / {password}"
+        );
+    }
 
     let state = AppState::new(config, pool.clone(), bases).await?;
     axum::serve(listener, app(state))

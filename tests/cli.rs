@@ -86,3 +86,62 @@ fn serve_prints_its_address_and_stops_cleanly_on_ctrl_c() {
     assert!(out.status.success(), "exit status {:?}: {err}", out.status);
     assert!(err.contains("ito stopped"), "{err}");
 }
+
+#[test]
+fn agents_are_added_with_a_password_from_stdin_and_duplicates_refused() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("ito.sqlite3");
+    let add = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ito"))
+            .args([
+                "agent",
+                "add",
+                "--email",
+                "ann@shop.example",
+                "--name",
+                "Ann",
+            ])
+            .args(["--database", database.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let added = add("correct horse battery");
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert_eq!(
+        String::from_utf8_lossy(&added.stdout),
+        "ito: added agent Ann <ann@shop.example>\n"
+    );
+    let again = add("correct horse battery");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("an agent with email ann@shop.example already exists"),
+        "{}",
+        stderr(&again)
+    );
+    let short = Command::new(env!("CARGO_BIN_EXE_ito"))
+        .args([
+            "agent",
+            "add",
+            "--email",
+            "bob@shop.example",
+            "--name",
+            "Bob",
+        ])
+        .args(["--database", database.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&short).contains("at least 10 characters"),
+        "{}",
+        stderr(&short)
+    );
+}

@@ -11,6 +11,9 @@ pub enum HttpError {
     /// Something that does not exist; the text says what.
     #[error("{0}")]
     NotFound(&'static str),
+    /// No valid session, or wrong email or password (never which).
+    #[error("sign in first, with a valid email and password")]
+    Unauthorized,
     /// Not allowed from here; the text says what.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -30,6 +33,7 @@ impl HttpError {
         match self {
             HttpError::UnknownSite | HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::NotBuilt(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -4,11 +4,12 @@ mod assets;
 mod chat;
 mod embed;
 mod error;
+mod session;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use sqlx::SqlitePool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -56,6 +57,9 @@ pub fn app(state: AppState) -> Router {
         .route("/sites/{site}/kb/{file}", get(embed::knowledge_base))
         .route("/embed/{site}", get(embed::widget_page))
         .route("/sites/{site}/chat", get(chat::visitor_socket))
+        .route("/api/v1/login", post(session::login))
+        .route("/api/v1/logout", post(session::logout))
+        .route("/api/v1/me", get(session::me))
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))
         .nest_service("/console", assets::console(assets.join("console")))

@@ -1,0 +1,262 @@
+//! Agents and their login sessions. Passwords are kept as argon2id hashes; a session token is
+//! 32 random bytes given to the browser once, and only its SHA-256 is stored.
+
+use argon2::password_hash::SaltString;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+/// How long a login lasts, in seconds.
+pub const SESSION_SECS: i64 = 12 * 3600;
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Agent {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("{0:?} is not an email address")]
+    BadEmail(String),
+    #[error("the name must have 1 to 80 characters")]
+    BadName,
+    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
+    ShortPassword,
+    #[error("an agent with email {0} already exists")]
+    Exists(String),
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Adds an agent (or an admin) who signs in with `email` and `password`.
+pub async fn add(
+    pool: &SqlitePool,
+    email: &str,
+    name: &str,
+    password: &str,
+    admin: bool,
+) -> Result<Agent, AgentError> {
+    let email = email.trim().to_ascii_lowercase();
+    let valid_email = email
+        .split_once('@')
+        .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+        && !email.chars().any(char::is_whitespace);
+    if !valid_email {
+        return Err(AgentError::BadEmail(email));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(AgentError::BadName);
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AgentError::ShortPassword);
+    }
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+        .map_err(|e| AgentError::Hash(e.to_string()))?
+        .to_string();
+    let role = if admin { "admin" } else { "agent" };
+    let inserted = sqlx::query_as::<_, Agent>(
+        "INSERT INTO agents (id, email, name, password_hash, role)
+         VALUES (lower(hex(randomblob(12))), ?, ?, ?, ?)
+         RETURNING id, email, name, role",
+    )
+    .bind(&email)
+    .bind(name)
+    .bind(hash)
+    .bind(role)
+    .fetch_one(pool)
+    .await;
+    match inserted {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AgentError::Exists(email)),
+        other => Ok(other?),
+    }
+}
+
+/// The agent whose email and password these are. Unknown emails take as long as wrong
+/// passwords, so the answer does not tell which emails exist.
+pub async fn check_login(
+    pool: &SqlitePool,
+    email: &str,
+    password: &str,
+) -> Result<Option<Agent>, sqlx::Error> {
+    let row: Option<(String, String, String, String, String)> =
+        sqlx::query_as("SELECT id, email, name, role, password_hash FROM agents WHERE email = ?")
+            .bind(email.trim().to_ascii_lowercase())
+            .fetch_optional(pool)
+            .await?;
+    let (agent, hash) = match row {
+        Some((id, email, name, role, hash)) => (
+            Some(Agent {
+                id,
+                email,
+                name,
+                role,
+            }),
+            hash,
+        ),
+        None => (None, decoy_hash().to_owned()),
+    };
+    let matches = PasswordHash::new(&hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    });
+    Ok(agent.filter(|_| matches))
+}
+
+/// A real hash of a password nobody has, checked when the email is unknown.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        Argon2::default()
+            .hash_password(
+                b"no agent has this password",
+                &SaltString::generate(&mut OsRng),
+            )
+            .expect("hashing a constant works")
+            .to_string()
+    })
+}
+
+fn token_hash(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session; the returned token goes to the browser and nowhere else.
+pub async fn start_session(
+    pool: &SqlitePool,
+    agent: &Agent,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let token: String = sqlx::query_scalar("SELECT lower(hex(randomblob(32)))")
+        .fetch_one(pool)
+        .await?;
+    sqlx::query("INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES (?, ?, ?)")
+        .bind(token_hash(&token))
+        .bind(&agent.id)
+        .bind(now + SESSION_SECS)
+        .execute(pool)
+        .await?;
+    Ok(token)
+}
+
+/// The agent a session token belongs to, while it has not expired.
+pub async fn session_agent(
+    pool: &SqlitePool,
+    token: &str,
+    now: i64,
+) -> Result<Option<Agent>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.email, a.name, a.role FROM sessions s JOIN agents a ON a.id = s.agent_id
+         WHERE s.token_hash = ? AND s.expires_at > ?",
+    )
+    .bind(token_hash(token))
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn end_session(pool: &SqlitePool, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        .bind(token_hash(token))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+
+    #[tokio::test]
+    async fn agents_sign_in_with_their_password_and_sessions_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let ann = add(&pool, "Ann@Shop.example", "Ann", "correct horse", false)
+            .await
+            .unwrap();
+        assert_eq!(
+            (ann.email.as_str(), ann.role.as_str()),
+            ("ann@shop.example", "agent")
+        );
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM agents")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(hash.starts_with("$argon2id$") && !hash.contains("correct horse"));
+
+        assert_eq!(
+            check_login(&pool, "ann@shop.example", "correct horse")
+                .await
+                .unwrap(),
+            Some(ann.clone())
+        );
+        assert_eq!(
+            check_login(&pool, "ann@shop.example", "wrong horse!")
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            check_login(&pool, "nobody@shop.example", "correct horse")
+                .await
+                .unwrap(),
+            None
+        );
+
+        let token = start_session(&pool, &ann, 1_000).await.unwrap();
+        assert_eq!(
+            session_agent(&pool, &token, 1_000).await.unwrap(),
+            Some(ann.clone())
+        );
+        assert_eq!(
+            session_agent(&pool, &token, 1_000 + SESSION_SECS)
+                .await
+                .unwrap(),
+            None,
+            "expired"
+        );
+        assert_eq!(session_agent(&pool, "forged", 1_000).await.unwrap(), None);
+        end_session(&pool, &token).await.unwrap();
+        assert_eq!(
+            session_agent(&pool, &token, 1_000).await.unwrap(),
+            None,
+            "signed out"
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_agents_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        add(&pool, "ann@shop.example", "Ann", "correct horse", true)
+            .await
+            .unwrap();
+        for (email, name, password, expected) in [
+            ("ann@shop.example", "Ann", "correct horse", "already exists"),
+            (
+                "not-an-email",
+                "X",
+                "correct horse",
+                "is not an email address",
+            ),
+            ("x@shop.example", " ", "correct horse", "1 to 80 characters"),
+            ("x@shop.example", "X", "short", "at least 10 characters"),
+        ] {
+            let err = add(&pool, email, name, password, false)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{email}: {err}");
+        }
+    }
+}
