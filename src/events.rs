@@ -69,6 +69,83 @@ pub async fn site_of(
     )
 }
 
+/// Who has a conversation after a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This agent has it now.
+    Won,
+    /// Another agent took it first (their id), or it is not waiting for anyone.
+    Taken(Option<String>),
+}
+
+/// Puts a conversation in its site's queue (it was with the bot).
+pub async fn request_handoff(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE conversations SET status = 'waiting',
+             handed_off_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id = ? AND status = 'bot'",
+    )
+    .bind(conversation.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives a waiting conversation to `agent`. One statement decides, so of two agents claiming
+/// at once exactly one wins.
+pub async fn claim(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+    agent: &str,
+) -> Result<Claim, StoreError> {
+    let won: Option<String> = sqlx::query_scalar(
+        "UPDATE conversations SET status = 'assigned', agent_id = ?
+         WHERE id = ? AND status = 'waiting' RETURNING id",
+    )
+    .bind(agent)
+    .bind(conversation.as_str())
+    .fetch_optional(pool)
+    .await?;
+    if won.is_some() {
+        return Ok(Claim::Won);
+    }
+    let holder: Option<Option<String>> =
+        sqlx::query_scalar("SELECT agent_id FROM conversations WHERE id = ?")
+            .bind(conversation.as_str())
+            .fetch_optional(pool)
+            .await?;
+    match holder {
+        None => Err(StoreError::UnknownConversation(conversation.clone())),
+        Some(holder) => Ok(Claim::Taken(holder)),
+    }
+}
+
+/// The agent a conversation is assigned to, if any.
+pub async fn assignee(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<Option<String>, StoreError> {
+    let holder: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT agent_id FROM conversations WHERE id = ? AND status = 'assigned'",
+    )
+    .bind(conversation.as_str())
+    .fetch_optional(pool)
+    .await?;
+    Ok(holder.flatten())
+}
+
+/// Marks a conversation resolved by its agent.
+pub async fn resolve(pool: &SqlitePool, conversation: &ConversationId) -> Result<(), StoreError> {
+    sqlx::query("UPDATE conversations SET status = 'resolved' WHERE id = ?")
+        .bind(conversation.as_str())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Appends an event and returns its number once it is durable. A message whose client id is
 /// already stored is not stored again: the original's number comes back, marked duplicate.
 pub async fn append(
@@ -280,6 +357,42 @@ mod tests {
             (1..=8).collect(),
             "8 distinct ids, numbered 1 to 8"
         );
+    }
+
+    #[tokio::test]
+    async fn of_two_simultaneous_claims_exactly_one_wins() {
+        let (_dir, pool) = fresh().await;
+        for agent in ["a1", "a2"] {
+            sqlx::query(
+                "INSERT INTO agents (id, email, name, password_hash) VALUES (?, ?, ?, 'x')",
+            )
+            .bind(agent)
+            .bind(format!("{agent}@shop.example"))
+            .bind(agent)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let (_, conversation) = start_conversation(&pool, "demo").await.unwrap();
+        assert_eq!(
+            claim(&pool, &conversation, "a1").await.unwrap(),
+            Claim::Taken(None),
+            "nothing to claim while the bot has it"
+        );
+        request_handoff(&pool, &conversation).await.unwrap();
+        let (first, second) = tokio::join!(
+            claim(&pool, &conversation, "a1"),
+            claim(&pool, &conversation, "a2")
+        );
+        let outcomes = [first.unwrap(), second.unwrap()];
+        assert_eq!(
+            outcomes.iter().filter(|c| **c == Claim::Won).count(),
+            1,
+            "{outcomes:?}"
+        );
+        let winner = assignee(&pool, &conversation).await.unwrap().unwrap();
+        let loser_saw = outcomes.iter().find(|c| **c != Claim::Won).unwrap();
+        assert_eq!(loser_saw, &Claim::Taken(Some(winner)));
     }
 
     #[tokio::test]

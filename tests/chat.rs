@@ -2,24 +2,14 @@
 
 mod common;
 
-use common::{Build, Server, serve_in};
-use futures_util::{SinkExt, StreamExt};
+use common::{Build, Server, Socket, serve_in};
+use futures_util::SinkExt;
 use ito_protocol::chat::{ErrorCode, EventKind, ServerToVisitor, VisitorToServer};
-use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use tokio_tungstenite::tungstenite;
 
 /// Connects to the demo site's chat as a page on `origin` would.
 async fn connect(server: &Server, origin: &str) -> Result<Socket, tungstenite::Error> {
-    let url = format!("{}/sites/demo/chat", server.url.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("origin", origin.parse().unwrap());
-    tokio_tungstenite::connect_async(request)
-        .await
-        .map(|(socket, _)| socket)
+    common::connect(server, "/sites/demo/chat", origin, &[]).await
 }
 
 /// The server's own origin: what the demo site (allowed_origins = ["self"]) accepts.
@@ -28,24 +18,11 @@ fn own_origin(server: &Server) -> String {
 }
 
 async fn say(socket: &mut Socket, frame: VisitorToServer) {
-    let text = serde_json::to_string(&frame).unwrap();
-    socket
-        .send(tungstenite::Message::Text(text.into()))
-        .await
-        .unwrap();
+    common::say(socket, &frame).await
 }
 
 async fn hear(socket: &mut Socket) -> ServerToVisitor {
-    loop {
-        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
-            .await
-            .expect("the server answers")
-            .expect("the socket is open")
-            .unwrap();
-        if let tungstenite::Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
+    common::hear(socket).await
 }
 
 fn send(id: &str, text: &str) -> VisitorToServer {

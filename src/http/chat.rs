@@ -74,7 +74,7 @@ fn origin_allowed(site: &SiteConfig, headers: &HeaderMap) -> bool {
 }
 
 #[derive(Debug, thiserror::Error)]
-enum SessionError {
+pub(super) enum SessionError {
     #[error("socket: {0}")]
     Socket(#[from] axum::Error),
     #[error(transparent)]
@@ -91,13 +91,16 @@ struct Session {
     sent: Seq,
 }
 
-fn now_millis() -> i64 {
+pub(super) fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-async fn send(socket: &mut WebSocket, frame: &ServerToVisitor) -> Result<(), SessionError> {
+pub(super) async fn send(
+    socket: &mut WebSocket,
+    frame: &impl serde::Serialize,
+) -> Result<(), SessionError> {
     let text = serde_json::to_string(frame).expect("frames always serialize");
     socket.send(Message::Text(text.into())).await?;
     Ok(())
@@ -253,6 +256,7 @@ impl Session {
                 .await
             }
             VisitorToServer::Handoff { reason, .. } => {
+                events::request_handoff(&self.state.db, &self.conversation).await?;
                 self.append(EventKind::HandoffRequested { reason }).await?;
                 Ok(())
             }

@@ -1,5 +1,6 @@
 //! The HTTP surface: `app(state)` builds every route, so tests can serve it on `127.0.0.1:0`.
 
+mod agent_chat;
 mod assets;
 mod chat;
 mod embed;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/login", post(session::login))
         .route("/api/v1/logout", post(session::logout))
         .route("/api/v1/me", get(session::me))
+        .route("/api/v1/agent/socket", get(agent_chat::agent_socket))
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))
         .nest_service("/console", assets::console(assets.join("console")))

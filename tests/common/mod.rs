@@ -67,3 +67,53 @@ pub async fn serve_in(dir: &Path, build: Build) -> Server {
         task,
     }
 }
+
+/// A WebSocket client as the tests use it.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a WebSocket at `path` as a page on `origin` would, with extra headers (a cookie).
+pub async fn connect(
+    server: &Server,
+    path: &str,
+    origin: &str,
+    headers: &[(&'static str, &str)],
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}{path}", server.url.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("origin", origin.parse().unwrap());
+    for &(name, value) in headers {
+        request.headers_mut().insert(name, value.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(socket, _)| socket)
+}
+
+/// Sends one frame as JSON text.
+pub async fn say(socket: &mut Socket, frame: &impl serde::Serialize) {
+    use futures_util::SinkExt;
+    let text = serde_json::to_string(frame).unwrap();
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+        .await
+        .unwrap();
+}
+
+/// The next JSON frame, within ten seconds.
+pub async fn hear<T: serde::de::DeserializeOwned>(socket: &mut Socket) -> T {
+    use futures_util::StreamExt;
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("the server answers")
+            .expect("the socket is open")
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}

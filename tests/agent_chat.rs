@@ -1,0 +1,193 @@
+//! Agents over their WebSocket against a real server: claiming a handed-off conversation
+//! (two at once, one wins), replying to the visitor, and being kept out of others' chats.
+
+mod common;
+
+use common::{Build, Server, Socket, connect, hear, say, serve_in};
+use ito_protocol::chat::{
+    AgentToServer, Author, ConversationId, ErrorCode, EventKind, HandoffReason, ServerToAgent,
+    ServerToVisitor, VisitorToServer,
+};
+use serde_json::json;
+
+/// Adds an agent and signs them in; returns their session cookie.
+async fn signed_in(server: &Server, pool: &sqlx::SqlitePool, email: &str) -> String {
+    ito::agents::add(pool, email, email, "correct horse", false)
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/login", server.url))
+        .header("origin", &server.url)
+        .json(&json!({"email": email, "password": "correct horse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn agent(server: &Server, cookie: &str) -> Socket {
+    let mut socket = connect(
+        server,
+        "/api/v1/agent/socket",
+        &server.url,
+        &[("cookie", cookie)],
+    )
+    .await
+    .unwrap();
+    say(&mut socket, &AgentToServer::Hello { version: 1 }).await;
+    assert!(matches!(
+        hear(&mut socket).await,
+        ServerToAgent::Welcome { .. }
+    ));
+    socket
+}
+
+/// A visitor who asked something and then asked for a person.
+async fn visitor_waiting(server: &Server) -> (Socket, ConversationId) {
+    let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
+        .await
+        .unwrap();
+    let hello = VisitorToServer::Hello {
+        version: 1,
+        token: None,
+        last_seq: 0,
+    };
+    say(&mut socket, &hello).await;
+    let ServerToVisitor::Welcome { conversation, .. } = hear(&mut socket).await else {
+        panic!("a welcome")
+    };
+    say(
+        &mut socket,
+        &VisitorToServer::Send {
+            id: "v1".parse().unwrap(),
+            text: "My parcel is lost".into(),
+        },
+    )
+    .await;
+    let handoff = VisitorToServer::Handoff {
+        reason: HandoffReason::Asked,
+        context: Box::default(),
+    };
+    say(&mut socket, &handoff).await;
+    // The handoff is committed once the visitor hears it back.
+    loop {
+        if let ServerToVisitor::Event(event) = hear(&mut socket).await
+            && matches!(event.kind, EventKind::HandoffRequested { .. })
+        {
+            return (socket, conversation);
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    let ann = signed_in(&server, &pool, "ann@shop.example").await;
+    let bob = signed_in(&server, &pool, "bob@shop.example").await;
+    let (mut visitor, conversation) = visitor_waiting(&server).await;
+    let (mut ann, mut bob) = (agent(&server, &ann).await, agent(&server, &bob).await);
+
+    let claim = AgentToServer::Claim {
+        conversation: conversation.clone(),
+    };
+    tokio::join!(say(&mut ann, &claim), say(&mut bob, &claim));
+    let (a, b): (ServerToAgent, ServerToAgent) = tokio::join!(hear(&mut ann), hear(&mut bob));
+    let (mut winner, mut loser) = match (&a, &b) {
+        (
+            ServerToAgent::Claimed { .. },
+            ServerToAgent::Error {
+                code: ErrorCode::AlreadyClaimed,
+                ..
+            },
+        ) => (ann, bob),
+        (
+            ServerToAgent::Error {
+                code: ErrorCode::AlreadyClaimed,
+                ..
+            },
+            ServerToAgent::Claimed { .. },
+        ) => (bob, ann),
+        other => panic!("exactly one winner expected, got {other:?}"),
+    };
+
+    // The winner sees the whole conversation so far, bot turns and all.
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        if let ServerToAgent::Event { event, .. } = hear(&mut winner).await {
+            seen.push(event.kind);
+        }
+    }
+    assert!(matches!(&seen[0], EventKind::Message { text, .. } if text == "My parcel is lost"));
+    assert!(matches!(seen[2], EventKind::AgentJoined { .. }));
+
+    let reply = AgentToServer::Send {
+        conversation: conversation.clone(),
+        id: "a1".parse().unwrap(),
+        text: "I'm on it.".into(),
+    };
+    say(&mut winner, &reply).await;
+    loop {
+        match hear(&mut winner).await {
+            ServerToAgent::Ack { seq, .. } => break assert_eq!(seq, 4),
+            ServerToAgent::Event { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    loop {
+        if let ServerToVisitor::Event(event) = hear(&mut visitor).await
+            && let EventKind::Message {
+                author: Author::Agent { .. },
+                text,
+                ..
+            } = event.kind
+        {
+            assert_eq!(text, "I'm on it.");
+            break;
+        }
+    }
+
+    // The other agent cannot write in it.
+    let intrusion = AgentToServer::Send {
+        conversation,
+        id: "b1".parse().unwrap(),
+        text: "hi".into(),
+    };
+    say(&mut loser, &intrusion).await;
+    assert!(matches!(
+        hear(&mut loser).await,
+        ServerToAgent::Error {
+            code: ErrorCode::Forbidden,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn the_agent_socket_wants_a_session_and_this_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let status = |e: tokio_tungstenite::tungstenite::Error| match e {
+        tokio_tungstenite::tungstenite::Error::Http(response) => response.status().as_u16(),
+        other => panic!("{other:?}"),
+    };
+    let anonymous = connect(&server, "/api/v1/agent/socket", &server.url, &[]).await;
+    assert_eq!(status(anonymous.unwrap_err()), 401);
+    let foreign = connect(
+        &server,
+        "/api/v1/agent/socket",
+        "https://evil.example",
+        &[("cookie", &cookie)],
+    )
+    .await;
+    assert_eq!(status(foreign.unwrap_err()), 403);
+}
