@@ -4,7 +4,9 @@
 //! caller acknowledges only after that commit. A resent message finds its id taken and gets
 //! the original sequence number back, with nothing stored twice.
 
-use ito_protocol::chat::{ClientId, ConversationId, Event, EventKind, Seq};
+use ito_protocol::chat::{
+    ClientId, ConversationId, Event, EventKind, HandoffContext, HandoffReason, Seq,
+};
 use sqlx::SqlitePool;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,20 +80,51 @@ pub enum Claim {
     Taken(Option<String>),
 }
 
-/// Puts a conversation in its site's queue (it was with the bot).
+/// Puts a conversation in its site's queue (it was with the bot), keeping why and what the
+/// widget knew. A second request while it waits only updates the context.
 pub async fn request_handoff(
     pool: &SqlitePool,
     conversation: &ConversationId,
+    reason: HandoffReason,
+    context: &HandoffContext,
 ) -> Result<(), StoreError> {
+    let reason = serde_json::to_value(reason).expect("reasons serialize");
+    let context = serde_json::to_string(context).expect("contexts serialize");
     sqlx::query(
-        "UPDATE conversations SET status = 'waiting',
-             handed_off_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = ? AND status = 'bot'",
+        "UPDATE conversations SET handoff_reason = ?, handoff_context = ?,
+             status = CASE status WHEN 'bot' THEN 'waiting' ELSE status END,
+             handed_off_at = COALESCE(handed_off_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         WHERE id = ?",
     )
+    .bind(reason.as_str())
+    .bind(context)
     .bind(conversation.as_str())
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Why and with what context a conversation was handed off, if it was.
+pub async fn handoff_of(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<Option<(HandoffReason, HandoffContext)>, StoreError> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT handoff_reason, handoff_context FROM conversations WHERE id = ?")
+            .bind(conversation.as_str())
+            .fetch_optional(pool)
+            .await?;
+    let Some((Some(reason), Some(context))) = row else {
+        return Ok(None);
+    };
+    let corrupt = |source| StoreError::Corrupt {
+        conversation: conversation.clone(),
+        seq: 0,
+        source,
+    };
+    let reason = serde_json::from_value(serde_json::Value::String(reason)).map_err(corrupt)?;
+    let context = serde_json::from_str(&context).map_err(corrupt)?;
+    Ok(Some((reason, context)))
 }
 
 /// Gives a waiting conversation to `agent`. One statement decides, so of two agents claiming
@@ -379,7 +412,14 @@ mod tests {
             Claim::Taken(None),
             "nothing to claim while the bot has it"
         );
-        request_handoff(&pool, &conversation).await.unwrap();
+        request_handoff(
+            &pool,
+            &conversation,
+            HandoffReason::Asked,
+            &HandoffContext::default(),
+        )
+        .await
+        .unwrap();
         let (first, second) = tokio::join!(
             claim(&pool, &conversation, "a1"),
             claim(&pool, &conversation, "a2")

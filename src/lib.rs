@@ -7,6 +7,7 @@
 //! - [`db`]: the SQLite store, its migrations (`migrations/`) and instance settings.
 //! - [`events`]: conversations and their numbered events: appended once, replayed after a sequence number.
 //! - [`hub`]: which connections listen to which conversation; commits are announced, events read from the store.
+//! - [`handoff`]: the five-second summary an agent reads at the top of a handoff.
 //! - [`http`]: `app(state) -> Router`, every HTTP route and the HTTP error type.
 //! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod handoff;
 pub mod http;
 pub mod hub;
 pub mod knowledge;

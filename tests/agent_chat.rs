@@ -5,8 +5,8 @@ mod common;
 
 use common::{Build, Server, Socket, connect, hear, say, serve_in};
 use ito_protocol::chat::{
-    AgentToServer, Author, ConversationId, ErrorCode, EventKind, HandoffReason, ServerToAgent,
-    ServerToVisitor, VisitorToServer,
+    AgentToServer, Author, ConversationId, ErrorCode, EventKind, HandoffContext, HandoffReason,
+    ServerToAgent, ServerToVisitor, TranscriptLine, VisitorToServer,
 };
 use serde_json::json;
 
@@ -66,9 +66,27 @@ async fn visitor_waiting(server: &Server) -> (Socket, ConversationId) {
         },
     )
     .await;
+    let context = HandoffContext {
+        transcript: vec![
+            TranscriptLine {
+                author: Author::Visitor,
+                text: "where is my parcel?".into(),
+                helpful: None,
+            },
+            TranscriptLine {
+                author: Author::Bot {
+                    article: Some("order-status".into()),
+                    confidence: Some(0.4),
+                },
+                text: "Checking your order status".into(),
+                helpful: Some(false),
+            },
+        ],
+        ..HandoffContext::default()
+    };
     let handoff = VisitorToServer::Handoff {
-        reason: HandoffReason::Asked,
-        context: Box::default(),
+        reason: HandoffReason::NotHelpful,
+        context: Box::new(context),
     };
     say(&mut socket, &handoff).await;
     // The handoff is committed once the visitor hears it back.
@@ -116,7 +134,20 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
         other => panic!("exactly one winner expected, got {other:?}"),
     };
 
-    // The winner sees the whole conversation so far, bot turns and all.
+    // First the five-second summary with the bot's transcript, then every event so far.
+    match hear(&mut winner).await {
+        ServerToAgent::Context {
+            summary, context, ..
+        } => {
+            assert_eq!(summary[0], "Asked: where is my parcel?");
+            assert_eq!(
+                summary[1],
+                "Bot tried: Checking your order status (did not help)"
+            );
+            assert_eq!(context.transcript.len(), 2);
+        }
+        other => panic!("expected the handoff context, got {other:?}"),
+    }
     let mut seen = Vec::new();
     while seen.len() < 3 {
         if let ServerToAgent::Event { event, .. } = hear(&mut winner).await {

@@ -22,6 +22,7 @@ use super::session::current_agent;
 use super::{AppState, HttpError};
 use crate::agents::Agent;
 use crate::events::{self, Claim};
+use crate::handoff;
 
 pub async fn agent_socket(
     State(state): State<AppState>,
@@ -201,6 +202,17 @@ impl AgentSession {
                             },
                         )
                         .await?;
+                        if let Some((reason, context)) =
+                            events::handoff_of(&self.state.db, &conversation).await?
+                        {
+                            let frame = ServerToAgent::Context {
+                                conversation: conversation.clone(),
+                                reason,
+                                summary: handoff::summary(reason, &context),
+                                context: Box::new(context),
+                            };
+                            send(&mut self.socket, &frame).await?;
+                        }
                         self.follow(&conversation, 0).await
                     }
                     Ok(Claim::Taken(_)) => {

@@ -255,8 +255,9 @@ impl Session {
                 )
                 .await
             }
-            VisitorToServer::Handoff { reason, .. } => {
-                events::request_handoff(&self.state.db, &self.conversation).await?;
+            VisitorToServer::Handoff { reason, context } => {
+                events::request_handoff(&self.state.db, &self.conversation, reason, &context)
+                    .await?;
                 self.append(EventKind::HandoffRequested { reason }).await?;
                 Ok(())
             }

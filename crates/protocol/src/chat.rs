@@ -159,9 +159,23 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// One line of the conversation with the bot before the handoff, as the widget kept it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    pub author: Author,
+    /// The visitor's words, or the bot's (an article's title, or what it said).
+    pub text: String,
+    /// For an answer: whether the visitor said it helped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helpful: Option<bool>,
+}
+
 /// Everything the agent should know at a handoff that the server cannot see for itself.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HandoffContext {
+    /// The conversation with the bot so far, oldest first.
+    #[serde(default)]
+    pub transcript: Vec<TranscriptLine>,
     pub current_page: Option<String>,
     /// (url, title) of the pages visited this session, oldest first.
     #[serde(default)]
@@ -298,6 +312,14 @@ pub enum AgentToServer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerToAgent {
+    /// What the agent needs before reading a word of a claimed conversation: a summary to
+    /// read in five seconds, and the full context behind it.
+    Context {
+        conversation: ConversationId,
+        reason: HandoffReason,
+        summary: Vec<String>,
+        context: Box<HandoffContext>,
+    },
     Welcome {
         version: u32,
         agent_id: String,
