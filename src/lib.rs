@@ -12,6 +12,7 @@
 //! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
+//! - [`limits`]: per-connection rate limits (token buckets).
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
 pub mod agents;
@@ -24,6 +25,7 @@ pub mod handoff;
 pub mod http;
 pub mod hub;
 pub mod knowledge;
+pub mod limits;
 pub mod serve;
 pub mod theme;
 pub mod token;

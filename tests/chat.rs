@@ -188,3 +188,40 @@ async fn wrong_origins_forged_tokens_and_bad_frames_are_refused() {
     say(&mut socket, send("m1", "still here")).await;
     assert_eq!(ack_of(&mut socket, "m1").await.0, 1);
 }
+
+#[tokio::test]
+async fn a_flood_gets_rate_limited_and_the_connection_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let mut socket = connect(&server, &own_origin(&server)).await.unwrap();
+    start(&mut socket, None, 0).await;
+    for i in 0..30 {
+        say(&mut socket, send(&format!("f{i}"), "spam")).await;
+    }
+    say(&mut socket, VisitorToServer::Ping).await;
+    let (mut acked, mut limited) = (0, 0);
+    loop {
+        match hear(&mut socket).await {
+            ServerToVisitor::Ack { .. } => acked += 1,
+            ServerToVisitor::Error {
+                code: ErrorCode::RateLimited,
+                message,
+            } => {
+                assert!(message.starts_with("too many messages: wait "), "{message}");
+                limited += 1;
+            }
+            ServerToVisitor::Pong => break,
+            ServerToVisitor::Event(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        acked + limited,
+        30,
+        "every message is answered one way or the other"
+    );
+    assert!(
+        limited > 0 && acked >= 10,
+        "acked {acked}, limited {limited}"
+    );
+}

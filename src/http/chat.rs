@@ -4,7 +4,7 @@
 //! new one. Every message is acknowledged only after its commit; the connection then sends
 //! each committed event it has not sent yet, read from the store, so nothing is skipped.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
@@ -21,6 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{AppState, HttpError};
 use crate::config::SiteConfig;
 use crate::events::{self, StoreError};
+use crate::limits::RateLimit;
 
 /// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
 /// under this gets a `too_large` error and the connection stays open.
@@ -86,6 +87,7 @@ pub(super) enum SessionError {
 struct Session {
     state: AppState,
     socket: WebSocket,
+    limit: RateLimit,
     conversation: ConversationId,
     /// The newest event this connection has sent.
     sent: Seq,
@@ -164,6 +166,7 @@ impl Session {
         let mut session = Session {
             state,
             socket,
+            limit: RateLimit::visitor(Instant::now()),
             conversation,
             sent: last_seq,
         };
@@ -230,6 +233,13 @@ impl Session {
         };
         match frame {
             VisitorToServer::Send { id, text } => {
+                if let Err(wait) = self.limit.take(Instant::now()) {
+                    let message = format!(
+                        "too many messages: wait {} ms, then send {id} again",
+                        wait.as_millis()
+                    );
+                    return self.error(ErrorCode::RateLimited, &message).await;
+                }
                 if text.len() > MAX_TEXT_BYTES {
                     let message = format!("a message may have at most {MAX_TEXT_BYTES} bytes");
                     return self.error(ErrorCode::TooLarge, &message).await;
