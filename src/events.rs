@@ -127,6 +127,23 @@ pub async fn handoff_of(
     Ok(Some((reason, context)))
 }
 
+/// A waiting conversation's place in its site's queue, from 1; `None` once it is not waiting.
+pub async fn queue_position(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<Option<u32>, StoreError> {
+    let position: Option<i64> = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM conversations w
+                 WHERE w.site = c.site AND w.status = 'waiting'
+                   AND (w.handed_off_at, w.id) <= (c.handed_off_at, c.id))
+         FROM conversations c WHERE c.id = ? AND c.status = 'waiting'",
+    )
+    .bind(conversation.as_str())
+    .fetch_optional(pool)
+    .await?;
+    Ok(position.map(|p| p as u32))
+}
+
 /// Gives a waiting conversation to `agent`. One statement decides, so of two agents claiming
 /// at once exactly one wins.
 pub async fn claim(

@@ -14,6 +14,8 @@ const BUFFER: usize = 64;
 #[derive(Debug, Default)]
 pub struct Hub {
     conversations: Mutex<HashMap<ConversationId, broadcast::Sender<Seq>>>,
+    /// Per site, a notice whenever its queue of waiting conversations changes.
+    queues: Mutex<HashMap<String, broadcast::Sender<()>>>,
 }
 
 impl Hub {
@@ -32,6 +34,26 @@ impl Hub {
             && sender.send(seq).is_err()
         {
             conversations.remove(conversation);
+        }
+    }
+}
+
+impl Hub {
+    pub fn watch_queue(&self, site: &str) -> broadcast::Receiver<()> {
+        let mut queues = self.queues.lock().expect("hub lock");
+        queues
+            .entry(site.to_owned())
+            .or_insert_with(|| broadcast::channel(BUFFER).0)
+            .subscribe()
+    }
+
+    /// Someone joined or left `site`'s queue: waiting visitors recompute their place.
+    pub fn queue_changed(&self, site: &str) {
+        let mut queues = self.queues.lock().expect("hub lock");
+        if let Some(sender) = queues.get(site)
+            && sender.send(()).is_err()
+        {
+            queues.remove(site);
         }
     }
 }

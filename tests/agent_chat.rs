@@ -44,8 +44,8 @@ async fn agent(server: &Server, cookie: &str) -> Socket {
     socket
 }
 
-/// A visitor who asked something and then asked for a person.
-async fn visitor_waiting(server: &Server) -> (Socket, ConversationId) {
+/// A visitor who asked something and then asked for a person, and their place in the queue.
+async fn visitor_waiting(server: &Server) -> (Socket, ConversationId, u32) {
     let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
         .await
         .unwrap();
@@ -89,14 +89,18 @@ async fn visitor_waiting(server: &Server) -> (Socket, ConversationId) {
         context: Box::new(context),
     };
     say(&mut socket, &handoff).await;
-    // The handoff is committed once the visitor hears it back.
-    loop {
-        if let ServerToVisitor::Event(event) = hear(&mut socket).await
-            && matches!(event.kind, EventKind::HandoffRequested { .. })
-        {
-            return (socket, conversation);
+    // The handoff is committed once the visitor hears it back, with a place in the queue.
+    let (mut committed, mut place) = (false, None);
+    while !committed || place.is_none() {
+        match hear(&mut socket).await {
+            ServerToVisitor::Event(event) => {
+                committed |= matches!(event.kind, EventKind::HandoffRequested { .. })
+            }
+            ServerToVisitor::Queue { position, .. } => place = Some(position),
+            _ => {}
         }
     }
+    (socket, conversation, place.unwrap())
 }
 
 #[tokio::test]
@@ -108,7 +112,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
         .unwrap();
     let ann = signed_in(&server, &pool, "ann@shop.example").await;
     let bob = signed_in(&server, &pool, "bob@shop.example").await;
-    let (mut visitor, conversation) = visitor_waiting(&server).await;
+    let (mut visitor, conversation, _) = visitor_waiting(&server).await;
     let (mut ann, mut bob) = (agent(&server, &ann).await, agent(&server, &bob).await);
 
     let claim = AgentToServer::Claim {
@@ -221,4 +225,36 @@ async fn the_agent_socket_wants_a_session_and_this_origin() {
     )
     .await;
     assert_eq!(status(foreign.unwrap_err()), 403);
+}
+
+/// Reads the visitor's frames until the next queue place.
+async fn place(visitor: &mut Socket) -> u32 {
+    loop {
+        if let ServerToVisitor::Queue { position, .. } = hear(visitor).await {
+            return position;
+        }
+    }
+}
+
+#[tokio::test]
+async fn waiting_visitors_see_their_place_move_up_as_agents_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let (_first, first_conversation, first_place) = visitor_waiting(&server).await;
+    let (mut second, _, second_place) = visitor_waiting(&server).await;
+    assert_eq!((first_place, second_place), (1, 2));
+
+    let mut ann = agent(&server, &cookie).await;
+    say(
+        &mut ann,
+        &AgentToServer::Claim {
+            conversation: first_conversation,
+        },
+    )
+    .await;
+    assert_eq!(place(&mut second).await, 1, "moved up, told live");
 }

@@ -188,6 +188,9 @@ impl AgentSession {
             AgentToServer::Claim { conversation } => {
                 match events::claim(&self.state.db, &conversation, &self.agent.id).await {
                     Ok(Claim::Won) => {
+                        if let Some(site) = events::site_of(&self.state.db, &conversation).await? {
+                            self.state.hub.queue_changed(&site);
+                        }
                         let joined = EventKind::AgentJoined {
                             agent_id: self.agent.id.clone(),
                             name: self.agent.name.clone(),

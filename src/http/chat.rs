@@ -86,6 +86,9 @@ pub(super) enum SessionError {
 
 struct Session {
     state: AppState,
+    site: String,
+    /// The queue place last told to the visitor.
+    place: Option<u32>,
     socket: WebSocket,
     limit: RateLimit,
     conversation: ConversationId,
@@ -140,7 +143,8 @@ impl Session {
         let conversation = match token {
             Some(token) => match state.tokens.verify(&token, now_millis() / 1000) {
                 Ok(conversation)
-                    if events::site_of(&state.db, &conversation).await? == Some(site) =>
+                    if events::site_of(&state.db, &conversation).await?.as_deref()
+                        == Some(site.as_str()) =>
                 {
                     conversation
                 }
@@ -165,6 +169,8 @@ impl Session {
         send(&mut socket, &welcome).await?;
         let mut session = Session {
             state,
+            site,
+            place: None,
             socket,
             limit: RateLimit::visitor(Instant::now()),
             conversation,
@@ -175,9 +181,15 @@ impl Session {
 
     async fn serve(&mut self) -> Result<(), SessionError> {
         let mut committed = self.state.hub.subscribe(&self.conversation);
+        let mut queue = self.state.hub.watch_queue(&self.site);
         self.catch_up().await?;
+        self.tell_place().await?;
         loop {
             tokio::select! {
+                moved = queue.recv() => match moved {
+                    Ok(()) | Err(RecvError::Lagged(_)) => self.tell_place().await?,
+                    Err(RecvError::Closed) => {}
+                },
                 frame = self.socket.next() => match frame {
                     Some(Ok(Message::Text(text))) => self.on_frame(&text).await?,
                     Some(Ok(Message::Close(_))) | None => return Ok(()),
@@ -189,6 +201,25 @@ impl Session {
                     Err(RecvError::Closed) => return Ok(()),
                 },
             }
+        }
+    }
+
+    /// Tells a waiting visitor their place in the queue, when it changed.
+    async fn tell_place(&mut self) -> Result<(), SessionError> {
+        let place = events::queue_position(&self.state.db, &self.conversation).await?;
+        if place == self.place {
+            return Ok(());
+        }
+        self.place = place;
+        match place {
+            Some(position) => {
+                let frame = ServerToVisitor::Queue {
+                    position,
+                    expected_wait_secs: None,
+                };
+                send(&mut self.socket, &frame).await
+            }
+            None => Ok(()),
         }
     }
 
@@ -268,6 +299,7 @@ impl Session {
             VisitorToServer::Handoff { reason, context } => {
                 events::request_handoff(&self.state.db, &self.conversation, reason, &context)
                     .await?;
+                self.state.hub.queue_changed(&self.site);
                 self.append(EventKind::HandoffRequested { reason }).await?;
                 Ok(())
             }
