@@ -5,6 +5,7 @@
 //! - [`context`]: the pages visited and what the host page said about the visitor, for the handoff.
 //! - [`embed`]: where we are embedded (site, host origin, language) and the `postMessage` link to the loader.
 //! - [`i18n`]: the visible strings, from `locales/*.json`, keyed by component.
+//! - [`live`]: the live chat's outbox, reconnect delays and last event seen, as plain data.
 //! - [`persist`]: the thread and context kept across reloads, by the privacy rule.
 //! - [`storage`]: `localStorage` or `sessionStorage` with a memory fallback when the browser blocks them.
 //! - [`thread`]: the conversation and how it moves (asking, answers, suggestions, feedback), without any view.
@@ -15,6 +16,7 @@ pub mod components;
 pub mod context;
 pub mod embed;
 pub mod i18n;
+pub mod live;
 pub mod persist;
 pub mod storage;
 pub mod thread;

@@ -627,3 +627,62 @@ fn identify_and_attributes_are_checked_and_merged() {
         serde_json::json!({"seats": 4, "trial": false})
     );
 }
+
+#[wasm_bindgen_test]
+fn the_outbox_keeps_messages_until_acknowledged_and_survives_storage() {
+    use ito_protocol::chat::{Event, EventKind, VisitorToServer};
+    use ito_widget::live::Live;
+
+    let mut live = Live::default();
+    let VisitorToServer::Send { id: first, .. } = live.send("my parcel is lost", "tab1") else {
+        panic!("a send frame")
+    };
+    let VisitorToServer::Send { id: second, .. } = live.send("order 42", "tab1") else {
+        panic!("a send frame")
+    };
+    assert_ne!(first, second);
+    live.acknowledged(&first);
+    assert!(!live.is_pending(&first) && live.is_pending(&second));
+    // A reload: the outbox comes back from storage and is sent again.
+    let restored: Live = serde_json::from_str(&serde_json::to_string(&live).unwrap()).unwrap();
+    let resend = restored.resend();
+    assert_eq!(resend.len(), 1);
+    assert!(
+        matches!(&resend[0], VisitorToServer::Send { id, text } if *id == second && text == "order 42")
+    );
+
+    let event = |seq| Event {
+        seq,
+        at: 0,
+        kind: EventKind::Resolved,
+    };
+    assert!(live.received(&event(1)) && live.received(&event(2)));
+    assert!(
+        !live.received(&event(2)),
+        "a replayed event is not shown twice"
+    );
+    live.connected("token".into());
+    assert!(matches!(
+        live.hello(),
+        VisitorToServer::Hello { token: Some(t), last_seq: 2, .. } if t == "token"
+    ));
+}
+
+#[wasm_bindgen_test]
+fn reconnects_back_off_exponentially_with_jitter_and_a_cap() {
+    use ito_widget::live::{FIRST_DELAY, Live, MAX_DELAY};
+
+    let mut live = Live::default();
+    let full: Vec<_> = (0..10).map(|_| live.next_delay(1.0)).collect();
+    assert_eq!(full[0], FIRST_DELAY);
+    assert_eq!(full[1], FIRST_DELAY * 2);
+    assert_eq!(full[3], FIRST_DELAY * 8);
+    assert_eq!(full[9], MAX_DELAY, "capped");
+    assert_eq!(
+        live.next_delay(0.0),
+        std::time::Duration::ZERO,
+        "jitter spreads down to zero"
+    );
+    live.connected("t".into());
+    assert_eq!(live.next_delay(1.0), FIRST_DELAY, "a success starts over");
+}
