@@ -6,6 +6,7 @@
 
 use ito_protocol::chat::{
     ClientId, ConversationId, Event, EventKind, HandoffContext, HandoffReason, Seq,
+    WaitingConversation,
 };
 use sqlx::SqlitePool;
 
@@ -142,6 +143,28 @@ pub async fn queue_position(
     .fetch_optional(pool)
     .await?;
     Ok(position.map(|p| p as u32))
+}
+
+/// Every waiting conversation, oldest first.
+pub async fn waiting(pool: &SqlitePool) -> Result<Vec<WaitingConversation>, StoreError> {
+    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT id, site, handoff_reason, handed_off_at FROM conversations
+         WHERE status = 'waiting' ORDER BY handed_off_at, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, site, reason, since)| {
+            Some(WaitingConversation {
+                conversation: id.parse().ok()?,
+                site,
+                reason: reason
+                    .and_then(|r| serde_json::from_value(serde_json::Value::String(r)).ok()),
+                since,
+            })
+        })
+        .collect())
 }
 
 /// Gives a waiting conversation to `agent`. One statement decides, so of two agents claiming

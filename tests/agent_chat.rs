@@ -41,7 +41,21 @@ async fn agent(server: &Server, cookie: &str) -> Socket {
         hear(&mut socket).await,
         ServerToAgent::Welcome { .. }
     ));
+    assert!(matches!(
+        hear(&mut socket).await,
+        ServerToAgent::Waiting { .. }
+    ));
     socket
+}
+
+/// The agent's next frame that is not an inbox update.
+async fn skip_inbox(agent: &mut Socket) -> ServerToAgent {
+    loop {
+        match hear(agent).await {
+            ServerToAgent::Waiting { .. } => {}
+            other => return other,
+        }
+    }
 }
 
 /// A visitor who asked something and then asked for a person, and their place in the queue.
@@ -119,7 +133,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
         conversation: conversation.clone(),
     };
     tokio::join!(say(&mut ann, &claim), say(&mut bob, &claim));
-    let (a, b): (ServerToAgent, ServerToAgent) = tokio::join!(hear(&mut ann), hear(&mut bob));
+    let (a, b) = tokio::join!(skip_inbox(&mut ann), skip_inbox(&mut bob));
     let (mut winner, mut loser) = match (&a, &b) {
         (
             ServerToAgent::Claimed { .. },
@@ -139,7 +153,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
     };
 
     // First the five-second summary with the bot's transcript, then every event so far.
-    match hear(&mut winner).await {
+    match skip_inbox(&mut winner).await {
         ServerToAgent::Context {
             summary, context, ..
         } => {
@@ -154,7 +168,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
     }
     let mut seen = Vec::new();
     while seen.len() < 3 {
-        if let ServerToAgent::Event { event, .. } = hear(&mut winner).await {
+        if let ServerToAgent::Event { event, .. } = skip_inbox(&mut winner).await {
             seen.push(event.kind);
         }
     }
@@ -168,7 +182,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
     };
     say(&mut winner, &reply).await;
     loop {
-        match hear(&mut winner).await {
+        match skip_inbox(&mut winner).await {
             ServerToAgent::Ack { seq, .. } => break assert_eq!(seq, 4),
             ServerToAgent::Event { .. } => {}
             other => panic!("unexpected {other:?}"),
@@ -195,7 +209,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
     };
     say(&mut loser, &intrusion).await;
     assert!(matches!(
-        hear(&mut loser).await,
+        skip_inbox(&mut loser).await,
         ServerToAgent::Error {
             code: ErrorCode::Forbidden,
             ..
@@ -257,4 +271,35 @@ async fn waiting_visitors_see_their_place_move_up_as_agents_claim() {
     )
     .await;
     assert_eq!(place(&mut second).await, 1, "moved up, told live");
+}
+
+/// Reads an agent's frames until the next inbox.
+async fn inbox(agent: &mut Socket) -> Vec<ConversationId> {
+    loop {
+        if let ServerToAgent::Waiting { conversations } = hear(agent).await {
+            return conversations.into_iter().map(|w| w.conversation).collect();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_follows_the_queue_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+    let (_visitor, conversation, _) = visitor_waiting(&server).await;
+    assert_eq!(
+        inbox(&mut ann).await,
+        [conversation.clone()],
+        "a handoff shows up"
+    );
+    say(&mut ann, &AgentToServer::Claim { conversation }).await;
+    assert!(
+        inbox(&mut ann).await.is_empty(),
+        "a claim takes it off the queue"
+    );
 }

@@ -70,13 +70,31 @@ impl Drop for AgentSession {
 impl AgentSession {
     async fn run(state: AppState, agent: Agent, socket: WebSocket) -> Result<(), SessionError> {
         let (notices, mut incoming) = mpsc::channel(256);
+        // Any site's queue moving means a new inbox for every agent.
+        let (queue_moved, mut queues) = mpsc::channel::<()>(16);
+        let mut followers = Vec::new();
+        for site in &state.config.sites {
+            let mut moved = state.hub.watch_queue(site.id.as_str());
+            let queue_moved = queue_moved.clone();
+            let task = tokio::spawn(async move {
+                while let Ok(()) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) =
+                    moved.recv().await
+                {
+                    // A full channel already holds a notice: the inbox will be fresh.
+                    if let Err(mpsc::error::TrySendError::Closed(_)) = queue_moved.try_send(()) {
+                        return;
+                    }
+                }
+            });
+            followers.push(task.abort_handle());
+        }
         let mut session = AgentSession {
             state,
             agent,
             socket,
             sent: HashMap::new(),
             notices,
-            followers: Vec::new(),
+            followers,
         };
         loop {
             tokio::select! {
@@ -87,8 +105,14 @@ impl AgentSession {
                     Some(Err(e)) => return Err(e.into()),
                 },
                 Some(conversation) = incoming.recv() => session.catch_up(&conversation).await?,
+                Some(()) = queues.recv() => session.send_inbox().await?,
             }
         }
+    }
+
+    async fn send_inbox(&mut self) -> Result<(), SessionError> {
+        let conversations = events::waiting(&self.state.db).await?;
+        send(&mut self.socket, &ServerToAgent::Waiting { conversations }).await
     }
 
     async fn error(&mut self, code: ErrorCode, message: &str) -> Result<(), SessionError> {
@@ -179,7 +203,8 @@ impl AgentSession {
                     version: CHAT_VERSION,
                     agent_id: self.agent.id.clone(),
                 };
-                send(&mut self.socket, &frame).await
+                send(&mut self.socket, &frame).await?;
+                self.send_inbox().await
             }
             AgentToServer::Hello { .. } => {
                 let message = format!("this server speaks version {CHAT_VERSION}");

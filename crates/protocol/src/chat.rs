@@ -271,6 +271,16 @@ pub enum ServerToVisitor {
     Pong,
 }
 
+/// A conversation in a queue, as the inbox lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingConversation {
+    pub conversation: ConversationId,
+    pub site: String,
+    pub reason: Option<HandoffReason>,
+    /// When the visitor asked for a person (RFC 3339, UTC).
+    pub since: String,
+}
+
 /// From an agent's console to the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -312,6 +322,11 @@ pub enum AgentToServer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerToAgent {
+    /// Every conversation waiting for a person, oldest first: sent after the hello and again
+    /// whenever a queue moves.
+    Waiting {
+        conversations: Vec<WaitingConversation>,
+    },
     /// What the agent needs before reading a word of a claimed conversation: a summary to
     /// read in five seconds, and the full context behind it.
     Context {
