@@ -294,7 +294,7 @@ async fn the_inbox_follows_the_queue_live() {
     let (_visitor, conversation, _) = visitor_waiting(&server).await;
     assert_eq!(
         inbox(&mut ann).await,
-        [conversation.clone()],
+        std::slice::from_ref(&conversation),
         "a handoff shows up"
     );
     say(&mut ann, &AgentToServer::Claim { conversation }).await;
