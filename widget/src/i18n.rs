@@ -68,6 +68,11 @@ pub struct BotStrings {
     pub glad: String,
     pub sorry: String,
     pub unavailable: String,
+    /// `{position}` is the visitor's place in the queue.
+    pub queue: String,
+    /// `{name}` is the person's name.
+    pub agent_joined: String,
+    pub resolved: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,6 +6,7 @@
 //! the knowledge base changed since.
 
 use ito_assistant::{Assistant, Outcome};
+use ito_protocol::chat::{Author, EventKind, TranscriptLine};
 use serde::{Deserialize, Serialize};
 
 /// The longest message a visitor may send, in characters (the server's limit is 64 KiB).
@@ -58,6 +59,14 @@ pub enum Entry {
     Sorry,
     /// The articles could not be loaded, so the bot cannot answer.
     Unavailable,
+    /// The visitor's place in the queue for a person (updated in place as it moves).
+    Queue { position: u32 },
+    /// A person joined the conversation.
+    AgentJoined { name: String },
+    /// A person's words.
+    Agent { name: String, text: String },
+    /// The person marked the conversation resolved.
+    Resolved,
 }
 
 impl Entry {
@@ -235,6 +244,95 @@ impl Thread {
         }
         self.push(Entry::PersonRequested);
         true
+    }
+
+    /// Whether a person has been asked for and the conversation is not resolved yet: the
+    /// visitor's messages then go to the person, not the bot.
+    pub fn with_person(&self) -> bool {
+        self.lines
+            .iter()
+            .rev()
+            .find_map(|l| match l.entry {
+                Entry::PersonRequested => Some(true),
+                Entry::Resolved => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false)
+    }
+
+    /// Shows the queue place: the last place line is updated rather than a new one added.
+    pub fn set_queue(&mut self, position: u32) {
+        if let Some(line) = self.lines.last_mut()
+            && let Entry::Queue { position: shown } = &mut line.entry
+        {
+            if *shown != position {
+                *shown = position;
+                line.revision += 1;
+            }
+            return;
+        }
+        self.push(Entry::Queue { position });
+    }
+
+    /// Shows what the live chat brought: a person's messages, their arrival, the resolution.
+    /// The visitor's own messages are already shown, and the rest is for agents.
+    pub fn apply(&mut self, event: &EventKind) -> bool {
+        let entry = match event {
+            EventKind::Message {
+                author: Author::Agent { name, .. },
+                text,
+                ..
+            } => Entry::Agent {
+                name: name.clone(),
+                text: text.clone(),
+            },
+            EventKind::AgentJoined { name, .. } => Entry::AgentJoined { name: name.clone() },
+            EventKind::Resolved => Entry::Resolved,
+            _ => return false,
+        };
+        self.push(entry);
+        true
+    }
+
+    /// The conversation with the bot as the person taking over will read it.
+    pub fn transcript(&self) -> Vec<TranscriptLine> {
+        let bot = |article: Option<&str>, confidence: Option<f32>| Author::Bot {
+            article: article.map(str::to_owned),
+            confidence,
+        };
+        self.lines
+            .iter()
+            .filter_map(|line| {
+                let (author, text, helpful) = match &line.entry {
+                    Entry::Visitor { text } => (Author::Visitor, text.clone(), None),
+                    Entry::Answer {
+                        article,
+                        score,
+                        feedback,
+                        ..
+                    } => (
+                        bot(Some(&article.id), Some(*score)),
+                        article.title.clone(),
+                        feedback.map(|f| f == Feedback::Helpful),
+                    ),
+                    Entry::Suggestions { choices, .. } => {
+                        let titles: Vec<&str> = choices.iter().map(|c| c.title.as_str()).collect();
+                        (
+                            bot(None, None),
+                            format!("Suggested: {}", titles.join(" / ")),
+                            None,
+                        )
+                    }
+                    Entry::Unsure => (bot(None, None), "(not sure)".to_owned(), None),
+                    _ => return None,
+                };
+                Some(TranscriptLine {
+                    author,
+                    text,
+                    helpful,
+                })
+            })
+            .collect()
     }
 
     /// How many times the bot could not help (unsure, or an answer judged unhelpful): the

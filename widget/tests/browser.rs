@@ -686,3 +686,78 @@ fn reconnects_back_off_exponentially_with_jitter_and_a_cap() {
     live.connected("t".into());
     assert_eq!(live.next_delay(1.0), FIRST_DELAY, "a success starts over");
 }
+
+#[wasm_bindgen_test]
+fn a_handoff_hands_over_the_transcript_and_shows_the_person() {
+    use ito_protocol::chat::{Author, EventKind};
+
+    let assistant = Assistant::new(shop_base());
+    let mut thread = Thread::default();
+    thread.ask("reset password", Some(&assistant));
+    let answer = thread.lines().last().unwrap().id;
+    thread.give_feedback(answer, Feedback::NotHelpful);
+    thread.ask("xqzv plorb", Some(&assistant));
+    assert!(!thread.with_person());
+    thread.request_person();
+    assert!(thread.with_person(), "messages now go to a person");
+
+    let transcript = thread.transcript();
+    let texts: Vec<&str> = transcript.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "reset password",
+            "I forgot my password",
+            "xqzv plorb",
+            "(not sure)"
+        ]
+    );
+    assert!(
+        matches!(&transcript[1].author, Author::Bot { article: Some(a), .. } if a == "password")
+    );
+    assert_eq!(transcript[1].helpful, Some(false));
+
+    thread.set_queue(3);
+    thread.set_queue(2);
+    let queue_lines = thread
+        .lines()
+        .iter()
+        .filter(|l| matches!(l.entry, Entry::Queue { .. }))
+        .count();
+    assert_eq!(queue_lines, 1, "the place is updated in place");
+    assert_eq!(
+        thread.lines().last().unwrap().entry,
+        Entry::Queue { position: 2 }
+    );
+
+    let agent = Author::Agent {
+        id: "a1".into(),
+        name: "Kenji".into(),
+    };
+    assert!(thread.apply(&EventKind::AgentJoined {
+        agent_id: "a1".into(),
+        name: "Kenji".into()
+    }));
+    assert!(thread.apply(&EventKind::Message {
+        id: "m1".parse().unwrap(),
+        author: agent,
+        text: "Let me reset it for you.".into()
+    }));
+    assert!(
+        !thread.apply(&EventKind::Message {
+            id: "v1".parse().unwrap(),
+            author: Author::Visitor,
+            text: "thanks".into()
+        }),
+        "the visitor's own words are already shown"
+    );
+    assert_eq!(
+        thread.lines().last().unwrap().entry,
+        Entry::Agent {
+            name: "Kenji".into(),
+            text: "Let me reset it for you.".into()
+        }
+    );
+    thread.apply(&EventKind::Resolved);
+    assert!(!thread.with_person(), "resolved: back to the bot");
+}

@@ -57,16 +57,20 @@ pub fn MessageList(
 }
 
 fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl IntoView {
-    let (class, author) = if line.entry.is_visitor() {
-        (
+    let (class, author) = match &line.entry {
+        Entry::Visitor { .. } => (
             "ito-message-list__line ito-message-list__line--visitor",
             strings.message_list.you,
-        )
-    } else {
-        (
+        ),
+        // A person's words, under their own name.
+        Entry::Agent { name, .. } => (
+            "ito-message-list__line ito-message-list__line--bot",
+            name.clone(),
+        ),
+        _ => (
             "ito-message-list__line ito-message-list__line--bot",
             strings.message_list.bot,
-        )
+        ),
     };
     let id = line.id;
     let bot = strings.bot;
@@ -115,6 +119,13 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
             view! { <p>{bot.unavailable.clone()}</p> {person_button()} }.into_any()
         }
         Entry::PersonRequested => bot.person_requested.clone().into_any(),
+        Entry::Queue { position } => bot
+            .queue
+            .replace("{position}", &position.to_string())
+            .into_any(),
+        Entry::AgentJoined { name } => bot.agent_joined.replace("{name}", &name).into_any(),
+        Entry::Agent { text, .. } => text.into_any(),
+        Entry::Resolved => bot.resolved.clone().into_any(),
         Entry::Glad => bot.glad.clone().into_any(),
     };
     view! {
