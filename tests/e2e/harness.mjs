@@ -20,17 +20,20 @@ export async function startServer() {
     ["serve", "--config", "examples/ito.toml", "--listen", "127.0.0.1:0", "--database", path.join(dataDir, "ito.sqlite3")],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
   );
-  const url = await new Promise((resolve, reject) => {
+  const { url, agentPassword } = await new Promise((resolve, reject) => {
     let printed = "";
     child.stdout.on("data", (chunk) => {
       printed += chunk;
-      const match = printed.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (match) resolve(match[1]);
+      const address = printed.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      // The demo config prints the demo agent's login right after the addresses.
+      const agent = printed.match(/demo agent +demo@ito\.example \/ (\S+)/);
+      if (address && agent) resolve({ url: address[1], agentPassword: agent[1] });
     });
     child.on("exit", (code) => reject(new Error(`ito serve exited with ${code} before listening:\n${printed}`)));
   });
   return {
     url,
+    agent: { email: "demo@ito.example", password: agentPassword },
     async stop() {
       const exited = new Promise((resolve) => child.on("exit", resolve));
       child.kill("SIGTERM");

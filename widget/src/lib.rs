@@ -2,6 +2,7 @@
 //! puts on the host page. Leptos, client-side rendered, compiled to wasm by Trunk.
 //!
 //! - [`articles`]: the site's knowledge base, fetched and indexed for the assistant.
+//! - [`connection`]: the live chat's WebSocket: hello, handoff, outbox resends, reconnects.
 //! - [`context`]: the pages visited and what the host page said about the visitor, for the handoff.
 //! - [`embed`]: where we are embedded (site, host origin, language) and the `postMessage` link to the loader.
 //! - [`i18n`]: the visible strings, from `locales/*.json`, keyed by component.
@@ -13,6 +14,7 @@
 
 pub mod articles;
 pub mod components;
+pub mod connection;
 pub mod context;
 pub mod embed;
 pub mod i18n;
@@ -31,10 +33,37 @@ use leptos::prelude::*;
 use components::composer::Composer;
 use components::message_list::{LineActions, MessageList};
 use components::panel_header::PanelHeader;
+use connection::LiveLink;
+use context::VisitorContext;
 use embed::EmbedContext;
+use ito_protocol::Locale;
+use ito_protocol::chat::{HandoffContext, HandoffReason};
 use persist::Persisted;
 use storage::Stores;
 use thread::{Entry, Thread};
+
+/// What the person taking over gets from the widget: the bot transcript, the pages, the
+/// visitor's language, time zone and browser, and what the host page said about them.
+fn handoff_context(thread: &Thread, context: &VisitorContext, locale: Locale) -> HandoffContext {
+    let timezone = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    let timezone = js_sys::Reflect::get(&timezone, &"timeZone".into())
+        .ok()
+        .and_then(|t| t.as_string());
+    HandoffContext {
+        transcript: thread.transcript(),
+        current_page: context.pages.last().map(|p| p.url.clone()),
+        pages: context
+            .pages
+            .iter()
+            .map(|p| (p.url.clone(), p.title.clone()))
+            .collect(),
+        locale: Some(locale),
+        timezone,
+        user_agent: window().navigator().user_agent().ok(),
+        attributes: context.attributes.clone(),
+    }
+}
 
 /// The bot's pause before an answer: long enough to read as a reply, short enough to never
 /// be waited for.
@@ -77,7 +106,28 @@ pub fn App(
     let (restored, restored_context) = persisted.restore();
     let thread = RwSignal::new(restored);
     let visitor_context = RwSignal::new(restored_context);
+    let live = RwSignal::new(persisted.restore_live());
+    persisted.keep_live(live);
     persisted.keep(thread, visitor_context);
+    let link = StoredValue::new_local(LiveLink::new(&context.site, live, thread));
+    // Once a person is asked for (button or words), the live chat starts: a handoff the
+    // first time, a reconnection after a reload.
+    let live_started = StoredValue::new(false);
+    let locale = context.locale;
+    Effect::new(move |_| {
+        if !thread.with(Thread::with_person) || live_started.get_value() {
+            return;
+        }
+        live_started.set_value(true);
+        if live.with_untracked(|l| l.token.is_some()) {
+            link.with_value(LiveLink::connect);
+        } else {
+            let context = thread.with_untracked(|t| {
+                visitor_context.with_untracked(|c| handoff_context(t, c, locale))
+            });
+            link.with_value(|l| l.hand_off(HandoffReason::Asked, context));
+        }
+    });
 
     let articles = RwSignal::new(Articles::Loading);
     // `Ito('article', id)` before the articles arrived: opened once they do.
@@ -183,6 +233,15 @@ pub fn App(
     });
     on_cleanup(move || escape.remove());
     let ask = move |text: String| match articles.get_untracked() {
+        // With a person: the words go to them, through the outbox.
+        _ if thread.with_untracked(Thread::with_person) => {
+            let added = thread
+                .try_update(|t| t.add_visitor_message(&text).is_some())
+                .unwrap_or(false);
+            if added {
+                link.with_value(|l| l.send(text.trim()));
+            }
+        }
         Articles::Ready(assistant) if reply_delay_ms == 0 => {
             thread.update(|t| {
                 t.ask(&text, Some(&assistant));
@@ -274,11 +333,14 @@ pub fn App(
                     }
                 </p>
             </Show>
-            <div class="ito-panel__actions">
-                <button type="button" class="ito-panel__person" on:click=move |_| person.run(())>
-                    {strings.panel.talk_to_person.clone()}
-                </button>
-            </div>
+            // Always in reach until a person has been asked for.
+            <Show when=move || !thread.with(Thread::with_person)>
+                <div class="ito-panel__actions">
+                    <button type="button" class="ito-panel__person" on:click=move |_| person.run(())>
+                        {strings.panel.talk_to_person.clone()}
+                    </button>
+                </div>
+            </Show>
             <Composer strings=strings.composer.clone() input_ref=composer_input on_send=ask />
         </div>
     }

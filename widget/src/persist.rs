@@ -8,6 +8,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::context::VisitorContext;
+use crate::live::Live;
 use crate::storage::Stores;
 use crate::thread::Thread;
 
@@ -16,6 +17,7 @@ pub struct Persisted {
     stores: Rc<Stores>,
     thread_key: String,
     context_key: String,
+    live_key: String,
 }
 
 impl Persisted {
@@ -24,6 +26,7 @@ impl Persisted {
             stores,
             thread_key: format!("ito.{site}.thread"),
             context_key: format!("ito.{site}.context"),
+            live_key: format!("ito.{site}.live"),
         }
     }
 
@@ -44,6 +47,28 @@ impl Persisted {
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default();
         (thread, context)
+    }
+
+    /// The live chat's token, last event and unsent messages, if a person was ever asked for.
+    pub fn restore_live(&self) -> Live {
+        self.stores
+            .persistent
+            .get(&self.live_key)
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
+    }
+
+    /// Keeps the live chat's state whenever it changes (it only exists after an interaction).
+    pub fn keep_live(&self, live: RwSignal<Live>) {
+        let (stores, key) = (self.stores.clone(), self.live_key.clone());
+        Effect::new(move |_| {
+            live.with(|l| {
+                if *l != Live::default() {
+                    let json = serde_json::to_string(l).expect("live state serializes");
+                    stores.persistent.set(&key, &json);
+                }
+            })
+        });
     }
 
     /// Writes both whenever either changes, to the store the privacy rule allows.

@@ -484,6 +484,13 @@ async fn the_bot_types_for_a_moment_before_it_answers() {
 #[wasm_bindgen_test]
 async fn talk_to_a_person_is_always_in_reach() {
     let app = mount(Locale::En);
+    app.send("zzzz qqqq");
+    settle().await;
+    assert_eq!(
+        app.count(".ito-message-list__person"),
+        1,
+        "unsure offers a person"
+    );
     app.click(".ito-panel__person");
     settle().await;
     let lines = app.lines();
@@ -491,12 +498,12 @@ async fn talk_to_a_person_is_always_in_reach() {
         lines.last().unwrap().contains("bring in a person"),
         "{lines:?}"
     );
-    app.send("zzzz qqqq");
+    app.send("are you there?");
     settle().await;
-    assert_eq!(
-        app.count(".ito-message-list__person"),
-        1,
-        "unsure offers a person too"
+    let lines = app.lines();
+    assert!(
+        lines.last().unwrap().ends_with("are you there?"),
+        "with a person asked for, the bot stays silent: {lines:?}"
     );
 }
 
