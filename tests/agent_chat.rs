@@ -10,6 +10,16 @@ use ito_protocol::chat::{
 };
 use serde_json::json;
 
+/// A server on a fresh database, and that database for the test to add agents to.
+async fn server_and_store() -> (tempfile::TempDir, Server, sqlx::SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    (dir, server, pool)
+}
+
 /// Adds an agent and signs them in; returns their session cookie.
 async fn signed_in(server: &Server, pool: &sqlx::SqlitePool, email: &str) -> String {
     ito::agents::add(pool, email, email, "correct horse", false)
@@ -119,11 +129,7 @@ async fn visitor_waiting(server: &Server) -> (Socket, ConversationId, u32) {
 
 #[tokio::test]
 async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve_in(dir.path(), Build { front_ends: false }).await;
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let (_dir, server, pool) = server_and_store().await;
     let ann = signed_in(&server, &pool, "ann@shop.example").await;
     let bob = signed_in(&server, &pool, "bob@shop.example").await;
     let (mut visitor, conversation, _) = visitor_waiting(&server).await;
@@ -219,11 +225,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
 
 #[tokio::test]
 async fn the_agent_socket_wants_a_session_and_this_origin() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve_in(dir.path(), Build { front_ends: false }).await;
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let (_dir, server, pool) = server_and_store().await;
     let cookie = signed_in(&server, &pool, "ann@shop.example").await;
     let status = |e: tokio_tungstenite::tungstenite::Error| match e {
         tokio_tungstenite::tungstenite::Error::Http(response) => response.status().as_u16(),
@@ -252,11 +254,7 @@ async fn place(visitor: &mut Socket) -> u32 {
 
 #[tokio::test]
 async fn waiting_visitors_see_their_place_move_up_as_agents_claim() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve_in(dir.path(), Build { front_ends: false }).await;
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let (_dir, server, pool) = server_and_store().await;
     let cookie = signed_in(&server, &pool, "ann@shop.example").await;
     let (_first, first_conversation, first_place) = visitor_waiting(&server).await;
     let (mut second, _, second_place) = visitor_waiting(&server).await;
@@ -284,11 +282,7 @@ async fn inbox(agent: &mut Socket) -> Vec<ConversationId> {
 
 #[tokio::test]
 async fn the_inbox_follows_the_queue_live() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve_in(dir.path(), Build { front_ends: false }).await;
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let (_dir, server, pool) = server_and_store().await;
     let cookie = signed_in(&server, &pool, "ann@shop.example").await;
     let mut ann = agent(&server, &cookie).await;
     let (_visitor, conversation, _) = visitor_waiting(&server).await;

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
-use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use futures_util::StreamExt;
 use ito_protocol::chat::{
@@ -18,7 +17,7 @@ use ito_protocol::chat::{
 use tokio::sync::mpsc;
 
 use super::chat::{SessionError, now_millis, send};
-use super::session::current_agent;
+use super::session::{current_agent, from_own_page};
 use super::{AppState, HttpError};
 use crate::agents::Agent;
 use crate::events::{self, Claim};
@@ -29,15 +28,7 @@ pub async fn agent_socket(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, HttpError> {
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let origin = headers
-        .get(ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .unwrap_or("");
-    if origin != format!("http://{host}") && origin != format!("https://{host}") {
+    if !from_own_page(&headers) {
         return Err(HttpError::Forbidden("the console must run on this server"));
     }
     let agent = current_agent(&state, &headers).await?;

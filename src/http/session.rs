@@ -48,22 +48,25 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Whether the request comes from a page on this server (its `Origin` is this `Host`).
+pub fn from_own_page(headers: &HeaderMap) -> bool {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let (host, origin) = (header(HOST), header(ORIGIN));
+    !host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}"))
+}
+
 /// Refuses state changes that do not come from this server's own pages as JSON.
 fn same_origin_json(headers: &HeaderMap) -> Result<(), HttpError> {
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let origin = headers
-        .get(ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .unwrap_or("");
-    let own = origin == format!("http://{host}") || origin == format!("https://{host}");
     let json = headers
         .get(CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())
         .is_some_and(|c| c.starts_with("application/json"));
-    if own && json {
+    if from_own_page(headers) && json {
         Ok(())
     } else {
         Err(HttpError::Forbidden(
