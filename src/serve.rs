@@ -65,9 +65,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     }
 
     let state = AppState::new(config, pool.clone(), bases).await?;
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer's address feeds the per-address connection limit.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     pool.close().await;
     tracing::info!("ito stopped");
     Ok(())

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Build, Server, Socket, serve_in};
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use ito_protocol::chat::{ErrorCode, EventKind, ServerToVisitor, VisitorToServer};
 use tokio_tungstenite::tungstenite;
 
@@ -224,4 +224,34 @@ async fn a_flood_gets_rate_limited_and_the_connection_survives() {
         limited > 0 && acked >= 10,
         "acked {acked}, limited {limited}"
     );
+}
+
+#[tokio::test]
+async fn one_address_may_hold_only_so_many_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let mut open = Vec::new();
+    for _ in 0..ito::limits::CONNECTIONS_PER_ADDRESS {
+        open.push(connect(&server, &own_origin(&server)).await.unwrap());
+    }
+    let refused = connect(&server, &own_origin(&server)).await.unwrap_err();
+    assert!(
+        matches!(&refused, tungstenite::Error::Http(response) if response.status() == 429),
+        "{refused:?}"
+    );
+    // Closing one gives its place back (once the server has seen it go).
+    let mut closing = open.pop().unwrap();
+    closing.close(None).await.unwrap();
+    while closing.next().await.is_some() {}
+    let mut again = None;
+    for _ in 0..100 {
+        match connect(&server, &own_origin(&server)).await {
+            Ok(socket) => {
+                again = Some(socket);
+                break;
+            }
+            Err(_) => tokio::task::yield_now().await,
+        }
+    }
+    assert!(again.is_some(), "a place came back");
 }

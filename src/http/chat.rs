@@ -7,7 +7,9 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
@@ -21,7 +23,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{AppState, HttpError};
 use crate::config::SiteConfig;
 use crate::events::{self, StoreError};
-use crate::limits::RateLimit;
+use crate::limits::{CONNECTIONS_PER_ADDRESS, RateLimit};
 
 /// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
 /// under this gets a `too_large` error and the connection stays open.
@@ -34,6 +36,7 @@ const REPLAY_BATCH: u32 = 500;
 pub async fn visitor_socket(
     State(state): State<AppState>,
     Path(site): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, HttpError> {
@@ -41,6 +44,12 @@ pub async fn visitor_socket(
     if !origin_allowed(site, &headers) {
         return Err(HttpError::Forbidden("this origin may not open the chat"));
     }
+    let slot = state
+        .connections
+        .take(peer.ip(), CONNECTIONS_PER_ADDRESS)
+        .ok_or(HttpError::TooMany(
+            "too many chat connections from this address",
+        ))?;
     let site = site.id.as_str().to_owned();
     Ok(upgrade
         .max_message_size(MAX_FRAME_BYTES)
@@ -48,6 +57,7 @@ pub async fn visitor_socket(
             if let Err(e) = Session::run(state, site, socket).await {
                 tracing::debug!(error = %e, "visitor connection ended");
             }
+            drop(slot);
         }))
 }
 

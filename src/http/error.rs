@@ -11,6 +11,9 @@ pub enum HttpError {
     /// Something that does not exist; the text says what.
     #[error("{0}")]
     NotFound(&'static str),
+    /// Too many at once from one place; the text says what.
+    #[error("{0}")]
+    TooMany(&'static str),
     /// No valid session, or wrong email or password (never which).
     #[error("sign in first, with a valid email and password")]
     Unauthorized,
@@ -34,6 +37,7 @@ impl HttpError {
             HttpError::UnknownSite | HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
+            HttpError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             HttpError::NotBuilt(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

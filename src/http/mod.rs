@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::db::DbError;
 use crate::hub::Hub;
 use crate::knowledge::KnowledgeBases;
+use crate::limits::ConnectionCounts;
 use crate::token::TokenKey;
 pub use error::HttpError;
 
@@ -30,6 +31,7 @@ pub struct AppState {
     pub bases: Arc<KnowledgeBases>,
     pub hub: Arc<Hub>,
     pub tokens: TokenKey,
+    pub connections: ConnectionCounts,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             bases: Arc::new(bases),
             hub: Arc::default(),
             tokens,
+            connections: ConnectionCounts::default(),
         })
     }
 }

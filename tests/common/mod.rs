@@ -60,7 +60,8 @@ pub async fn serve_in(dir: &Path, build: Build) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = app(AppState::new(config, db, bases).await.unwrap());
-    let task = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let task = tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     Server {
         url,
         dir: dir.to_owned(),
