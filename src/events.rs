@@ -90,6 +90,7 @@ pub async fn request_handoff(
     context: &HandoffContext,
 ) -> Result<(), StoreError> {
     let reason = serde_json::to_value(reason).expect("reasons serialize");
+    // Stored as the protocol's name for it, e.g. "not_helpful".
     let context = serde_json::to_string(context).expect("contexts serialize");
     sqlx::query(
         "UPDATE conversations SET handoff_reason = ?, handoff_context = ?,
@@ -103,6 +104,11 @@ pub async fn request_handoff(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// A stored handoff reason (the protocol's name for it) read back.
+fn parse_reason(stored: String) -> Result<HandoffReason, serde_json::Error> {
+    serde_json::from_value(serde_json::Value::String(stored))
 }
 
 /// Why and with what context a conversation was handed off, if it was.
@@ -123,7 +129,7 @@ pub async fn handoff_of(
         seq: 0,
         source,
     };
-    let reason = serde_json::from_value(serde_json::Value::String(reason)).map_err(corrupt)?;
+    let reason = parse_reason(reason).map_err(corrupt)?;
     let context = serde_json::from_str(&context).map_err(corrupt)?;
     Ok(Some((reason, context)))
 }
@@ -159,8 +165,7 @@ pub async fn waiting(pool: &SqlitePool) -> Result<Vec<WaitingConversation>, Stor
             Some(WaitingConversation {
                 conversation: id.parse().ok()?,
                 site,
-                reason: reason
-                    .and_then(|r| serde_json::from_value(serde_json::Value::String(r)).ok()),
+                reason: reason.and_then(|r| parse_reason(r).ok()),
                 since,
             })
         })

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
-use axum::http::header::{HOST, ORIGIN};
+use axum::http::header::ORIGIN;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use ito_protocol::chat::{
@@ -20,6 +20,7 @@ use ito_protocol::chat::{
 };
 use tokio::sync::broadcast::error::RecvError;
 
+use super::session::from_own_page;
 use super::{AppState, HttpError};
 use crate::config::SiteConfig;
 use crate::events::{self, StoreError};
@@ -66,14 +67,10 @@ fn origin_allowed(site: &SiteConfig, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
     };
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
     site.allowed_origins.iter().any(|allowed| {
         let allowed = allowed.csp_source();
         if allowed == "'self'" {
-            return origin == format!("http://{host}") || origin == format!("https://{host}");
+            return from_own_page(headers);
         }
         match allowed.split_once("://*.") {
             Some((scheme, domain)) => origin

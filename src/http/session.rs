@@ -43,9 +43,7 @@ impl From<Agent> for Me {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    super::chat::now_millis() / 1000
 }
 
 /// Whether the request comes from a page on this server (its `Origin` is this `Host`).
