@@ -5,9 +5,11 @@
 //! the original sequence number back, with nothing stored twice.
 
 use ito_protocol::chat::{
-    ClientId, ConversationId, Event, EventKind, HandoffContext, HandoffReason, Seq,
-    WaitingConversation,
+    AgentRef, ClientId, ConversationId, ConversationStatus, EarlierConversation, Event, EventKind,
+    HandoffContext, HandoffReason, InboxEntry, Seq,
 };
+
+use crate::routing::AgentLoad;
 use sqlx::SqlitePool;
 
 #[derive(Debug, thiserror::Error)]
@@ -106,8 +108,8 @@ pub async fn request_handoff(
     Ok(())
 }
 
-/// A stored handoff reason (the protocol's name for it) read back.
-fn parse_reason(stored: String) -> Result<HandoffReason, serde_json::Error> {
+/// A stored reason or status (the protocol's name for it, e.g. `not_helpful`) read back.
+fn parse_name<T: serde::de::DeserializeOwned>(stored: String) -> Result<T, serde_json::Error> {
     serde_json::from_value(serde_json::Value::String(stored))
 }
 
@@ -129,7 +131,7 @@ pub async fn handoff_of(
         seq: 0,
         source,
     };
-    let reason = parse_reason(reason).map_err(corrupt)?;
+    let reason = parse_name(reason).map_err(corrupt)?;
     let context = serde_json::from_str(&context).map_err(corrupt)?;
     Ok(Some((reason, context)))
 }
@@ -151,24 +153,159 @@ pub async fn queue_position(
     Ok(position.map(|p| p as u32))
 }
 
-/// Every waiting conversation, oldest first.
-pub async fn waiting(pool: &SqlitePool) -> Result<Vec<WaitingConversation>, StoreError> {
-    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
-        "SELECT id, site, handoff_reason, handed_off_at FROM conversations
-         WHERE status = 'waiting' ORDER BY handed_off_at, id",
+/// Every open conversation (waiting or assigned), oldest handoff first, with who has it, the
+/// visitor's name and their latest words (from the chat, else from the bot transcript).
+pub async fn inbox(pool: &SqlitePool) -> Result<Vec<InboxEntry>, StoreError> {
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.id, c.site, c.status, c.agent_id, a.name, c.handoff_reason, c.handed_off_at,
+                v.name,
+                COALESCE(
+                    (SELECT json_extract(e.body, '$.message.text') FROM events e
+                     WHERE e.conversation_id = c.id
+                       AND json_extract(e.body, '$.message.author') = 'visitor'
+                     ORDER BY e.seq DESC LIMIT 1),
+                    (SELECT json_extract(t.value, '$.text')
+                     FROM json_each(c.handoff_context, '$.transcript') t
+                     WHERE json_extract(t.value, '$.author') = 'visitor'
+                     ORDER BY t.key DESC LIMIT 1))
+         FROM conversations c
+         JOIN visitors v ON v.id = c.visitor_id
+         LEFT JOIN agents a ON a.id = c.agent_id
+         WHERE c.status IN ('waiting', 'assigned')
+         ORDER BY c.handed_off_at, c.id",
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, site, reason, since)| {
-            Some(WaitingConversation {
+        .filter_map(
+            |(id, site, status, agent_id, agent_name, reason, since, visitor, preview)| {
+                Some(InboxEntry {
+                    conversation: id.parse().ok()?,
+                    site,
+                    status: parse_name(status).ok()?,
+                    agent: agent_id
+                        .zip(agent_name)
+                        .map(|(id, name)| AgentRef { id, name }),
+                    reason: reason.and_then(|r| parse_name(r).ok()),
+                    since,
+                    visitor,
+                    preview: preview.map(|p| p.chars().take(PREVIEW_CHARS).collect()),
+                })
+            },
+        )
+        .collect())
+}
+
+/// How much of the visitor's latest words the inbox shows.
+const PREVIEW_CHARS: usize = 140;
+
+/// Where a conversation stands and who has it.
+pub async fn status_of(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<(ConversationStatus, Option<AgentRef>), StoreError> {
+    let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT c.status, c.agent_id, a.name FROM conversations c
+         LEFT JOIN agents a ON a.id = c.agent_id WHERE c.id = ?",
+    )
+    .bind(conversation.as_str())
+    .fetch_optional(pool)
+    .await?;
+    let (status, agent_id, agent_name) =
+        row.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))?;
+    let status = parse_name(status).map_err(|source| StoreError::Corrupt {
+        conversation: conversation.clone(),
+        seq: 0,
+        source,
+    })?;
+    let agent = agent_id
+        .zip(agent_name)
+        .map(|(id, name)| AgentRef { id, name });
+    Ok((status, agent))
+}
+
+/// The same visitor's other conversations, newest first, at most 20.
+pub async fn earlier(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<Vec<EarlierConversation>, StoreError> {
+    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT o.id, o.created_at, o.status,
+                (SELECT json_extract(e.body, '$.message.text') FROM events e
+                 WHERE e.conversation_id = o.id
+                   AND json_extract(e.body, '$.message.author') = 'visitor'
+                 ORDER BY e.seq LIMIT 1)
+         FROM conversations c JOIN conversations o
+           ON o.visitor_id = c.visitor_id AND o.id != c.id
+         WHERE c.id = ? ORDER BY o.created_at DESC LIMIT 20",
+    )
+    .bind(conversation.as_str())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, started, status, first_words)| {
+            Some(EarlierConversation {
                 conversation: id.parse().ok()?,
-                site,
-                reason: reason.and_then(|r| parse_reason(r).ok()),
-                since,
+                started,
+                status: parse_name(status).ok()?,
+                first_words: first_words.map(|w| w.chars().take(PREVIEW_CHARS).collect()),
             })
         })
+        .collect())
+}
+
+/// Every agent (with their name) with their capacity and how many open conversations they
+/// have now, for routing. `online` is left false: presence lives in memory, not here.
+pub async fn agent_loads(pool: &SqlitePool) -> Result<Vec<(AgentLoad, String)>, StoreError> {
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT a.id, a.name, a.capacity,
+                (SELECT COUNT(*) FROM conversations c
+                 WHERE c.agent_id = a.id AND c.status = 'assigned')
+         FROM agents a ORDER BY a.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, capacity, open)| {
+            let load = AgentLoad {
+                id,
+                online: false,
+                capacity: capacity as u32,
+                open: open as u32,
+            };
+            (load, name)
+        })
+        .collect())
+}
+
+/// How long, in seconds, the site's last 20 visitors to get a person waited for one.
+pub async fn recent_waits(pool: &SqlitePool, site: &str) -> Result<Vec<u64>, StoreError> {
+    let waits: Vec<f64> = sqlx::query_scalar(
+        "SELECT (julianday(assigned_at) - julianday(handed_off_at)) * 86400.0
+         FROM conversations
+         WHERE site = ? AND assigned_at IS NOT NULL AND handed_off_at IS NOT NULL
+         ORDER BY assigned_at DESC LIMIT 20",
+    )
+    .bind(site)
+    .fetch_all(pool)
+    .await?;
+    Ok(waits
+        .into_iter()
+        .map(|w| w.max(0.0).round() as u64)
         .collect())
 }
 
@@ -180,7 +317,8 @@ pub async fn claim(
     agent: &str,
 ) -> Result<Claim, StoreError> {
     let won: Option<String> = sqlx::query_scalar(
-        "UPDATE conversations SET status = 'assigned', agent_id = ?
+        "UPDATE conversations SET status = 'assigned', agent_id = ?,
+             assigned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
          WHERE id = ? AND status = 'waiting' RETURNING id",
     )
     .bind(agent)
@@ -215,13 +353,29 @@ pub async fn assignee(
     Ok(holder.flatten())
 }
 
-/// Marks a conversation resolved by its agent.
-pub async fn resolve(pool: &SqlitePool, conversation: &ConversationId) -> Result<(), StoreError> {
-    sqlx::query("UPDATE conversations SET status = 'resolved' WHERE id = ?")
-        .bind(conversation.as_str())
-        .execute(pool)
-        .await?;
-    Ok(())
+/// Closes a conversation: `Resolved` by its agent, `Ended` by the visitor. Returns whether it
+/// was open (waiting or assigned, or with the bot for the visitor's end) and is closed now; a
+/// second close changes nothing.
+pub async fn close(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+    how: ConversationStatus,
+) -> Result<bool, StoreError> {
+    let status = match how {
+        ConversationStatus::Resolved => "resolved",
+        ConversationStatus::Ended => "ended",
+        other => panic!("{other:?} does not close a conversation"),
+    };
+    let closed = sqlx::query(
+        "UPDATE conversations SET status = ?,
+             closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id = ? AND status IN ('bot', 'waiting', 'assigned')",
+    )
+    .bind(status)
+    .bind(conversation.as_str())
+    .execute(pool)
+    .await?;
+    Ok(closed.rows_affected() == 1)
 }
 
 /// Appends an event and returns its number once it is durable. A message whose client id is

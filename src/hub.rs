@@ -1,6 +1,7 @@
 //! Who is listening to which conversation, in this process. A notification only says "event
 //! `seq` was committed"; each connection then reads what it has not sent yet from the store.
 //! So a slow or lagging connection never loses an event: it catches up from the database.
+//! Typing is the one thing passed along without being stored: losing it loses nothing.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,15 +12,24 @@ use tokio::sync::broadcast;
 /// Notifications kept per conversation for slow listeners before they must catch up.
 const BUFFER: usize = 64;
 
+/// What a conversation's listeners hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Event `seq` is stored: read what you have not sent yet.
+    Committed(Seq),
+    /// The visitor (or the agent) started or stopped typing.
+    Typing { by_agent: bool, typing: bool },
+}
+
 #[derive(Debug, Default)]
 pub struct Hub {
-    conversations: Mutex<HashMap<ConversationId, broadcast::Sender<Seq>>>,
+    conversations: Mutex<HashMap<ConversationId, broadcast::Sender<Notice>>>,
     /// Per site, a notice whenever its queue of waiting conversations changes.
     queues: Mutex<HashMap<String, broadcast::Sender<()>>>,
 }
 
 impl Hub {
-    pub fn subscribe(&self, conversation: &ConversationId) -> broadcast::Receiver<Seq> {
+    pub fn subscribe(&self, conversation: &ConversationId) -> broadcast::Receiver<Notice> {
         let mut conversations = self.conversations.lock().expect("hub lock");
         conversations
             .entry(conversation.clone())
@@ -27,11 +37,20 @@ impl Hub {
             .subscribe()
     }
 
-    /// Tells everyone listening that `seq` is stored; forgets conversations nobody listens to.
+    /// Tells everyone listening that `seq` is stored.
     pub fn committed(&self, conversation: &ConversationId, seq: Seq) {
+        self.tell(conversation, Notice::Committed(seq));
+    }
+
+    pub fn typing(&self, conversation: &ConversationId, by_agent: bool, typing: bool) {
+        self.tell(conversation, Notice::Typing { by_agent, typing });
+    }
+
+    /// Forgets conversations nobody listens to any more.
+    fn tell(&self, conversation: &ConversationId, notice: Notice) {
         let mut conversations = self.conversations.lock().expect("hub lock");
         if let Some(sender) = conversations.get(conversation)
-            && sender.send(seq).is_err()
+            && sender.send(notice).is_err()
         {
             conversations.remove(conversation);
         }
@@ -70,7 +89,7 @@ mod tests {
         let mut on_a = hub.subscribe(&a);
         let mut on_b = hub.subscribe(&b);
         hub.committed(&a, 1);
-        assert_eq!(on_a.recv().await.unwrap(), 1);
+        assert_eq!(on_a.recv().await.unwrap(), Notice::Committed(1));
         assert!(on_b.try_recv().is_err());
         drop(on_a);
         hub.committed(&a, 2);
@@ -79,6 +98,6 @@ mod tests {
             "forgotten"
         );
         hub.committed(&b, 1);
-        assert_eq!(on_b.recv().await.unwrap(), 1);
+        assert_eq!(on_b.recv().await.unwrap(), Notice::Committed(1));
     }
 }

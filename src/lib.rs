@@ -4,6 +4,7 @@
 //! - [`assistant_cli`]: `ito assistant query | check | eval`.
 //! - [`cli`]: the `ito` command's arguments and what each subcommand runs.
 //! - [`config`]: `ito.toml`, validated, with errors that name the file.
+//! - [`dispatch`]: taking, auto-assigning and closing conversations, with their events and queue notices.
 //! - [`db`]: the SQLite store, its migrations (`migrations/`) and instance settings.
 //! - [`events`]: conversations and their numbered events: appended once, replayed after a sequence number.
 //! - [`hub`]: which connections listen to which conversation; commits are announced, events read from the store.
@@ -13,6 +14,8 @@
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
 //! - [`limits`]: per-connection rate limits (token buckets).
+//! - [`presence`]: which agents are at their console and online, in memory.
+//! - [`routing`]: who gets the next waiting conversation, and a visitor's expected wait (pure).
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
 pub mod agents;
@@ -20,12 +23,15 @@ pub mod assistant_cli;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod dispatch;
 pub mod events;
 pub mod handoff;
 pub mod http;
 pub mod hub;
 pub mod knowledge;
 pub mod limits;
+pub mod presence;
+pub mod routing;
 pub mod serve;
 pub mod theme;
 pub mod token;

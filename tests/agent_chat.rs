@@ -3,129 +3,11 @@
 
 mod common;
 
-use common::{Build, Server, Socket, connect, hear, say, serve_in};
+use common::live::{agent, inbox, place, server_and_store, signed_in, skip_inbox, visitor_waiting};
+use common::{connect, hear, say};
 use ito_protocol::chat::{
-    AgentToServer, Author, ConversationId, ErrorCode, EventKind, HandoffContext, HandoffReason,
-    ServerToAgent, ServerToVisitor, TranscriptLine, VisitorToServer,
+    AgentToServer, Author, ConversationStatus, ErrorCode, EventKind, ServerToAgent, ServerToVisitor,
 };
-use serde_json::json;
-
-/// A server on a fresh database, and that database for the test to add agents to.
-async fn server_and_store() -> (tempfile::TempDir, Server, sqlx::SqlitePool) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve_in(dir.path(), Build { front_ends: false }).await;
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
-    (dir, server, pool)
-}
-
-/// Adds an agent and signs them in; returns their session cookie.
-async fn signed_in(server: &Server, pool: &sqlx::SqlitePool, email: &str) -> String {
-    ito::agents::add(pool, email, email, "correct horse", false)
-        .await
-        .unwrap();
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/login", server.url))
-        .header("origin", &server.url)
-        .json(&json!({"email": email, "password": "correct horse"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-async fn agent(server: &Server, cookie: &str) -> Socket {
-    let mut socket = connect(
-        server,
-        "/api/v1/agent/socket",
-        &server.url,
-        &[("cookie", cookie)],
-    )
-    .await
-    .unwrap();
-    say(&mut socket, &AgentToServer::Hello { version: 1 }).await;
-    assert!(matches!(
-        hear(&mut socket).await,
-        ServerToAgent::Welcome { .. }
-    ));
-    assert!(matches!(
-        hear(&mut socket).await,
-        ServerToAgent::Waiting { .. }
-    ));
-    socket
-}
-
-/// The agent's next frame that is not an inbox update.
-async fn skip_inbox(agent: &mut Socket) -> ServerToAgent {
-    loop {
-        match hear(agent).await {
-            ServerToAgent::Waiting { .. } => {}
-            other => return other,
-        }
-    }
-}
-
-/// A visitor who asked something and then asked for a person, and their place in the queue.
-async fn visitor_waiting(server: &Server) -> (Socket, ConversationId, u32) {
-    let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
-        .await
-        .unwrap();
-    let hello = VisitorToServer::Hello {
-        version: 1,
-        token: None,
-        last_seq: 0,
-    };
-    say(&mut socket, &hello).await;
-    let ServerToVisitor::Welcome { conversation, .. } = hear(&mut socket).await else {
-        panic!("a welcome")
-    };
-    say(
-        &mut socket,
-        &VisitorToServer::Send {
-            id: "v1".parse().unwrap(),
-            text: "My parcel is lost".into(),
-        },
-    )
-    .await;
-    let context = HandoffContext {
-        transcript: vec![
-            TranscriptLine {
-                author: Author::Visitor,
-                text: "where is my parcel?".into(),
-                helpful: None,
-            },
-            TranscriptLine {
-                author: Author::Bot {
-                    article: Some("order-status".into()),
-                    confidence: Some(0.4),
-                },
-                text: "Checking your order status".into(),
-                helpful: Some(false),
-            },
-        ],
-        ..HandoffContext::default()
-    };
-    let handoff = VisitorToServer::Handoff {
-        reason: HandoffReason::NotHelpful,
-        context: Box::new(context),
-    };
-    say(&mut socket, &handoff).await;
-    // The handoff is committed once the visitor hears it back, with a place in the queue.
-    let (mut committed, mut place) = (false, None);
-    while !committed || place.is_none() {
-        match hear(&mut socket).await {
-            ServerToVisitor::Event(event) => {
-                committed |= matches!(event.kind, EventKind::HandoffRequested { .. })
-            }
-            ServerToVisitor::Queue { position, .. } => place = Some(position),
-            _ => {}
-        }
-    }
-    (socket, conversation, place.unwrap())
-}
 
 #[tokio::test]
 async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
@@ -243,15 +125,6 @@ async fn the_agent_socket_wants_a_session_and_this_origin() {
     assert_eq!(status(foreign.unwrap_err()), 403);
 }
 
-/// Reads the visitor's frames until the next queue place.
-async fn place(visitor: &mut Socket) -> u32 {
-    loop {
-        if let ServerToVisitor::Queue { position, .. } = hear(visitor).await {
-            return position;
-        }
-    }
-}
-
 #[tokio::test]
 async fn waiting_visitors_see_their_place_move_up_as_agents_claim() {
     let (_dir, server, pool) = server_and_store().await;
@@ -271,15 +144,6 @@ async fn waiting_visitors_see_their_place_move_up_as_agents_claim() {
     assert_eq!(place(&mut second).await, 1, "moved up, told live");
 }
 
-/// Reads an agent's frames until the next inbox.
-async fn inbox(agent: &mut Socket) -> Vec<ConversationId> {
-    loop {
-        if let ServerToAgent::Waiting { conversations } = hear(agent).await {
-            return conversations.into_iter().map(|w| w.conversation).collect();
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_inbox_follows_the_queue_live() {
     let (_dir, server, pool) = server_and_store().await;
@@ -288,12 +152,28 @@ async fn the_inbox_follows_the_queue_live() {
     let (_visitor, conversation, _) = visitor_waiting(&server).await;
     assert_eq!(
         inbox(&mut ann).await,
-        std::slice::from_ref(&conversation),
+        [(conversation.clone(), ConversationStatus::Waiting, None)],
         "a handoff shows up"
     );
-    say(&mut ann, &AgentToServer::Claim { conversation }).await;
+    say(
+        &mut ann,
+        &AgentToServer::Claim {
+            conversation: conversation.clone(),
+        },
+    )
+    .await;
+    assert_eq!(
+        inbox(&mut ann).await,
+        [(
+            conversation.clone(),
+            ConversationStatus::Assigned,
+            Some("ann@shop.example".to_owned())
+        )],
+        "a claim takes it off the queue, to the agent"
+    );
+    say(&mut ann, &AgentToServer::Resolve { conversation }).await;
     assert!(
         inbox(&mut ann).await.is_empty(),
-        "a claim takes it off the queue"
+        "resolved, it leaves the inbox"
     );
 }

@@ -1,7 +1,8 @@
 //! `GET /api/v1/agent/socket`: an agent's WebSocket, for a signed-in agent on this server's own
-//! pages. Every frame names a conversation and is checked against it: an agent claims waiting
-//! conversations (one statement decides, so one of two simultaneous claims wins), and may
-//! write in and resolve only the conversations assigned to them.
+//! pages. Every frame names a conversation and is checked against it: an agent may open and
+//! read any conversation, claims waiting ones (one statement decides, so one of two
+//! simultaneous claims wins), and may write in and resolve only those assigned to them.
+//! The connection is the agent's presence: online or away as the console says, gone with it.
 
 use std::collections::HashMap;
 
@@ -11,17 +12,20 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::StreamExt;
 use ito_protocol::chat::{
-    AgentToServer, Author, CHAT_VERSION, ConversationId, ErrorCode, EventKind, MAX_TEXT_BYTES, Seq,
-    ServerToAgent,
+    AgentRef, AgentToServer, Author, CHAT_VERSION, ConversationId, ConversationStatus, ErrorCode,
+    EventKind, MAX_TEXT_BYTES, Seq, ServerToAgent,
 };
 use tokio::sync::mpsc;
 
-use super::chat::{SessionError, now_millis, send};
+use super::chat::{SessionError, send};
 use super::session::{current_agent, from_own_page};
 use super::{AppState, HttpError};
 use crate::agents::Agent;
+use crate::dispatch;
 use crate::events::{self, Claim};
 use crate::handoff;
+use crate::hub::Notice;
+use crate::presence::Seat;
 
 pub async fn agent_socket(
     State(state): State<AppState>,
@@ -45,9 +49,10 @@ struct AgentSession {
     socket: WebSocket,
     /// Per followed conversation, the newest event sent.
     sent: HashMap<ConversationId, Seq>,
-    /// Commit notices of followed conversations, forwarded by one small task each.
-    notices: mpsc::Sender<ConversationId>,
+    /// Notices of followed conversations, forwarded by one small task each.
+    notices: mpsc::Sender<(ConversationId, Notice)>,
     followers: Vec<tokio::task::AbortHandle>,
+    seat: Seat,
 }
 
 impl Drop for AgentSession {
@@ -79,6 +84,7 @@ impl AgentSession {
             });
             followers.push(task.abort_handle());
         }
+        let seat = state.presence.sit(&agent.id);
         let mut session = AgentSession {
             state,
             agent,
@@ -86,24 +92,45 @@ impl AgentSession {
             sent: HashMap::new(),
             notices,
             followers,
+            seat,
         };
+        let ended = session.serve(&mut incoming, &mut queues).await;
+        // Leaving takes the agent's presence with it: waiting visitors' expected waits change.
+        let state = session.state.clone();
+        drop(session);
+        dispatch::all_queues_moved(&state);
+        ended
+    }
+
+    async fn serve(
+        &mut self,
+        incoming: &mut mpsc::Receiver<(ConversationId, Notice)>,
+        queues: &mut mpsc::Receiver<()>,
+    ) -> Result<(), SessionError> {
         loop {
             tokio::select! {
-                frame = session.socket.next() => match frame {
-                    Some(Ok(Message::Text(text))) => session.on_frame(&text).await?,
+                frame = self.socket.next() => match frame {
+                    Some(Ok(Message::Text(text))) => self.on_frame(&text).await?,
                     Some(Ok(Message::Close(_))) | None => return Ok(()),
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e.into()),
                 },
-                Some(conversation) = incoming.recv() => session.catch_up(&conversation).await?,
-                Some(()) = queues.recv() => session.send_inbox().await?,
+                Some((conversation, notice)) = incoming.recv() => match notice {
+                    Notice::Committed(_) => self.catch_up(&conversation).await?,
+                    Notice::Typing { by_agent: false, typing } => {
+                        let frame = ServerToAgent::Typing { conversation, typing };
+                        send(&mut self.socket, &frame).await?;
+                    }
+                    Notice::Typing { .. } => {}
+                },
+                Some(()) = queues.recv() => self.send_inbox().await?,
             }
         }
     }
 
     async fn send_inbox(&mut self) -> Result<(), SessionError> {
-        let conversations = events::waiting(&self.state.db).await?;
-        send(&mut self.socket, &ServerToAgent::Waiting { conversations }).await
+        let conversations = events::inbox(&self.state.db).await?;
+        send(&mut self.socket, &ServerToAgent::Inbox { conversations }).await
     }
 
     async fn error(&mut self, code: ErrorCode, message: &str) -> Result<(), SessionError> {
@@ -125,10 +152,16 @@ impl AgentSession {
             let mut committed = self.state.hub.subscribe(conversation);
             let (notices, id) = (self.notices.clone(), conversation.clone());
             let task = tokio::spawn(async move {
-                while let Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) =
-                    committed.recv().await
-                {
-                    if notices.send(id.clone()).await.is_err() {
+                loop {
+                    let notice = match committed.recv().await {
+                        Ok(notice) => notice,
+                        // Whatever was missed is in the store: catching up reads it.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            Notice::Committed(0)
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    };
+                    if notices.send((id.clone(), notice)).await.is_err() {
                         return;
                     }
                 }
@@ -174,11 +207,48 @@ impl AgentSession {
         conversation: &ConversationId,
         kind: EventKind,
     ) -> Result<Seq, SessionError> {
-        let appended = events::append(&self.state.db, conversation, &kind, now_millis()).await?;
-        if !appended.duplicate {
-            self.state.hub.committed(conversation, appended.seq);
+        Ok(dispatch::append(&self.state, conversation, kind).await?.seq)
+    }
+
+    fn me(&self) -> AgentRef {
+        AgentRef {
+            id: self.agent.id.clone(),
+            name: self.agent.name.clone(),
         }
-        Ok(appended.seq)
+    }
+
+    /// Sends a conversation's context (summary, handoff context, earlier conversations), then
+    /// its events from the start and as they come.
+    async fn open(&mut self, conversation: &ConversationId) -> Result<(), SessionError> {
+        let (status, agent) = match events::status_of(&self.state.db, conversation).await {
+            Ok(found) => found,
+            Err(events::StoreError::UnknownConversation(_)) => {
+                return self
+                    .error(ErrorCode::Forbidden, "no such conversation")
+                    .await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let handoff = events::handoff_of(&self.state.db, conversation).await?;
+        let summary = handoff
+            .as_ref()
+            .map(|(reason, context)| handoff::summary(*reason, context))
+            .unwrap_or_default();
+        let (reason, context) = match handoff {
+            Some((reason, context)) => (Some(reason), context),
+            None => (None, Default::default()),
+        };
+        let frame = ServerToAgent::Context {
+            conversation: conversation.clone(),
+            status,
+            agent,
+            reason,
+            summary,
+            context: Box::new(context),
+            earlier: events::earlier(&self.state.db, conversation).await?,
+        };
+        send(&mut self.socket, &frame).await?;
+        self.follow(conversation, 0).await
     }
 
     async fn on_frame(&mut self, text: &str) -> Result<(), SessionError> {
@@ -202,37 +272,15 @@ impl AgentSession {
                 self.error(ErrorCode::Version, &message).await
             }
             AgentToServer::Claim { conversation } => {
-                match events::claim(&self.state.db, &conversation, &self.agent.id).await {
+                match dispatch::take(&self.state, &conversation, &self.me()).await {
                     Ok(Claim::Won) => {
-                        if let Some(site) = events::site_of(&self.state.db, &conversation).await? {
-                            self.state.hub.queue_changed(&site);
-                        }
-                        let joined = EventKind::AgentJoined {
-                            agent_id: self.agent.id.clone(),
-                            name: self.agent.name.clone(),
-                        };
-                        self.append(&conversation, joined).await?;
                         let by = self.agent.id.clone();
-                        send(
-                            &mut self.socket,
-                            &ServerToAgent::Claimed {
-                                conversation: conversation.clone(),
-                                by,
-                            },
-                        )
-                        .await?;
-                        if let Some((reason, context)) =
-                            events::handoff_of(&self.state.db, &conversation).await?
-                        {
-                            let frame = ServerToAgent::Context {
-                                conversation: conversation.clone(),
-                                reason,
-                                summary: handoff::summary(reason, &context),
-                                context: Box::new(context),
-                            };
-                            send(&mut self.socket, &frame).await?;
-                        }
-                        self.follow(&conversation, 0).await
+                        let claimed = ServerToAgent::Claimed {
+                            conversation: conversation.clone(),
+                            by,
+                        };
+                        send(&mut self.socket, &claimed).await?;
+                        self.open(&conversation).await
                     }
                     Ok(Claim::Taken(_)) => {
                         self.error(
@@ -248,6 +296,7 @@ impl AgentSession {
                     Err(e) => Err(e.into()),
                 }
             }
+            AgentToServer::Open { conversation } => self.open(&conversation).await,
             AgentToServer::Send {
                 conversation,
                 id,
@@ -282,8 +331,8 @@ impl AgentSession {
             }
             AgentToServer::Resolve { conversation } => {
                 if self.owns(&conversation).await? {
-                    events::resolve(&self.state.db, &conversation).await?;
-                    self.append(&conversation, EventKind::Resolved).await?;
+                    dispatch::close(&self.state, &conversation, ConversationStatus::Resolved)
+                        .await?;
                 }
                 Ok(())
             }
@@ -291,10 +340,16 @@ impl AgentSession {
                 conversation,
                 after,
             } => {
-                if self.owns(&conversation).await? {
-                    self.follow(&conversation, after).await?;
+                // Reading is open to every agent; only writing needs the conversation.
+                if events::site_of(&self.state.db, &conversation)
+                    .await?
+                    .is_none()
+                {
+                    return self
+                        .error(ErrorCode::Forbidden, "no such conversation")
+                        .await;
                 }
-                Ok(())
+                self.follow(&conversation, after).await
             }
             AgentToServer::Read {
                 conversation,
@@ -313,7 +368,29 @@ impl AgentSession {
                 Ok(())
             }
             AgentToServer::Ping => send(&mut self.socket, &ServerToAgent::Pong).await,
-            AgentToServer::Typing { .. } | AgentToServer::Status { .. } => Ok(()),
+            AgentToServer::Typing {
+                conversation,
+                typing,
+            } => {
+                // Unstored and unanswered: a typing frame for someone else's conversation is
+                // dropped without a word rather than answered with an error per keystroke.
+                if events::assignee(&self.state.db, &conversation)
+                    .await?
+                    .as_deref()
+                    == Some(&self.agent.id)
+                {
+                    self.state.hub.typing(&conversation, true, typing);
+                }
+                Ok(())
+            }
+            AgentToServer::Status { online } => {
+                self.seat.set_online(online);
+                if online {
+                    dispatch::assign_waiting(&self.state).await?;
+                }
+                dispatch::all_queues_moved(&self.state);
+                Ok(())
+            }
         }
     }
 }

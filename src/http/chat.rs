@@ -15,15 +15,17 @@ use axum::http::header::ORIGIN;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use ito_protocol::chat::{
-    Author, CHAT_VERSION, ConversationId, ErrorCode, EventKind, MAX_TEXT_BYTES, Seq,
-    ServerToVisitor, VisitorToServer,
+    Author, CHAT_VERSION, ConversationId, ConversationStatus, ErrorCode, EventKind, MAX_TEXT_BYTES,
+    Seq, ServerToVisitor, VisitorToServer,
 };
 use tokio::sync::broadcast::error::RecvError;
 
 use super::session::from_own_page;
 use super::{AppState, HttpError};
 use crate::config::SiteConfig;
+use crate::dispatch::{self, now_millis};
 use crate::events::{self, StoreError};
+use crate::hub::Notice;
 use crate::limits::{CONNECTIONS_PER_ADDRESS, RateLimit};
 
 /// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
@@ -94,19 +96,13 @@ pub(super) enum SessionError {
 struct Session {
     state: AppState,
     site: String,
-    /// The queue place last told to the visitor.
-    place: Option<u32>,
+    /// The queue place and expected wait last told to the visitor.
+    place: Option<(u32, Option<u32>)>,
     socket: WebSocket,
     limit: RateLimit,
     conversation: ConversationId,
     /// The newest event this connection has sent.
     sent: Seq,
-}
-
-pub(super) fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 pub(super) async fn send(
@@ -204,25 +200,35 @@ impl Session {
                     Some(Err(e)) => return Err(e.into()),
                 },
                 notice = committed.recv() => match notice {
-                    Ok(_) | Err(RecvError::Lagged(_)) => self.catch_up().await?,
+                    Ok(Notice::Typing { by_agent: true, typing }) => {
+                        send(&mut self.socket, &ServerToVisitor::Typing { typing }).await?;
+                    }
+                    Ok(Notice::Typing { .. }) => {}
+                    Ok(Notice::Committed(_)) | Err(RecvError::Lagged(_)) => self.catch_up().await?,
                     Err(RecvError::Closed) => return Ok(()),
                 },
             }
         }
     }
 
-    /// Tells a waiting visitor their place in the queue, when it changed.
+    /// Tells a waiting visitor their place in the queue and expected wait, when they changed.
     async fn tell_place(&mut self) -> Result<(), SessionError> {
-        let place = events::queue_position(&self.state.db, &self.conversation).await?;
+        let place = match events::queue_position(&self.state.db, &self.conversation).await? {
+            Some(position) => Some((
+                position,
+                dispatch::expected_wait(&self.state, &self.site, position).await?,
+            )),
+            None => None,
+        };
         if place == self.place {
             return Ok(());
         }
         self.place = place;
         match place {
-            Some(position) => {
+            Some((position, expected_wait_secs)) => {
                 let frame = ServerToVisitor::Queue {
                     position,
-                    expected_wait_secs: None,
+                    expected_wait_secs,
                 };
                 send(&mut self.socket, &frame).await
             }
@@ -256,12 +262,7 @@ impl Session {
     }
 
     async fn append(&mut self, kind: EventKind) -> Result<events::Appended, SessionError> {
-        let appended =
-            events::append(&self.state.db, &self.conversation, &kind, now_millis()).await?;
-        if !appended.duplicate {
-            self.state.hub.committed(&self.conversation, appended.seq);
-        }
-        Ok(appended)
+        Ok(dispatch::append(&self.state, &self.conversation, kind).await?)
     }
 
     async fn on_frame(&mut self, text: &str) -> Result<(), SessionError> {
@@ -308,10 +309,11 @@ impl Session {
                     .await?;
                 self.state.hub.queue_changed(&self.site);
                 self.append(EventKind::HandoffRequested { reason }).await?;
+                dispatch::assign_waiting(&self.state).await?;
                 Ok(())
             }
             VisitorToServer::End => {
-                self.append(EventKind::Ended).await?;
+                dispatch::close(&self.state, &self.conversation, ConversationStatus::Ended).await?;
                 Ok(())
             }
             VisitorToServer::Read { up_to } => {
@@ -323,7 +325,10 @@ impl Session {
                 Ok(())
             }
             VisitorToServer::Ping => send(&mut self.socket, &ServerToVisitor::Pong).await,
-            VisitorToServer::Typing { .. } => Ok(()),
+            VisitorToServer::Typing { typing } => {
+                self.state.hub.typing(&self.conversation, false, typing);
+                Ok(())
+            }
             VisitorToServer::Hello { .. } => {
                 self.error(ErrorCode::Malformed, "hello was already said")
                     .await

@@ -20,6 +20,7 @@ use crate::db::DbError;
 use crate::hub::Hub;
 use crate::knowledge::KnowledgeBases;
 use crate::limits::ConnectionCounts;
+use crate::presence::Presence;
 use crate::token::TokenKey;
 pub use error::HttpError;
 
@@ -32,6 +33,10 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub tokens: TokenKey,
     pub connections: ConnectionCounts,
+    /// Which agents are at their console and online.
+    pub presence: Arc<Presence>,
+    /// Held during an auto-assignment round (see `dispatch::assign_waiting`).
+    pub assigning: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -49,6 +54,8 @@ impl AppState {
             hub: Arc::default(),
             tokens,
             connections: ConnectionCounts::default(),
+            presence: Arc::default(),
+            assigning: Arc::default(),
         })
     }
 }
@@ -67,12 +74,32 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/agent/socket", get(agent_chat::agent_socket))
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))
-        .nest_service("/console", assets::console(assets.join("console")))
+        .nest_service("/console", console_pages(assets.join("console")))
         .fallback_service(assets::public_dir(&state.config.server.public))
         // Brotli or gzip for whatever the client accepts: the widget's budget is counted compressed.
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The console's files, which no other site may frame (clickjacking an agent's reply).
+fn console_pages(dir: std::path::PathBuf) -> Router {
+    use axum::http::{HeaderValue, header};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    Router::new()
+        .fallback_service(assets::console(dir))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'; object-src 'none'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
 }
 
 /// Ready when the database answers.

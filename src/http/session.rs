@@ -43,7 +43,7 @@ impl From<Agent> for Me {
 }
 
 fn now() -> i64 {
-    super::chat::now_millis() / 1000
+    crate::dispatch::now_millis() / 1000
 }
 
 /// Whether the request comes from a page on this server (its `Origin` is this `Host`).

@@ -1,56 +1,17 @@
-// The handoff, end to end: a visitor the bot could not help asks for a person, waits in the
-// queue, and talks with an agent who already has the bot transcript; nothing is lost across a
-// reload. Until the console has its inbox (issue 5), the agent side is a page on the Ito
-// origin that signs in and speaks the agent protocol over the real WebSocket.
+// The handoff, end to end, in two browser contexts: a visitor the bot could not help asks for
+// a person and waits; the agent signs in to the console, gets the conversation, reads the
+// context panel (the bot transcript, the five-second summary), inserts an FAQ answer and
+// replies; the visitor answers; a reload keeps the thread; the agent resolves.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { screenshot, serverAndBrowser } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
-/** Signs the demo agent in and claims the first waiting conversation; resolves with what it saw. */
-async function agentClaimsAndReplies(page, agent) {
-  await page.goto(env.server.url + "/healthz");
-  return page.evaluate(async ({ email, password }) => {
-    const login = await fetch("/api/v1/login", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password }),
-    });
-    if (!login.ok) throw new Error(`login: ${login.status}`);
-    const socket = new WebSocket(`ws://${location.host}/api/v1/agent/socket`);
-    const frames = [];
-    let wake = () => {};
-    socket.onmessage = (m) => {
-      frames.push(JSON.parse(m.data));
-      wake();
-    };
-    const next = async (test) => {
-      for (;;) {
-        const found = frames.find(test);
-        if (found) return found;
-        await new Promise((resolve) => (wake = resolve));
-      }
-    };
-    await new Promise((resolve) => (socket.onopen = resolve));
-    // Frames are objects with one key naming their kind: {"claim": {...}}.
-    socket.send(JSON.stringify({ hello: { version: 1 } }));
-    const inbox = await next((f) => f.waiting && f.waiting.conversations.length > 0);
-    const conversation = inbox.waiting.conversations[0].conversation;
-    socket.send(JSON.stringify({ claim: { conversation } }));
-    const context = await next((f) => f.context);
-    socket.send(JSON.stringify({ send: { conversation, id: "agent-1", text: "Hi, I'm on it. Order 42?" } }));
-    const reply = await next((f) => {
-      const message = f.event && f.event.event.kind.message;
-      return message && message.author === "visitor" && message.text === "Yes, order 42";
-    });
-    return { summary: context.context.summary, reply: reply.event.event.kind.message.text };
-  }, agent);
-}
-
-test("a visitor the bot could not help talks to an agent who has the transcript", async () => {
-  const visitorContext = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await visitorContext.newPage();
+/** A visitor on the demo shop who asked the bot, said "No", and asked for a person. */
+async function visitorWaiting(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
   await page.goto(env.server.url + "/");
   await page.locator("[data-ito] button.launcher").click();
   const widget = page.frameLocator("[data-ito] iframe");
@@ -61,27 +22,104 @@ test("a visitor the bot could not help talks to an agent who has the transcript"
   await widget.getByRole("button", { name: "No" }).click();
   await widget.getByRole("button", { name: "Talk to a person" }).first().click();
   await widget.getByText("You are number 1 in the queue").waitFor();
+  return { context, page, widget, composer };
+}
 
-  const agentContext = await env.browser.newContext();
-  const agentPage = await agentContext.newPage();
-  const agentDone = agentClaimsAndReplies(agentPage, env.server.agent);
+/** The demo agent signed in to the console. */
+async function agentSignedIn(browser) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(env.server.url + "/console/");
+  await page.getByLabel("Email").fill(env.server.agent.email);
+  await page.getByLabel("Password").fill(env.server.agent.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".top-bar__me").getByText("Demo Agent").waitFor();
+  return { context, page };
+}
 
-  await widget.getByText("Demo Agent joined the conversation.").waitFor();
-  await widget.getByText("Hi, I'm on it. Order 42?").waitFor();
-  await composer.fill("Yes, order 42");
-  await composer.press("Enter");
-  const seen = await agentDone;
-  assert.equal(seen.reply, "Yes, order 42");
-  assert.equal(seen.summary[0], "Asked: how long does shipping take?");
-  assert.equal(seen.summary[1], "Bot tried: How long delivery takes (did not help)");
-  await screenshot(page, "handoff-visitor");
+test("a visitor the bot could not help talks to an agent in the console who has the transcript", async () => {
+  const visitor = await visitorWaiting(env.browser);
+  const agent = await agentSignedIn(env.browser);
+  const console_ = agent.page;
+
+  // Online by default, the agent is given the waiting visitor at once.
+  await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
+  await console_.getByRole("tab", { name: /Mine/ }).click();
+  await console_.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+
+  const context = console_.locator(".context");
+  await context.getByText("Asked: how long does shipping take?").waitFor();
+  await context.getByText("Bot tried: How long delivery takes (did not help)").waitFor();
+  // The bot transcript with the article shown and the visitor's verdict.
+  await context.locator(".context__transcript").getByText("How long delivery takes").waitFor();
+  await context.getByText("· did not help").waitFor();
+  await context.getByText(/Chrome \d+ on Linux/).waitFor();
+
+  // Insert an FAQ answer, ranked against what the visitor asked, then add a line and send.
+  await console_.getByRole("button", { name: "Insert answer" }).click();
+  const picker = console_.getByRole("dialog", { name: "Insert an FAQ answer" });
+  await picker.locator(".answer-picker__answer").first().waitFor();
+  const firstTitle = await picker.locator(".answer-picker__answer strong").first().textContent();
+  assert.equal(firstTitle, "How long delivery takes");
+  await picker.locator(".answer-picker__answer").first().click();
+  const reply = console_.getByLabel("Reply");
+  const inserted = await reply.inputValue();
+  assert.match(inserted, /ship the same day/);
+  await reply.fill("Hi, I'm on it. Order 42?");
+  await reply.press("Enter");
+
+  await visitor.widget.getByText("Hi, I'm on it. Order 42?").waitFor();
+  await visitor.composer.fill("Yes, order 42");
+  await visitor.composer.press("Enter");
+  await console_.locator(".conversation__line--visitor").getByText("Yes, order 42").waitFor();
+  await screenshot(console_, "console-conversation");
+  await screenshot(visitor.page, "handoff-visitor");
 
   // A reload keeps the whole thread, the person's words included, shown once.
-  await page.reload();
-  await page.locator("[data-ito] button.launcher").click();
-  const again = page.frameLocator("[data-ito] iframe");
+  await visitor.page.reload();
+  await visitor.page.locator("[data-ito] button.launcher").click();
+  const again = visitor.page.frameLocator("[data-ito] iframe");
   await again.getByText("Hi, I'm on it. Order 42?").waitFor();
   assert.equal(await again.getByText("Hi, I'm on it. Order 42?").count(), 1);
-  await agentContext.close();
-  await visitorContext.close();
+
+  // The agent resolves (with the keyboard), the visitor is told, the inbox empties.
+  await console_.getByLabel("Reply").focus();
+  await console_.keyboard.press("Alt+KeyR");
+  await again.getByText("This conversation was marked as resolved.").waitFor();
+  await console_.locator(".conversation__line--system").getByText("Resolved").waitFor();
+  await console_.getByRole("tab", { name: /Mine/ }).getByText("0").waitFor();
+  await agent.context.close();
+  await visitor.context.close();
+});
+
+test("an away agent sees the queue and claims by hand", async () => {
+  const agent = await agentSignedIn(env.browser);
+  const console_ = agent.page;
+  await console_.getByRole("button", { name: "Online" }).click();
+  await console_.getByRole("button", { name: "Away" }).waitFor();
+
+  const visitor = await visitorWaiting(env.browser);
+  const waiting = console_.locator(".inbox__item").filter({ hasText: "how long does shipping take?" });
+  await waiting.waitFor();
+  await waiting.click();
+  await console_.locator(".context").getByText("Asked: how long does shipping take?").waitFor();
+  await console_.getByRole("button", { name: "Claim" }).click();
+  await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
+  await console_.getByLabel("Reply").fill("Hello from a claim by hand");
+  await console_.getByLabel("Reply").press("Enter");
+  await visitor.widget.getByText("Hello from a claim by hand").waitFor();
+  await agent.context.close();
+  await visitor.context.close();
+});
+
+test("the console refuses a wrong password and keeps the form", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.server.url + "/console/");
+  await page.getByLabel("Email").fill(env.server.agent.email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").getByText("Wrong email or password.").waitFor();
+  assert.equal(await page.locator(".inbox").count(), 0);
+  await context.close();
 });

@@ -5,12 +5,10 @@
 
 use std::time::Duration;
 
-use ito_protocol::chat::{ClientId, Event, Seq, VisitorToServer};
+use ito_protocol::chat::{ClientId, Event, Seq, VisitorToServer, reconnect_delay};
 use serde::{Deserialize, Serialize};
 
-/// The first reconnect waits about this long; each failure doubles it, up to [`MAX_DELAY`].
-pub const FIRST_DELAY: Duration = Duration::from_millis(500);
-pub const MAX_DELAY: Duration = Duration::from_secs(30);
+pub use ito_protocol::chat::{FIRST_DELAY, MAX_DELAY};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Live {
@@ -86,13 +84,9 @@ impl Live {
     }
 
     /// How long to wait before the next attempt; `jitter` is a random number in 0..1.
-    /// "Full jitter": anywhere between nothing and the exponential delay, so clients that
-    /// lost the same server do not all come back at the same instant.
     pub fn next_delay(&mut self, jitter: f64) -> Duration {
-        let exponential = FIRST_DELAY
-            .saturating_mul(1u32.checked_shl(self.failures.min(16)).unwrap_or(u32::MAX))
-            .min(MAX_DELAY);
+        let delay = reconnect_delay(self.failures, jitter);
         self.failures = self.failures.saturating_add(1);
-        exponential.mul_f64(jitter.clamp(0.0, 1.0))
+        delay
     }
 }

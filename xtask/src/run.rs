@@ -30,11 +30,13 @@ pub fn tests() -> Result<()> {
     step("native tests");
     status(Command::new("cargo").arg("test"))?;
 
-    step("widget tests in headless Chromium");
+    step("widget and console tests in headless Chromium");
     status(in_chromium(Command::new("cargo").args([
         "test",
         "--package",
         "ito-widget",
+        "--package",
+        "ito-console",
         "--target",
         WASM_TARGET,
     ])))?;

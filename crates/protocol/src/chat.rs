@@ -10,6 +10,7 @@
 //! ([`Seq`]); a reconnecting client says the last one it saw and gets what it missed.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,20 @@ pub const CHAT_VERSION: u32 = 1;
 
 /// The longest message text, in bytes (64 KiB).
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+
+/// The first reconnect waits about this long; each failure doubles it, up to [`MAX_DELAY`].
+pub const FIRST_DELAY: Duration = Duration::from_millis(500);
+pub const MAX_DELAY: Duration = Duration::from_secs(30);
+
+/// How long a client waits before reconnecting after `failures` failed attempts in a row;
+/// `jitter` is a random number in 0..1. "Full jitter": anywhere between nothing and the
+/// exponential delay, so clients that lost the same server do not all come back at once.
+pub fn reconnect_delay(failures: u32, jitter: f64) -> Duration {
+    let exponential = FIRST_DELAY
+        .saturating_mul(1u32.checked_shl(failures.min(16)).unwrap_or(u32::MAX))
+        .min(MAX_DELAY);
+    exponential.mul_f64(jitter.clamp(0.0, 1.0))
+}
 
 /// Position of an event in its conversation, from 1.
 pub type Seq = u64;
@@ -274,14 +289,55 @@ pub enum ServerToVisitor {
     Pong,
 }
 
-/// A conversation in a queue, as the inbox lists it.
+/// Where a conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// Only the assistant so far.
+    Bot,
+    /// Handed off, in its site's queue.
+    Waiting,
+    /// An agent has it.
+    Assigned,
+    /// The agent closed it.
+    Resolved,
+    /// The visitor closed it.
+    Ended,
+}
+
+/// An agent as others see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaitingConversation {
+pub struct AgentRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// An open conversation (waiting or assigned), as the console's inbox lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxEntry {
     pub conversation: ConversationId,
     pub site: String,
+    pub status: ConversationStatus,
+    /// Who has it, once assigned.
+    pub agent: Option<AgentRef>,
     pub reason: Option<HandoffReason>,
     /// When the visitor asked for a person (RFC 3339, UTC).
     pub since: String,
+    /// The visitor's name, when the host page said it.
+    pub visitor: Option<String>,
+    /// The visitor's latest words.
+    pub preview: Option<String>,
+}
+
+/// Another conversation of the same visitor, for the context panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarlierConversation {
+    pub conversation: ConversationId,
+    /// When it started (RFC 3339, UTC).
+    pub started: String,
+    pub status: ConversationStatus,
+    /// The visitor's first words in it.
+    pub first_words: Option<String>,
 }
 
 /// From an agent's console to the server.
@@ -310,6 +366,10 @@ pub enum AgentToServer {
     Resolve {
         conversation: ConversationId,
     },
+    /// Show a conversation (any, assigned or not): its context, then its events as they come.
+    Open {
+        conversation: ConversationId,
+    },
     /// Catch up on a conversation from `after`.
     Replay {
         conversation: ConversationId,
@@ -325,18 +385,23 @@ pub enum AgentToServer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServerToAgent {
-    /// Every conversation waiting for a person, oldest first: sent after the hello and again
-    /// whenever a queue moves.
-    Waiting {
-        conversations: Vec<WaitingConversation>,
+    /// Every open conversation (waiting for a person or with one), oldest handoff first: sent
+    /// after the hello and again whenever one is handed off, taken or closed.
+    Inbox {
+        conversations: Vec<InboxEntry>,
     },
-    /// What the agent needs before reading a word of a claimed conversation: a summary to
-    /// read in five seconds, and the full context behind it.
+    /// What the agent needs before reading a word of a conversation they claimed or opened: a
+    /// summary to read in five seconds, and the full context behind it.
     Context {
         conversation: ConversationId,
-        reason: HandoffReason,
+        status: ConversationStatus,
+        agent: Option<AgentRef>,
+        /// `None` for a conversation never handed off (an earlier one, with the bot only).
+        reason: Option<HandoffReason>,
         summary: Vec<String>,
         context: Box<HandoffContext>,
+        /// The same visitor's other conversations, newest first.
+        earlier: Vec<EarlierConversation>,
     },
     Welcome {
         version: u32,

@@ -1,0 +1,88 @@
+//! The console's HTTP calls: sign-in, sign-out, who am I, and a site's knowledge base for
+//! inserting answers. Same-origin JSON, as the server requires for anything that changes state.
+
+use ito_assistant::KnowledgeBase;
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// Wrong email or password, or the session ended.
+    Unauthorized,
+    /// The server could not be reached or answered something else.
+    Failed(String),
+}
+
+async fn call(method: &str, path: &str, body: Option<String>) -> Result<Response, ApiError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        let headers = Headers::new().map_err(js_failure)?;
+        headers
+            .set("content-type", "application/json")
+            .map_err(js_failure)?;
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(&body));
+    }
+    let request = Request::new_with_str_and_init(path, &init).map_err(js_failure)?;
+    let response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
+        .await
+        .map_err(js_failure)?;
+    let response: Response = response.unchecked_into();
+    match response.status() {
+        401 => Err(ApiError::Unauthorized),
+        200..=299 => Ok(response),
+        other => Err(ApiError::Failed(format!("the server answered {other}"))),
+    }
+}
+
+fn js_failure(e: JsValue) -> ApiError {
+    ApiError::Failed(e.as_string().unwrap_or_else(|| "the request failed".into()))
+}
+
+async fn text(response: Response) -> Result<String, ApiError> {
+    let text = JsFuture::from(response.text().map_err(js_failure)?)
+        .await
+        .map_err(js_failure)?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    serde_json::from_str(&text(response).await?).map_err(|e| ApiError::Failed(e.to_string()))
+}
+
+/// The signed-in agent, or `None` when nobody is.
+pub async fn me() -> Result<Option<Me>, ApiError> {
+    match call("GET", "/api/v1/me", None).await {
+        Ok(response) => json(response).await.map(Some),
+        Err(ApiError::Unauthorized) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn sign_in(email: &str, password: &str) -> Result<Me, ApiError> {
+    let body = serde_json::json!({ "email": email, "password": password }).to_string();
+    json(call("POST", "/api/v1/login", Some(body)).await?).await
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    call("POST", "/api/v1/logout", Some("{}".into())).await?;
+    Ok(())
+}
+
+/// A site's knowledge base in one locale, as the widget gets it.
+pub async fn knowledge_base(site: &str, locale: &str) -> Result<KnowledgeBase, ApiError> {
+    let path = format!("/sites/{site}/kb/{locale}.json");
+    let text = text(call("GET", &path, None).await?).await?;
+    KnowledgeBase::parse(&text).map_err(|e| ApiError::Failed(e.to_string()))
+}

@@ -1,0 +1,336 @@
+use ito_protocol::chat::{
+    AgentToServer, Author, ConversationId, ConversationStatus, Event, EventKind,
+};
+use leptos::html::Textarea;
+use leptos::prelude::*;
+
+use super::answer_picker::AnswerPicker;
+use super::inbox::reason_text;
+use super::workspace::Shared;
+use crate::i18n::{fill, t};
+use crate::keys::Action;
+
+/// The `keyCode` of a key press an input method (IME) is handling: its Enter confirms a
+/// Japanese conversion and must not send.
+const IME_PROCESS_KEY: u32 = 229;
+/// How often "typing" is repeated while the agent keeps typing, and how long after the last
+/// key it stops, in milliseconds.
+const TYPING_EVERY_MS: f64 = 2_000.0;
+const TYPING_IDLE_MS: u64 = 3_000;
+
+/// The selected conversation: what happened in it, and the reply box for its agent.
+#[component]
+pub fn Conversation() -> impl IntoView {
+    let shared: Shared = expect_context();
+    let desk = shared.desk;
+    let selected = move || desk.with(|d| d.selected.clone());
+    view! {
+        <main class="conversation">
+            {move || match selected() {
+                None => view! { <p class="conversation__none">{t("conversation.none")}</p> }.into_any(),
+                Some(id) => view! { <Opened id=id /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn Opened(
+    /// The conversation shown.
+    id: ConversationId,
+) -> impl IntoView {
+    let shared: Shared = expect_context();
+    let desk = shared.desk;
+    let id = StoredValue::new(id);
+    let status =
+        Memo::new(move |_| desk.with(|d| id.with_value(|id| d.opened.get(id).map(|o| o.status))));
+    let mine = Memo::new(move |_| desk.with(|d| id.with_value(|id| d.can_write(id))));
+    let claim = move || {
+        shared.send(&AgentToServer::Claim {
+            conversation: id.get_value(),
+        })
+    };
+    let resolve = move || {
+        shared.send(&AgentToServer::Resolve {
+            conversation: id.get_value(),
+        })
+    };
+    let draft = RwSignal::new(String::new());
+    let picking = RwSignal::new(false);
+    let input: NodeRef<Textarea> = NodeRef::new();
+    Effect::new(move |_| {
+        let Some(action) = shared.requested.get() else {
+            return;
+        };
+        match action {
+            Action::Claim if status.get() == Some(ConversationStatus::Waiting) => claim(),
+            Action::Resolve if mine.get() => resolve(),
+            Action::Reply => {
+                if let Some(input) = input.get() {
+                    let _ = input.focus();
+                }
+            }
+            Action::InsertAnswer if mine.get() => picking.set(true),
+            Action::ToggleOnline => return,
+            _ => {}
+        }
+        shared.requested.set(None);
+    });
+    let events = move || {
+        desk.with(|d| id.with_value(|id| d.opened.get(id).map(|o| o.events.clone())))
+            .unwrap_or_default()
+    };
+    let read_up_to = move || {
+        desk.with(|d| id.with_value(|id| d.opened.get(id).map_or(0, |o| o.visitor_read_up_to())))
+    };
+    let outbox = move || {
+        desk.with(|d| id.with_value(|id| d.opened.get(id).map(|o| o.outbox.clone())))
+            .unwrap_or_default()
+    };
+    let typing = move || {
+        desk.with(|d| id.with_value(|id| d.opened.get(id).is_some_and(|o| o.visitor_typing)))
+    };
+    let last_typing = StoredValue::new(0.0_f64);
+    let stop_typing = StoredValue::new(None::<TimeoutHandle>);
+    let tell_typing = move |now_typing: bool| {
+        shared.send(&AgentToServer::Typing {
+            conversation: id.get_value(),
+            typing: now_typing,
+        });
+    };
+    let on_input = move |text: String| {
+        draft.set(text);
+        let now = js_sys::Date::now();
+        if now - last_typing.get_value() > TYPING_EVERY_MS {
+            last_typing.set_value(now);
+            tell_typing(true);
+        }
+        if let Some(handle) = stop_typing.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                last_typing.set_value(0.0);
+                tell_typing(false);
+            },
+            std::time::Duration::from_millis(TYPING_IDLE_MS),
+        )
+        .ok();
+        stop_typing.set_value(handle);
+    };
+    let send = move || {
+        let text = draft.get_untracked();
+        let frame = desk
+            .try_update(|d| id.with_value(|id| d.reply(id, &text)))
+            .flatten();
+        if let Some(frame) = frame {
+            shared.send(&frame);
+            draft.set(String::new());
+            if let Some(handle) = stop_typing.get_value() {
+                handle.clear();
+            }
+            last_typing.set_value(0.0);
+            tell_typing(false);
+        }
+    };
+    let title = move || {
+        desk.with(|d| {
+            id.with_value(|id| {
+                let who = d
+                    .inbox
+                    .iter()
+                    .find(|e| &e.conversation == id)
+                    .and_then(|e| e.visitor.clone())
+                    .unwrap_or_else(|| t("visitor.anonymous").to_owned());
+                let reason = d
+                    .opened
+                    .get(id)
+                    .map(|o| reason_text(o.reason))
+                    .unwrap_or("");
+                (who, reason)
+            })
+        })
+    };
+    view! {
+        <section class="conversation__opened" aria-labelledby="conversation-title">
+            <header class="conversation__header">
+                <h1 id="conversation-title" class="conversation__title">
+                    {move || title().0}
+                    <small class="conversation__reason">{move || title().1}</small>
+                </h1>
+                <span class="conversation__status">{move || status_text(status.get())}</span>
+                <Show when=move || status.get() == Some(ConversationStatus::Waiting)>
+                    <button
+                        type="button"
+                        class="conversation__action conversation__action--primary"
+                        title=t("keys.claim")
+                        on:click=move |_| claim()
+                    >
+                        {t("conversation.claim")}
+                    </button>
+                </Show>
+                <Show when=move || mine.get()>
+                    <button
+                        type="button"
+                        class="conversation__action"
+                        title=t("keys.resolve")
+                        on:click=move |_| resolve()
+                    >
+                        {t("conversation.resolve")}
+                    </button>
+                </Show>
+            </header>
+            <ol class="conversation__events" aria-live="polite">
+                {move || {
+                    let seen = read_up_to();
+                    let events = events();
+                    let last_agent = events
+                        .iter()
+                        .rev()
+                        .find(|e| matches!(&e.kind, EventKind::Message { author: Author::Agent { .. }, .. }))
+                        .map(|e| e.seq);
+                    events
+                        .into_iter()
+                        .filter_map(|event| {
+                            let seen_here = Some(event.seq) == last_agent && seen >= event.seq;
+                            event_line(event, seen_here)
+                        })
+                        .collect_view()
+                }}
+                {move || {
+                    outbox()
+                        .into_iter()
+                        .map(|(_, text)| {
+                            view! {
+                                <li class="conversation__line conversation__line--agent conversation__line--pending">
+                                    <p class="conversation__text">{text}</p>
+                                    <span class="conversation__receipt">{t("conversation.sending")}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ol>
+            <p class="conversation__typing" aria-live="polite">
+                {move || if typing() { t("conversation.visitor_typing") } else { "" }}
+            </p>
+            <Show when=move || mine.get()>
+                <form
+                    class="conversation__composer"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        send();
+                    }
+                >
+                    <textarea
+                        class="conversation__input"
+                        rows="3"
+                        aria-label=t("conversation.reply_label")
+                        placeholder=t("conversation.reply_placeholder")
+                        node_ref=input
+                        prop:value=move || draft.get()
+                        on:input=move |ev| on_input(event_target_value(&ev))
+                        on:keydown=move |ev| {
+                            let sends = ev.key() == "Enter"
+                                && !ev.shift_key()
+                                && !ev.is_composing()
+                                && ev.key_code() != IME_PROCESS_KEY;
+                            if sends {
+                                ev.prevent_default();
+                                send();
+                            }
+                        }
+                    ></textarea>
+                    <div class="conversation__composer-actions">
+                        <button
+                            type="button"
+                            class="conversation__action"
+                            title=t("keys.insert_answer")
+                            aria-expanded=move || picking.get().to_string()
+                            on:click=move |_| picking.update(|p| *p = !*p)
+                        >
+                            {t("conversation.insert_answer")}
+                        </button>
+                        <button type="submit" class="conversation__action conversation__action--primary">
+                            {t("conversation.send")}
+                        </button>
+                    </div>
+                </form>
+                <Show when=move || picking.get()>
+                    <AnswerPicker
+                        id=id.get_value()
+                        on_pick=Callback::new(move |answer: String| {
+                            draft.update(|d| {
+                                if !d.trim().is_empty() {
+                                    d.push_str("\n\n");
+                                }
+                                d.push_str(&answer);
+                            });
+                            picking.set(false);
+                            if let Some(input) = input.get_untracked() {
+                                let _ = input.focus();
+                            }
+                        })
+                        on_close=Callback::new(move |()| picking.set(false))
+                    />
+                </Show>
+            </Show>
+        </section>
+    }
+}
+
+fn status_text(status: Option<ConversationStatus>) -> &'static str {
+    match status {
+        Some(ConversationStatus::Bot) => t("status.bot"),
+        Some(ConversationStatus::Waiting) => t("status.waiting"),
+        Some(ConversationStatus::Assigned) => t("status.assigned"),
+        Some(ConversationStatus::Resolved) => t("status.resolved"),
+        Some(ConversationStatus::Ended) => t("status.ended"),
+        None => t("status.loading"),
+    }
+}
+
+fn clock(at: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// One event as a line of the conversation; read receipts are not lines (`seen` marks the
+/// agent's last message the visitor has read).
+fn event_line(event: Event, seen: bool) -> Option<AnyView> {
+    let time = clock(event.at);
+    let system = |text: String| {
+        view! {
+            <li class="conversation__line conversation__line--system">
+                {text} " · " <time>{time.clone()}</time>
+            </li>
+        }
+        .into_any()
+    };
+    Some(match event.kind {
+        EventKind::Message { author, text, .. } => {
+            let (who, class) = match author {
+                Author::Visitor => (t("author.visitor").to_owned(), "visitor"),
+                Author::Bot { .. } => (t("author.bot").to_owned(), "bot"),
+                Author::Agent { name, .. } => (name, "agent"),
+            };
+            view! {
+                <li class=format!("conversation__line conversation__line--{class}")>
+                    <span class="conversation__who">{who} " · " <time>{time.clone()}</time></span>
+                    <p class="conversation__text">{text}</p>
+                    {seen.then(|| view! { <span class="conversation__receipt">{t("conversation.seen")}</span> })}
+                </li>
+            }
+            .into_any()
+        }
+        EventKind::HandoffRequested { reason } => system(fill(
+            "conversation.handed_off",
+            "reason",
+            reason_text(Some(reason)),
+        )),
+        EventKind::AgentJoined { name, .. } => system(fill("conversation.joined", "name", &name)),
+        EventKind::Resolved => system(t("conversation.resolved").to_owned()),
+        EventKind::Ended => system(t("conversation.ended").to_owned()),
+        EventKind::Read { .. } => return None,
+    })
+}

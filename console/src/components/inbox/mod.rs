@@ -1,0 +1,100 @@
+use ito_protocol::chat::{ConversationStatus, HandoffReason, InboxEntry};
+use leptos::prelude::*;
+
+use super::age;
+use super::workspace::Shared;
+use crate::desk::Filter;
+use crate::i18n::t;
+
+pub fn reason_text(reason: Option<HandoffReason>) -> &'static str {
+    match reason {
+        Some(HandoffReason::Asked) => t("reason.asked"),
+        Some(HandoffReason::Unsure) => t("reason.unsure"),
+        Some(HandoffReason::NotHelpful) => t("reason.not_helpful"),
+        Some(HandoffReason::Frustrated) => t("reason.frustrated"),
+        None => "",
+    }
+}
+
+/// The list of open conversations: waiting, mine, all.
+#[component]
+pub fn Inbox() -> impl IntoView {
+    let shared: Shared = expect_context();
+    let desk = shared.desk;
+    let tab = move |filter: Filter, key: &'static str| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                class="inbox__tab"
+                aria-selected=move || desk.with(|d| d.filter == filter).to_string()
+                on:click=move |_| desk.update(|d| d.filter = filter)
+            >
+                {t(key)}
+                " "
+                <span class="inbox__count">{move || desk.with(|d| d.count(filter))}</span>
+            </button>
+        }
+    };
+    let entries = move || desk.with(|d| d.visible().into_iter().cloned().collect::<Vec<_>>());
+    view! {
+        <nav class="inbox" aria-label=t("inbox.label")>
+            <div class="inbox__tabs" role="tablist">
+                {tab(Filter::Waiting, "inbox.waiting")}
+                {tab(Filter::Mine, "inbox.mine")}
+                {tab(Filter::All, "inbox.all")}
+            </div>
+            <ul class="inbox__list">
+                <For
+                    each=entries
+                    key=|entry| format!("{}{:?}{:?}{:?}", entry.conversation, entry.status, entry.agent, entry.preview)
+                    children=move |entry| view! { <InboxItem entry=entry /> }
+                />
+            </ul>
+            <Show when=move || desk.with(|d| d.visible().is_empty())>
+                <p class="inbox__empty">{t("inbox.empty")}</p>
+            </Show>
+            <p class="inbox__keys">{t("keys.hint")}</p>
+        </nav>
+    }
+}
+
+/// One conversation in the inbox.
+#[component]
+fn InboxItem(
+    /// The conversation as the server listed it.
+    entry: InboxEntry,
+) -> impl IntoView {
+    let shared: Shared = expect_context();
+    let id = entry.conversation.clone();
+    let current = {
+        let id = id.clone();
+        move || shared.desk.with(|d| d.selected.as_ref() == Some(&id))
+    };
+    let who = entry
+        .visitor
+        .clone()
+        .unwrap_or_else(|| t("visitor.anonymous").to_owned());
+    let status = match (&entry.status, &entry.agent) {
+        (ConversationStatus::Waiting, _) => t("status.waiting").to_owned(),
+        (_, Some(agent)) => agent.name.clone(),
+        _ => String::new(),
+    };
+    view! {
+        <li>
+            <button
+                type="button"
+                class="inbox__item"
+                aria-current=move || current().to_string()
+                on:click=move |_| shared.open(id.clone())
+            >
+                <span class="inbox__who">{who}</span>
+                <span class="inbox__age">{age(&entry.since)}</span>
+                <span class="inbox__preview">{entry.preview.clone().unwrap_or_default()}</span>
+                <span class="inbox__meta">
+                    {reason_text(entry.reason)} " · " {status} " · " {entry.site.clone()}
+                </span>
+            </button>
+        </li>
+    }
+}

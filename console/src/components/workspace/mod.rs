@@ -1,0 +1,124 @@
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::context_panel::ContextPanel;
+use super::conversation::Conversation;
+use super::inbox::Inbox;
+use super::top_bar::TopBar;
+use crate::api::Me;
+use crate::desk::Desk;
+use crate::keys::{self, Action};
+use crate::link::AgentLink;
+use ito_protocol::chat::AgentToServer;
+
+/// What the workspace's parts share, provided as context.
+#[derive(Clone, Copy)]
+pub struct Shared {
+    pub desk: RwSignal<Desk>,
+    pub link: StoredValue<AgentLink, LocalStorage>,
+    /// The last problem the server reported.
+    pub problem: RwSignal<Option<String>>,
+    /// A shortcut asked for this: the conversation view acts on it.
+    pub requested: RwSignal<Option<Action>>,
+}
+
+impl Shared {
+    pub fn send(&self, frame: &AgentToServer) {
+        self.link.with_value(|link| link.send(frame));
+    }
+
+    /// Shows a conversation: its context and events come from the server.
+    pub fn open(&self, conversation: ito_protocol::chat::ConversationId) {
+        let known = self
+            .desk
+            .with_untracked(|d| d.opened.contains_key(&conversation));
+        self.desk
+            .update(|d| d.selected = Some(conversation.clone()));
+        if !known {
+            self.send(&AgentToServer::Open { conversation });
+        }
+        self.link.with_value(AgentLink::send_read_receipt);
+    }
+}
+
+/// The signed-in agent's screen: top bar, inbox, conversation, context.
+#[component]
+pub fn Workspace(
+    /// The agent signed in.
+    me: Me,
+    /// Called once the agent signed out (or the session ended).
+    on_signed_out: Callback<()>,
+) -> impl IntoView {
+    let desk = RwSignal::new(Desk::default());
+    let connected = RwSignal::new(false);
+    let problem = RwSignal::new(None);
+    let signed_out = RwSignal::new(false);
+    let link = StoredValue::new_local(AgentLink::new(desk, connected, problem, signed_out));
+    let shared = Shared {
+        desk,
+        link,
+        problem,
+        requested: RwSignal::new(None),
+    };
+    provide_context(shared);
+    link.with_value(AgentLink::connect);
+    on_cleanup(move || link.with_value(AgentLink::close));
+    Effect::new(move |_| {
+        if signed_out.get() {
+            on_signed_out.run(());
+        }
+    });
+
+    let on_key = window_event_listener(leptos::ev::keydown, move |ev| {
+        let Some(action) = keys::action(&ev.code(), ev.alt_key(), ev.ctrl_key() || ev.meta_key())
+        else {
+            return;
+        };
+        ev.prevent_default();
+        match action {
+            Action::Next | Action::Previous => {
+                if let Some(id) = desk
+                    .try_update(|d| d.step(action == Action::Next))
+                    .flatten()
+                {
+                    shared.open(id);
+                    focus_selected();
+                }
+            }
+            Action::ToggleOnline => shared.requested.set(Some(action)),
+            _ => shared.requested.set(Some(action)),
+        }
+    });
+    on_cleanup(move || on_key.remove());
+    // Coming back to the tab counts as reading what arrived meanwhile.
+    let on_focus = window_event_listener(leptos::ev::focus, move |_| {
+        link.with_value(AgentLink::send_read_receipt)
+    });
+    on_cleanup(move || on_focus.remove());
+
+    view! {
+        <div class="workspace">
+            <TopBar me=me connected=connected on_signed_out=on_signed_out />
+            <p class="workspace__problem" role="alert">
+                {move || problem.get()}
+            </p>
+            <Inbox />
+            <Conversation />
+            <ContextPanel />
+        </div>
+    }
+}
+
+/// Moves focus to the selected inbox item, so the keyboard and screen readers follow.
+fn focus_selected() {
+    request_animation_frame(|| {
+        if let Some(item) = document()
+            .query_selector(".inbox__item[aria-current='true']")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = item.focus();
+        }
+    });
+}

@@ -1,0 +1,295 @@
+//! The console's plain-data parts, run in headless Chromium with the widget's tests: the desk
+//! (inbox filters, alerts, events in order and once, the outbox across reconnects, read
+//! receipts, keyboard stepping), the device line, the shortcuts and the two locales.
+
+use ito_console::desk::{Desk, Effect, Filter};
+use ito_console::{device, i18n, keys};
+use ito_protocol::chat::{
+    AgentRef, AgentToServer, Author, ConversationId, ConversationStatus, Event, EventKind,
+    HandoffContext, InboxEntry, ServerToAgent,
+};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn id(s: &str) -> ConversationId {
+    s.parse().unwrap()
+}
+
+fn entry(conversation: &str, status: ConversationStatus, agent: Option<&str>) -> InboxEntry {
+    InboxEntry {
+        conversation: id(conversation),
+        site: "demo".into(),
+        status,
+        agent: agent.map(|a| AgentRef {
+            id: a.into(),
+            name: a.to_uppercase(),
+        }),
+        reason: None,
+        since: "2026-11-23T10:00:00Z".into(),
+        visitor: None,
+        preview: Some(format!("words of {conversation}")),
+    }
+}
+
+fn signed_in_as(me: &str) -> Desk {
+    let mut desk = Desk::default();
+    desk.apply(ServerToAgent::Welcome {
+        version: 1,
+        agent_id: me.into(),
+    });
+    desk
+}
+
+fn inbox(entries: Vec<InboxEntry>) -> ServerToAgent {
+    ServerToAgent::Inbox {
+        conversations: entries,
+    }
+}
+
+fn opened(desk: &mut Desk, conversation: &str, agent: Option<&str>) {
+    desk.apply(ServerToAgent::Context {
+        conversation: id(conversation),
+        status: if agent.is_some() {
+            ConversationStatus::Assigned
+        } else {
+            ConversationStatus::Waiting
+        },
+        agent: agent.map(|a| AgentRef {
+            id: a.into(),
+            name: a.into(),
+        }),
+        reason: None,
+        summary: vec!["Asked: hi".into()],
+        context: Box::new(HandoffContext::default()),
+        earlier: Vec::new(),
+    });
+}
+
+fn event(conversation: &str, seq: u64, kind: EventKind) -> ServerToAgent {
+    ServerToAgent::Event {
+        conversation: id(conversation),
+        event: Event { seq, at: 0, kind },
+    }
+}
+
+fn visitor_says(text: &str, client_id: &str) -> EventKind {
+    EventKind::Message {
+        id: client_id.parse().unwrap(),
+        author: Author::Visitor,
+        text: text.into(),
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_inbox_filters_waiting_mine_and_all() {
+    let mut desk = signed_in_as("ann");
+    desk.apply(inbox(vec![
+        entry("w1", ConversationStatus::Waiting, None),
+        entry("m1", ConversationStatus::Assigned, Some("ann")),
+        entry("b1", ConversationStatus::Assigned, Some("bob")),
+    ]));
+    let shown = |desk: &Desk| {
+        desk.visible()
+            .iter()
+            .map(|e| e.conversation.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shown(&desk), ["w1"], "waiting first");
+    desk.filter = Filter::Mine;
+    assert_eq!(shown(&desk), ["m1"]);
+    desk.filter = Filter::All;
+    assert_eq!(shown(&desk), ["w1", "m1", "b1"]);
+    assert_eq!(
+        (
+            desk.count(Filter::Waiting),
+            desk.count(Filter::Mine),
+            desk.count(Filter::All)
+        ),
+        (1, 1, 3)
+    );
+}
+
+#[wasm_bindgen_test]
+fn new_waiting_visitors_and_new_assignments_alert_but_the_first_inbox_does_not() {
+    let mut desk = signed_in_as("ann");
+    let first = desk.apply(inbox(vec![entry("w1", ConversationStatus::Waiting, None)]));
+    assert!(first.is_empty(), "what was there at sign-in is not news");
+    let effects = desk.apply(inbox(vec![
+        entry("w1", ConversationStatus::Assigned, Some("ann")),
+        entry("w2", ConversationStatus::Waiting, None),
+        entry("b1", ConversationStatus::Assigned, Some("bob")),
+    ]));
+    let alerted: Vec<_> = effects
+        .iter()
+        .map(|e| match e {
+            Effect::Alert { conversation, .. } => conversation.to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        alerted,
+        ["w1", "w2"],
+        "given to me, and newly waiting; not Bob's"
+    );
+    let again = desk.apply(inbox(vec![
+        entry("w1", ConversationStatus::Assigned, Some("ann")),
+        entry("w2", ConversationStatus::Waiting, None),
+    ]));
+    assert!(again.is_empty(), "no alert twice");
+}
+
+#[wasm_bindgen_test]
+fn events_land_in_order_once_and_move_the_status() {
+    let mut desk = signed_in_as("ann");
+    opened(&mut desk, "c1", Some("ann"));
+    desk.apply(event("c1", 2, visitor_says("second", "v2")));
+    desk.apply(event("c1", 1, visitor_says("first", "v1")));
+    desk.apply(event("c1", 2, visitor_says("second", "v2")));
+    let conversation = &desk.opened[&id("c1")];
+    let seqs: Vec<_> = conversation.events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2]);
+    assert_eq!(conversation.last_seq(), 2);
+    desk.apply(event("c1", 3, EventKind::Resolved));
+    assert_eq!(desk.opened[&id("c1")].status, ConversationStatus::Resolved);
+    assert!(!desk.can_write(&id("c1")), "resolved: no more replies");
+}
+
+#[wasm_bindgen_test]
+fn replies_wait_in_the_outbox_until_acknowledged_and_are_resent_after_a_reconnect() {
+    let mut desk = signed_in_as("ann");
+    desk.online = true;
+    opened(&mut desk, "c1", Some("ann"));
+    opened(&mut desk, "c2", Some("bob"));
+    assert!(desk.reply(&id("c2"), "not mine").is_none());
+    assert!(
+        desk.reply(&id("c1"), "   ").is_none(),
+        "blanks are not sent"
+    );
+    let Some(AgentToServer::Send { id: first, .. }) = desk.reply(&id("c1"), "Hello") else {
+        panic!("a send frame")
+    };
+    let Some(AgentToServer::Send { id: second, .. }) = desk.reply(&id("c1"), "Still there?") else {
+        panic!("a send frame")
+    };
+    assert_ne!(first, second);
+    desk.apply(ServerToAgent::Ack {
+        conversation: id("c1"),
+        id: first.clone(),
+        seq: 5,
+    });
+    desk.apply(event("c1", 4, visitor_says("hi", "v1")));
+    let resume = desk.resume();
+    assert_eq!(resume[0], AgentToServer::Status { online: true });
+    assert!(resume.contains(&AgentToServer::Replay {
+        conversation: id("c1"),
+        after: 4
+    }));
+    let resent: Vec<_> = resume
+        .iter()
+        .filter_map(|f| match f {
+            AgentToServer::Send { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resent, [second], "only what was not acknowledged");
+}
+
+#[wasm_bindgen_test]
+fn a_read_receipt_goes_once_per_new_visitor_message_in_my_conversation() {
+    let mut desk = signed_in_as("ann");
+    opened(&mut desk, "c1", Some("ann"));
+    desk.selected = Some(id("c1"));
+    assert!(desk.read_receipt().is_none(), "nothing to read yet");
+    desk.apply(event("c1", 1, visitor_says("hi", "v1")));
+    assert_eq!(
+        desk.read_receipt(),
+        Some(AgentToServer::Read {
+            conversation: id("c1"),
+            up_to: 1
+        })
+    );
+    assert!(desk.read_receipt().is_none(), "once");
+    desk.apply(event(
+        "c1",
+        2,
+        EventKind::Read {
+            by_agent: false,
+            up_to: 1,
+        },
+    ));
+    assert_eq!(desk.opened[&id("c1")].visitor_read_up_to(), 1);
+
+    opened(&mut desk, "c2", Some("bob"));
+    desk.apply(event("c2", 1, visitor_says("hi", "v1")));
+    desk.selected = Some(id("c2"));
+    assert!(desk.read_receipt().is_none(), "not for someone else's");
+}
+
+#[wasm_bindgen_test]
+fn stepping_moves_through_the_visible_conversations() {
+    let mut desk = signed_in_as("ann");
+    desk.apply(inbox(vec![
+        entry("w1", ConversationStatus::Waiting, None),
+        entry("w2", ConversationStatus::Waiting, None),
+    ]));
+    assert_eq!(desk.step(true), Some(id("w1")));
+    assert_eq!(desk.step(true), Some(id("w2")));
+    assert_eq!(desk.step(true), Some(id("w2")), "stays at the end");
+    assert_eq!(desk.step(false), Some(id("w1")));
+    desk.filter = Filter::Mine;
+    assert_eq!(desk.step(true), None);
+}
+
+#[wasm_bindgen_test]
+fn typing_shows_until_the_visitor_sends() {
+    let mut desk = signed_in_as("ann");
+    opened(&mut desk, "c1", Some("ann"));
+    desk.apply(ServerToAgent::Typing {
+        conversation: id("c1"),
+        typing: true,
+    });
+    assert!(desk.opened[&id("c1")].visitor_typing);
+    desk.apply(event("c1", 1, visitor_says("done", "v1")));
+    assert!(!desk.opened[&id("c1")].visitor_typing);
+}
+
+#[wasm_bindgen_test]
+fn devices_read_as_browser_on_system() {
+    let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    assert_eq!(device::describe(chrome), "Chrome 131 on Windows");
+    let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1";
+    assert_eq!(device::describe(iphone), "Safari 17 on iPhone");
+    let edge = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Edg/120.0";
+    assert_eq!(device::describe(edge), "Edge 120 on macOS");
+    assert_eq!(device::describe("curl/8.0"), "curl/8.0");
+}
+
+#[wasm_bindgen_test]
+fn shortcuts_need_alt_alone() {
+    assert_eq!(
+        keys::action("KeyR", true, false),
+        Some(keys::Action::Resolve)
+    );
+    assert_eq!(
+        keys::action("ArrowDown", true, false),
+        Some(keys::Action::Next)
+    );
+    assert_eq!(keys::action("KeyR", false, false), None, "typing an r");
+    assert_eq!(
+        keys::action("KeyR", true, true),
+        None,
+        "Ctrl+Alt is AltGr on some keyboards"
+    );
+}
+
+#[wasm_bindgen_test]
+fn both_locales_say_everything() {
+    assert!(
+        i18n::Words::differences().is_empty(),
+        "{:?}",
+        i18n::Words::differences()
+    );
+    assert_eq!(i18n::Words::new("ja-JP").get("inbox.waiting"), "待機中");
+    assert_eq!(i18n::Words::new("fr").get("inbox.waiting"), "Waiting");
+}

@@ -1,0 +1,129 @@
+//! The shell around `routing`: giving conversations to agents, by hand or automatically, and
+//! closing them, each with the event that tells both sides and a nudge to every queue
+//! listener. The rules themselves (who, how long) are plain functions in `routing`.
+
+use ito_protocol::chat::{AgentRef, ConversationId, ConversationStatus, EventKind, Seq};
+
+use crate::events::{self, Claim, StoreError};
+use crate::http::AppState;
+use crate::routing;
+
+/// Milliseconds since the Unix epoch: the time stamp of stored events.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Appends an event and tells the conversation's listeners (unless it was a resend).
+pub async fn append(
+    state: &AppState,
+    conversation: &ConversationId,
+    kind: EventKind,
+) -> Result<events::Appended, StoreError> {
+    let appended = events::append(&state.db, conversation, &kind, now_millis()).await?;
+    if !appended.duplicate {
+        state.hub.committed(conversation, appended.seq);
+    }
+    Ok(appended)
+}
+
+/// Gives a waiting conversation to `agent`; on a win the visitor is told who joined and
+/// every queue listener that the queue moved.
+pub async fn take(
+    state: &AppState,
+    conversation: &ConversationId,
+    agent: &AgentRef,
+) -> Result<Claim, StoreError> {
+    let claim = events::claim(&state.db, conversation, &agent.id).await?;
+    if claim == Claim::Won {
+        let joined = EventKind::AgentJoined {
+            agent_id: agent.id.clone(),
+            name: agent.name.clone(),
+        };
+        append(state, conversation, joined).await?;
+        queue_moved(state, conversation).await?;
+    }
+    Ok(claim)
+}
+
+/// Closes an open conversation (`Resolved` or `Ended`) with its event, then lets the agent's
+/// freed capacity take the next waiting visitor. Closing twice stores nothing more.
+pub async fn close(
+    state: &AppState,
+    conversation: &ConversationId,
+    how: ConversationStatus,
+) -> Result<Option<Seq>, StoreError> {
+    if !events::close(&state.db, conversation, how).await? {
+        return Ok(None);
+    }
+    let kind = match how {
+        ConversationStatus::Ended => EventKind::Ended,
+        _ => EventKind::Resolved,
+    };
+    let seq = append(state, conversation, kind).await?.seq;
+    queue_moved(state, conversation).await?;
+    assign_waiting(state).await?;
+    Ok(Some(seq))
+}
+
+async fn queue_moved(state: &AppState, conversation: &ConversationId) -> Result<(), StoreError> {
+    if let Some(site) = events::site_of(&state.db, conversation).await? {
+        state.hub.queue_changed(&site);
+    }
+    Ok(())
+}
+
+/// Every site's queue may have moved (an agent came online or left): waiting visitors
+/// recompute their expected wait and consoles refresh their inbox.
+pub fn all_queues_moved(state: &AppState) {
+    for site in &state.config.sites {
+        state.hub.queue_changed(site.id.as_str());
+    }
+}
+
+/// Gives waiting conversations, oldest first, to the online agents with the most room, until
+/// one of them runs out. One assignment round at a time, so two rounds never both count the
+/// same free seat.
+pub async fn assign_waiting(state: &AppState) -> Result<(), StoreError> {
+    let _round = state.assigning.lock().await;
+    for waiting in events::inbox(&state.db).await? {
+        if waiting.status != ConversationStatus::Waiting {
+            continue;
+        }
+        let mut agents = events::agent_loads(&state.db).await?;
+        for (load, _) in &mut agents {
+            load.online = state.presence.is_online(&load.id);
+        }
+        let loads: Vec<_> = agents.iter().map(|(load, _)| load.clone()).collect();
+        let Some(chosen) = routing::pick(&loads) else {
+            return Ok(());
+        };
+        let name = agents
+            .iter()
+            .find(|(load, _)| load.id == chosen.id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_default();
+        let agent = AgentRef {
+            id: chosen.id.clone(),
+            name,
+        };
+        take(state, &waiting.conversation, &agent).await?;
+    }
+    Ok(())
+}
+
+/// Seconds a visitor at `position` in `site`'s queue should expect to wait, if anything can
+/// honestly be said.
+pub async fn expected_wait(
+    state: &AppState,
+    site: &str,
+    position: u32,
+) -> Result<Option<u32>, StoreError> {
+    let online = state.presence.online_agents();
+    if online == 0 {
+        return Ok(None);
+    }
+    let waits = events::recent_waits(&state.db, site).await?;
+    Ok(routing::expected_wait(position, &waits, online))
+}

@@ -1,0 +1,169 @@
+//! Agents and visitors on the live chat, as the agent and routing tests drive them.
+
+use ito_protocol::chat::{
+    AgentToServer, Author, ConversationId, ConversationStatus, EventKind, HandoffContext,
+    HandoffReason, ServerToAgent, ServerToVisitor, TranscriptLine, VisitorToServer,
+};
+use serde_json::json;
+
+use super::{Build, Server, Socket, connect, hear, say, serve_in};
+
+/// A server on a fresh database, and that database for the test to add agents to.
+pub async fn server_and_store() -> (tempfile::TempDir, Server, sqlx::SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    (dir, server, pool)
+}
+
+/// Adds an agent and signs them in; returns their session cookie.
+pub async fn signed_in(server: &Server, pool: &sqlx::SqlitePool, email: &str) -> String {
+    ito::agents::add(pool, email, email, "correct horse", false)
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/login", server.url))
+        .header("origin", &server.url)
+        .json(&json!({"email": email, "password": "correct horse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+pub async fn agent(server: &Server, cookie: &str) -> Socket {
+    let mut socket = connect(
+        server,
+        "/api/v1/agent/socket",
+        &server.url,
+        &[("cookie", cookie)],
+    )
+    .await
+    .unwrap();
+    say(&mut socket, &AgentToServer::Hello { version: 1 }).await;
+    assert!(matches!(
+        hear(&mut socket).await,
+        ServerToAgent::Welcome { .. }
+    ));
+    assert!(matches!(
+        hear(&mut socket).await,
+        ServerToAgent::Inbox { .. }
+    ));
+    socket
+}
+
+/// The agent's next frame that is not an inbox update.
+pub async fn skip_inbox(agent: &mut Socket) -> ServerToAgent {
+    loop {
+        match hear(agent).await {
+            ServerToAgent::Inbox { .. } => {}
+            other => return other,
+        }
+    }
+}
+
+/// A visitor who said something and then asked for a person (the frames sent, nothing heard
+/// after the welcome).
+pub async fn visitor_asking(server: &Server) -> (Socket, ConversationId) {
+    let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
+        .await
+        .unwrap();
+    let hello = VisitorToServer::Hello {
+        version: 1,
+        token: None,
+        last_seq: 0,
+    };
+    say(&mut socket, &hello).await;
+    let ServerToVisitor::Welcome { conversation, .. } = hear(&mut socket).await else {
+        panic!("a welcome")
+    };
+    say(
+        &mut socket,
+        &VisitorToServer::Send {
+            id: "v1".parse().unwrap(),
+            text: "My parcel is lost".into(),
+        },
+    )
+    .await;
+    let context = HandoffContext {
+        transcript: vec![
+            TranscriptLine {
+                author: Author::Visitor,
+                text: "where is my parcel?".into(),
+                helpful: None,
+            },
+            TranscriptLine {
+                author: Author::Bot {
+                    article: Some("order-status".into()),
+                    confidence: Some(0.4),
+                },
+                text: "Checking your order status".into(),
+                helpful: Some(false),
+            },
+        ],
+        ..HandoffContext::default()
+    };
+    let handoff = VisitorToServer::Handoff {
+        reason: HandoffReason::NotHelpful,
+        context: Box::new(context),
+    };
+    say(&mut socket, &handoff).await;
+    (socket, conversation)
+}
+
+/// A visitor who asked for a person, once the handoff is stored.
+pub async fn visitor_handed_off(server: &Server) -> (Socket, ConversationId) {
+    let (mut socket, conversation) = visitor_asking(server).await;
+    loop {
+        if let ServerToVisitor::Event(event) = hear(&mut socket).await
+            && matches!(event.kind, EventKind::HandoffRequested { .. })
+        {
+            return (socket, conversation);
+        }
+    }
+}
+
+/// A visitor who said something and then asked for a person, and their place in the queue.
+pub async fn visitor_waiting(server: &Server) -> (Socket, ConversationId, u32) {
+    let (mut socket, conversation) = visitor_asking(server).await;
+    // The handoff is committed once the visitor hears it back, with a place in the queue.
+    let (mut committed, mut place) = (false, None);
+    while !committed || place.is_none() {
+        match hear(&mut socket).await {
+            ServerToVisitor::Event(event) => {
+                committed |= matches!(event.kind, EventKind::HandoffRequested { .. })
+            }
+            ServerToVisitor::Queue { position, .. } => place = Some(position),
+            _ => {}
+        }
+    }
+    (socket, conversation, place.unwrap())
+}
+
+/// Reads the visitor's frames until the next queue place.
+pub async fn place(visitor: &mut Socket) -> u32 {
+    loop {
+        if let ServerToVisitor::Queue { position, .. } = hear(visitor).await {
+            return position;
+        }
+    }
+}
+
+/// Reads an agent's frames until the next inbox: each open conversation with its status and
+/// the name of whoever has it.
+pub async fn inbox(
+    agent: &mut Socket,
+) -> Vec<(ConversationId, ConversationStatus, Option<String>)> {
+    loop {
+        if let ServerToAgent::Inbox { conversations } = hear(agent).await {
+            return conversations
+                .into_iter()
+                .map(|w| (w.conversation, w.status, w.agent.map(|a| a.name)))
+                .collect();
+        }
+    }
+}

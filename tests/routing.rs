@@ -1,0 +1,288 @@
+//! Routing against a real server: online agents get handoffs automatically by free capacity,
+//! waiting visitors get an honest expected wait, typing passes both ways without being stored,
+//! the visitor can end the chat, and any agent can open a conversation to read it.
+
+mod common;
+
+use common::live::{
+    agent, inbox, server_and_store, signed_in, skip_inbox, visitor_handed_off, visitor_waiting,
+};
+use common::{Socket, hear, say};
+use ito_protocol::chat::{
+    AgentToServer, ConversationId, ConversationStatus, ErrorCode, EventKind, ServerToAgent,
+    ServerToVisitor, VisitorToServer,
+};
+
+/// Reads the visitor's frames until an agent joins; returns the agent's name.
+async fn agent_joins(visitor: &mut Socket) -> String {
+    loop {
+        if let ServerToVisitor::Event(event) = hear(visitor).await
+            && let EventKind::AgentJoined { name, .. } = event.kind
+        {
+            return name;
+        }
+    }
+}
+
+async fn go_online(agent: &mut Socket, online: bool) {
+    say(agent, &AgentToServer::Status { online }).await;
+}
+
+/// Reads the visitor's frames until the next queue frame: place and expected wait.
+async fn queue(visitor: &mut Socket) -> (u32, Option<u32>) {
+    loop {
+        if let ServerToVisitor::Queue {
+            position,
+            expected_wait_secs,
+        } = hear(visitor).await
+        {
+            return (position, expected_wait_secs);
+        }
+    }
+}
+
+#[tokio::test]
+async fn online_agents_get_handoffs_by_free_capacity_and_away_ones_none() {
+    let (_dir, server, pool) = server_and_store().await;
+    let ann_cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let bob_cookie = signed_in(&server, &pool, "bob@shop.example").await;
+    sqlx::query("UPDATE agents SET capacity = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut ann = agent(&server, &ann_cookie).await;
+    let _bob_away = agent(&server, &bob_cookie).await;
+    go_online(&mut ann, true).await;
+    inbox(&mut ann).await;
+
+    let (mut first, _) = visitor_handed_off(&server).await;
+    assert_eq!(agent_joins(&mut first).await, "ann@shop.example");
+
+    // Ann is full and Bob away: the next visitor waits in the queue.
+    let (mut second, second_id, place) = visitor_waiting(&server).await;
+    assert_eq!(place, 1);
+    let entries = loop {
+        let entries = inbox(&mut ann).await;
+        if entries.contains(&(second_id.clone(), ConversationStatus::Waiting, None)) {
+            break entries;
+        }
+    };
+
+    // Resolving the first frees Ann's seat, and the waiting visitor gets her at once.
+    let mine = entries
+        .iter()
+        .find(|(_, status, _)| *status == ConversationStatus::Assigned)
+        .unwrap()
+        .0
+        .clone();
+    say(&mut ann, &AgentToServer::Resolve { conversation: mine }).await;
+    assert_eq!(agent_joins(&mut second).await, "ann@shop.example");
+}
+
+/// Stores `count` finished handoffs on the demo site whose visitors each waited `secs`, and one
+/// open conversation of `agent`'s (so their one seat is taken).
+async fn history(pool: &sqlx::SqlitePool, count: u32, secs: u32, agent_email: &str) {
+    for n in 0..=count {
+        let (status, agent) = if n == count {
+            ("assigned", agent_email)
+        } else {
+            ("resolved", "")
+        };
+        sqlx::query("INSERT INTO visitors (id, site) VALUES (?, 'demo')")
+            .bind(format!("history{n}"))
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO conversations (id, site, visitor_id, status, agent_id, handed_off_at, assigned_at)
+             VALUES (?1, 'demo', ?1, ?2, (SELECT id FROM agents WHERE email = ?3),
+                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour'),
+                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour', '+' || ?4 || ' seconds'))",
+        )
+        .bind(format!("history{n}"))
+        .bind(status)
+        .bind(agent)
+        .bind(secs)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn waiting_visitors_get_an_expected_wait_only_while_someone_is_online() {
+    let (_dir, server, pool) = server_and_store().await;
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    sqlx::query("UPDATE agents SET capacity = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    history(&pool, 3, 45, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+
+    let (mut visitor, _, place) = visitor_waiting(&server).await;
+    assert_eq!(place, 1);
+    go_online(&mut ann, true).await;
+    assert_eq!(
+        queue(&mut visitor).await,
+        (1, Some(45)),
+        "the median of the site's recent waits, for the first in line"
+    );
+    go_online(&mut ann, false).await;
+    assert_eq!(
+        queue(&mut visitor).await,
+        (1, None),
+        "nobody online: no promise"
+    );
+}
+
+#[tokio::test]
+async fn typing_passes_both_ways_and_is_never_stored() {
+    let (_dir, server, pool) = server_and_store().await;
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+    go_online(&mut ann, true).await;
+    let (mut visitor, conversation) = visitor_handed_off(&server).await;
+    agent_joins(&mut visitor).await;
+    let open = AgentToServer::Open {
+        conversation: conversation.clone(),
+    };
+    say(&mut ann, &open).await;
+    // Typing is never stored: only a console already following the conversation hears it.
+    while !matches!(skip_inbox(&mut ann).await, ServerToAgent::Context { .. }) {}
+    let last_seq = stored_events(&pool, &conversation).await;
+
+    say(&mut visitor, &VisitorToServer::Typing { typing: true }).await;
+    let heard = loop {
+        if let ServerToAgent::Typing {
+            conversation,
+            typing,
+        } = skip_inbox(&mut ann).await
+        {
+            break (conversation, typing);
+        }
+    };
+    assert_eq!(heard, (conversation.clone(), true));
+
+    let typing = AgentToServer::Typing {
+        conversation: conversation.clone(),
+        typing: true,
+    };
+    say(&mut ann, &typing).await;
+    loop {
+        if let ServerToVisitor::Typing { typing } = hear(&mut visitor).await {
+            assert!(typing);
+            break;
+        }
+    }
+    assert_eq!(stored_events(&pool, &conversation).await, last_seq);
+}
+
+async fn stored_events(pool: &sqlx::SqlitePool, conversation: &ConversationId) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE conversation_id = ?")
+        .bind(conversation.as_str())
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_visitor_ends_the_chat_once_and_the_agent_sees_it() {
+    let (_dir, server, pool) = server_and_store().await;
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+    go_online(&mut ann, true).await;
+    let (mut visitor, conversation) = visitor_handed_off(&server).await;
+    agent_joins(&mut visitor).await;
+    say(
+        &mut ann,
+        &AgentToServer::Open {
+            conversation: conversation.clone(),
+        },
+    )
+    .await;
+
+    say(&mut visitor, &VisitorToServer::End).await;
+    say(&mut visitor, &VisitorToServer::End).await;
+    // The event and the new inbox come in either order.
+    let (mut ended_seen, mut inbox_empty) = (false, false);
+    while !(ended_seen && inbox_empty) {
+        match hear(&mut ann).await {
+            ServerToAgent::Event { event, .. } => ended_seen |= event.kind == EventKind::Ended,
+            ServerToAgent::Inbox { conversations } => inbox_empty = conversations.is_empty(),
+            _ => {}
+        }
+    }
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE conversation_id = ? AND body LIKE '%ended%'",
+    )
+    .bind(conversation.as_str())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ended, 1, "a second end stores nothing");
+    let write = AgentToServer::Send {
+        conversation,
+        id: "late".parse().unwrap(),
+        text: "Still there?".into(),
+    };
+    say(&mut ann, &write).await;
+    assert!(matches!(
+        skip_inbox(&mut ann).await,
+        ServerToAgent::Error {
+            code: ErrorCode::Forbidden,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn any_agent_can_open_a_conversation_to_read_it() {
+    let (_dir, server, pool) = server_and_store().await;
+    let ann_cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let bob_cookie = signed_in(&server, &pool, "bob@shop.example").await;
+    let mut ann = agent(&server, &ann_cookie).await;
+    go_online(&mut ann, true).await;
+    let (mut visitor, conversation) = visitor_handed_off(&server).await;
+    agent_joins(&mut visitor).await;
+
+    let mut bob = agent(&server, &bob_cookie).await;
+    let open = AgentToServer::Open {
+        conversation: conversation.clone(),
+    };
+    say(&mut bob, &open).await;
+    match skip_inbox(&mut bob).await {
+        ServerToAgent::Context {
+            status,
+            agent,
+            summary,
+            earlier,
+            ..
+        } => {
+            assert_eq!(status, ConversationStatus::Assigned);
+            assert_eq!(agent.unwrap().name, "ann@shop.example");
+            assert_eq!(summary[0], "Asked: where is my parcel?");
+            assert!(earlier.is_empty());
+        }
+        other => panic!("expected the context, got {other:?}"),
+    }
+    let mut kinds = Vec::new();
+    while kinds.len() < 3 {
+        if let ServerToAgent::Event { event, .. } = skip_inbox(&mut bob).await {
+            kinds.push(event.kind);
+        }
+    }
+    assert!(matches!(kinds[2], EventKind::AgentJoined { .. }));
+
+    let unknown = AgentToServer::Open {
+        conversation: "nope".parse().unwrap(),
+    };
+    say(&mut bob, &unknown).await;
+    assert!(matches!(
+        skip_inbox(&mut bob).await,
+        ServerToAgent::Error {
+            code: ErrorCode::Forbidden,
+            ..
+        }
+    ));
+}
