@@ -96,7 +96,7 @@ impl HostLink {
             let Some(text) = event.data().as_string() else {
                 return;
             };
-            match embed::decode::<HostToWidget>(&text) {
+            match embed::decode_host(&text) {
                 Ok(frame) => on_frame(frame),
                 Err(EmbedError::Foreign) => {}
                 Err(e) => leptos::logging::warn!("Ito: ignored a frame from the host page: {e}"),

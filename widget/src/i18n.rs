@@ -1,12 +1,13 @@
 //! Visible strings, one JSON file per locale under `locales/`, keyed by component.
+//!
+//! The files are read as plain maps of sections and then moved into the typed structs by
+//! hand: serde's derived readers for eight structs cost the widget kilobytes more than one
+//! map reader, and the widget's size is counted.
 
 use ito_protocol::Locale;
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Strings {
     pub panel: PanelStrings,
     pub composer: ComposerStrings,
@@ -14,24 +15,9 @@ pub struct Strings {
     pub bot: BotStrings,
     pub article_card: ArticleCardStrings,
     pub feedback: FeedbackStrings,
-    /// Used by the loader on the host page (the server hands them over in the site settings).
-    pub launcher: LauncherStrings,
 }
 
-/// The loader's words: the launcher's labels and the nudge.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LauncherStrings {
-    pub open: String,
-    pub close: String,
-    /// `{count}` is replaced by the number of unread messages.
-    pub unread: String,
-    pub dismiss: String,
-    pub nudge: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct PanelStrings {
     pub title: String,
     pub greeting: String,
@@ -42,16 +28,14 @@ pub struct PanelStrings {
     pub typing: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct ComposerStrings {
     pub label: String,
     pub placeholder: String,
     pub send: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct MessageListStrings {
     pub label: String,
     pub you: String,
@@ -59,8 +43,7 @@ pub struct MessageListStrings {
 }
 
 /// What the bot says besides articles.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct BotStrings {
     pub suggestions: String,
     pub unsure: String,
@@ -75,15 +58,13 @@ pub struct BotStrings {
     pub resolved: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct ArticleCardStrings {
     /// Read after a link's text: links in answers open in a new tab.
     pub new_tab: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct FeedbackStrings {
     pub question: String,
     pub yes: String,
@@ -105,21 +86,88 @@ pub fn strings(locale: Locale) -> Strings {
     try_strings(locale).expect("locale files are complete and valid")
 }
 
-pub fn try_strings(locale: Locale) -> Result<Strings, serde_json::Error> {
-    serde_json::from_str(source(locale))
+type Sections = BTreeMap<String, BTreeMap<String, String>>;
+
+fn sections(locale: Locale) -> Sections {
+    serde_json::from_str(source(locale)).expect("locale files are flat sections of strings")
+}
+
+/// The strings for `locale`, or the keys its file lacks or has too many of.
+pub fn try_strings(locale: Locale) -> Result<Strings, String> {
+    from_sections(sections(locale))
+}
+
+/// Takes every string out of `sections`; what is missing or left over is an error.
+fn from_sections(mut sections: Sections) -> Result<Strings, String> {
+    let mut missing = Vec::new();
+    let mut take = |section: &str, key: &str| {
+        sections
+            .get_mut(section)
+            .and_then(|s| s.remove(key))
+            .unwrap_or_else(|| {
+                missing.push(format!("{section}.{key}"));
+                String::new()
+            })
+    };
+    let strings = Strings {
+        panel: PanelStrings {
+            title: take("panel", "title"),
+            greeting: take("panel", "greeting"),
+            close: take("panel", "close"),
+            talk_to_person: take("panel", "talk_to_person"),
+            loading: take("panel", "loading"),
+            typing: take("panel", "typing"),
+        },
+        composer: ComposerStrings {
+            label: take("composer", "label"),
+            placeholder: take("composer", "placeholder"),
+            send: take("composer", "send"),
+        },
+        message_list: MessageListStrings {
+            label: take("message_list", "label"),
+            you: take("message_list", "you"),
+            bot: take("message_list", "bot"),
+        },
+        bot: BotStrings {
+            suggestions: take("bot", "suggestions"),
+            unsure: take("bot", "unsure"),
+            person_requested: take("bot", "person_requested"),
+            glad: take("bot", "glad"),
+            sorry: take("bot", "sorry"),
+            unavailable: take("bot", "unavailable"),
+            queue: take("bot", "queue"),
+            agent_joined: take("bot", "agent_joined"),
+            resolved: take("bot", "resolved"),
+        },
+        article_card: ArticleCardStrings {
+            new_tab: take("article_card", "new_tab"),
+        },
+        feedback: FeedbackStrings {
+            question: take("feedback", "question"),
+            yes: take("feedback", "yes"),
+            no: take("feedback", "no"),
+            helpful: take("feedback", "helpful"),
+            not_helpful: take("feedback", "not_helpful"),
+        },
+    };
+    // The loader's words are the server's business (it sends them with the site settings).
+    sections.remove("launcher");
+    let extra: Vec<String> = sections
+        .iter()
+        .flat_map(|(section, keys)| keys.keys().map(move |key| format!("{section}.{key}")))
+        .collect();
+    if missing.is_empty() && extra.is_empty() {
+        Ok(strings)
+    } else {
+        Err(format!("missing {missing:?}, unknown {extra:?}"))
+    }
 }
 
 /// The strings for `locale` with the site's own words (`panel.greeting` = "...") in place.
-/// The server accepts only keys that exist; anything else is ignored here. The merge works on
-/// the locale file's text as plain maps, so the widget carries one JSON reader for strings.
+/// The server accepts only keys that exist; anything else is ignored here.
 pub fn site_strings(locale: Locale, overrides: Option<&BTreeMap<String, String>>) -> Strings {
-    let Some(overrides) = overrides.filter(|o| !o.is_empty()) else {
-        return strings(locale);
-    };
-    type Sections = BTreeMap<String, BTreeMap<String, String>>;
-    let mut sections: Sections =
-        serde_json::from_str(source(locale)).expect("locale files are flat sections of strings");
-    for (key, value) in overrides {
+    let mut sections = sections(locale);
+    for (key, value) in overrides.into_iter().flatten() {
         let slot = key
             .split_once('.')
             .and_then(|(section, name)| sections.get_mut(section)?.get_mut(name));
@@ -127,6 +175,5 @@ pub fn site_strings(locale: Locale, overrides: Option<&BTreeMap<String, String>>
             slot.clone_from(value);
         }
     }
-    let merged = serde_json::to_string(&sections).expect("maps of strings serialize");
-    serde_json::from_str(&merged).unwrap_or_else(|_| strings(locale))
+    from_sections(sections).unwrap_or_else(|_| strings(locale))
 }

@@ -35,8 +35,8 @@ pub enum Author {
 }
 
 /// From the loader to the widget iframe.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// From the host page to the widget; read by [`decode_host`].
+#[derive(Debug, Clone, PartialEq)]
 pub enum HostToWidget {
     /// The panel became visible: the widget moves focus to its composer.
     Open,
@@ -66,7 +66,7 @@ pub struct Visitor {
     pub signature: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Envelope<T> {
     ito: u32,
     #[serde(flatten)]
@@ -94,22 +94,53 @@ pub fn encode<T: Serialize>(frame: &T) -> String {
     serde_json::to_string(&envelope).expect("embed frames always serialize")
 }
 
-/// Reads a frame from JSON text, telling foreign messages apart from broken ones.
-pub fn decode<T: for<'de> Deserialize<'de>>(json: &str) -> Result<T, EmbedError> {
-    #[derive(Deserialize)]
-    struct VersionOnly {
-        ito: Option<u32>,
-    }
-    let version = serde_json::from_str::<VersionOnly>(json)
-        .map_err(|_| EmbedError::Foreign)?
-        .ito
+/// Reads a frame the host page posted: `Foreign` unless it is an object with an `ito` version.
+///
+/// By hand rather than with serde's derive: the derived reader of an internally tagged,
+/// flattened enum buffers every field through serde's generic `Content` and costs the widget
+/// several kilobytes; this reads the JSON value the widget already knows how to parse.
+pub fn decode_host(json: &str) -> Result<HostToWidget, EmbedError> {
+    use serde_json::Value;
+    let value: Value = serde_json::from_str(json).map_err(|_| EmbedError::Foreign)?;
+    let frame = value.as_object().ok_or(EmbedError::Foreign)?;
+    let version = frame
+        .get("ito")
+        .and_then(Value::as_u64)
         .ok_or(EmbedError::Foreign)?;
-    if version != EMBED_VERSION {
-        return Err(EmbedError::Version(version));
+    if version != u64::from(EMBED_VERSION) {
+        return Err(EmbedError::Version(version as u32));
     }
-    serde_json::from_str::<Envelope<T>>(json)
-        .map(|envelope| envelope.frame)
-        .map_err(|e| EmbedError::Malformed(e.to_string()))
+    let missing = |key: &str| EmbedError::Malformed(format!("no {key}"));
+    let text = |key: &str| {
+        frame
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| missing(key))
+    };
+    Ok(match frame.get("type").and_then(Value::as_str) {
+        Some("open") => HostToWidget::Open,
+        Some("page") => HostToWidget::Page {
+            url: text("url")?,
+            title: text("title")?,
+        },
+        Some("article") => HostToWidget::Article { id: text("id")? },
+        Some("identify") => HostToWidget::Identify {
+            visitor: frame
+                .get("visitor")
+                .cloned()
+                .and_then(|v| serde_json::from_value(v).ok())
+                .ok_or_else(|| missing("visitor with an id"))?,
+        },
+        Some("attributes") => HostToWidget::Attributes {
+            attributes: frame
+                .get("attributes")
+                .and_then(Value::as_object)
+                .cloned()
+                .ok_or_else(|| missing("attributes object"))?,
+        },
+        other => return Err(EmbedError::Malformed(format!("unknown type {other:?}"))),
+    })
 }
 
 #[cfg(test)]
@@ -122,7 +153,7 @@ mod tests {
         assert_eq!(encode(&WidgetToHost::Ready), r#"{"ito":1,"type":"ready"}"#);
         assert_eq!(encode(&WidgetToHost::Close), r#"{"ito":1,"type":"close"}"#);
         assert_eq!(
-            decode::<HostToWidget>(r#"{"type":"open","ito":1}"#),
+            decode_host(r#"{"type":"open","ito":1}"#),
             Ok(HostToWidget::Open)
         );
         assert_eq!(
@@ -136,7 +167,7 @@ mod tests {
             r#"{"ito":1,"type":"handoff"}"#
         );
         assert_eq!(
-            decode::<HostToWidget>(
+            decode_host(
                 r#"{"ito":1,"type":"page","url":"https://shop.example/a","title":"<b>A</b>"}"#
             ),
             Ok(HostToWidget::Page {
@@ -145,22 +176,20 @@ mod tests {
             })
         );
         assert_eq!(
-            decode::<HostToWidget>(r#"{"ito":1,"type":"article","id":"returns"}"#),
+            decode_host(r#"{"ito":1,"type":"article","id":"returns"}"#),
             Ok(HostToWidget::Article {
                 id: "returns".into()
             })
         );
-        let identify = decode::<HostToWidget>(
-            r#"{"ito":1,"type":"identify","visitor":{"id":"u1","name":"Ann"}}"#,
-        )
-        .unwrap();
+        let identify =
+            decode_host(r#"{"ito":1,"type":"identify","visitor":{"id":"u1","name":"Ann"}}"#)
+                .unwrap();
         assert!(
             matches!(identify, HostToWidget::Identify { visitor } if visitor.id == "u1" && visitor.email.is_none())
         );
-        let attributes = decode::<HostToWidget>(
-            r#"{"ito":1,"type":"attributes","attributes":{"plan":"pro","seats":3}}"#,
-        )
-        .unwrap();
+        let attributes =
+            decode_host(r#"{"ito":1,"type":"attributes","attributes":{"plan":"pro","seats":3}}"#)
+                .unwrap();
         assert!(
             matches!(attributes, HostToWidget::Attributes { attributes } if attributes["seats"] == 3)
         );
@@ -168,21 +197,15 @@ mod tests {
 
     #[test]
     fn foreign_and_broken_frames_are_told_apart() {
+        assert_eq!(decode_host(r#"{"type":"open"}"#), Err(EmbedError::Foreign));
+        assert_eq!(decode_host("\"hello\""), Err(EmbedError::Foreign));
+        assert_eq!(decode_host("not json"), Err(EmbedError::Foreign));
         assert_eq!(
-            decode::<HostToWidget>(r#"{"type":"open"}"#),
-            Err(EmbedError::Foreign)
-        );
-        assert_eq!(
-            decode::<HostToWidget>("\"hello\""),
-            Err(EmbedError::Foreign)
-        );
-        assert_eq!(decode::<HostToWidget>("not json"), Err(EmbedError::Foreign));
-        assert_eq!(
-            decode::<HostToWidget>(r#"{"ito":2,"type":"open"}"#),
+            decode_host(r#"{"ito":2,"type":"open"}"#),
             Err(EmbedError::Version(2))
         );
         assert!(matches!(
-            decode::<HostToWidget>(r#"{"ito":1,"type":"explode"}"#),
+            decode_host(r#"{"ito":1,"type":"explode"}"#),
             Err(EmbedError::Malformed(_))
         ));
     }
