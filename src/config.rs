@@ -8,6 +8,7 @@ use ito_protocol::site_settings::PublicSiteSettings;
 use ito_protocol::{Locale, SiteId};
 use serde::Deserialize;
 
+use crate::identity::IdentitySecret;
 use crate::theme::{NudgeConfig, SiteTheme, check_strings, launcher_text};
 
 /// The demo configuration, compiled in so `ito serve` works with no file at all.
@@ -58,6 +59,10 @@ pub struct SiteConfig {
     /// The widget answers from the base in the visitor's language, else the site's locale.
     #[serde(default)]
     pub knowledge_base: BTreeMap<Locale, PathBuf>,
+    /// The secret the site's server signs visitor ids with (`Ito('identify', ...)`), or
+    /// `env:NAME`. Without it every identified visitor is shown to agents as unverified.
+    #[serde(default)]
+    pub identity_secret: Option<IdentitySecret>,
 }
 
 /// An origin allowed to frame the widget, already in the form CSP `frame-ancestors` takes.

@@ -6,7 +6,7 @@
 
 use ito_protocol::chat::{
     AgentRef, ClientId, ConversationId, ConversationStatus, EarlierConversation, Event, EventKind,
-    HandoffContext, HandoffReason, InboxEntry, Seq,
+    HandoffContext, HandoffReason, InboxEntry, Seq, VisitorIdentity,
 };
 
 use crate::routing::AgentLoad;
@@ -61,6 +61,102 @@ pub async fn start_conversation(
     Ok((visitor, conversation))
 }
 
+/// The newest conversation of the verified visitor `external_id` on `site`.
+pub async fn latest_of_verified(
+    pool: &SqlitePool,
+    site: &str,
+    external_id: &str,
+) -> Result<Option<ConversationId>, StoreError> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT c.id FROM conversations c JOIN visitors v ON v.id = c.visitor_id
+         WHERE v.site = ? AND v.external_id = ? AND v.verified = 1
+         ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1",
+    )
+    .bind(site)
+    .bind(external_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(id.and_then(|id| id.parse().ok()))
+}
+
+/// Records who the visitor of `conversation` is. A verified visitor already known on this
+/// site gets this device's conversations, so their history is one; a claim never overwrites
+/// a verified visitor.
+pub async fn identify(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+    who: &VisitorIdentity,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT visitor_id, site FROM conversations WHERE id = ?")
+            .bind(conversation.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (visitor, site) =
+        row.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))?;
+    let known: Option<String> = match (&who.id, who.verified) {
+        (Some(external_id), true) => {
+            sqlx::query_scalar(
+                "SELECT id FROM visitors WHERE site = ? AND external_id = ? AND verified = 1",
+            )
+            .bind(&site)
+            .bind(external_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        _ => None,
+    };
+    let target = match known {
+        Some(known) if known != visitor => {
+            sqlx::query("UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?")
+                .bind(&known)
+                .bind(&visitor)
+                .execute(&mut *tx)
+                .await?;
+            known
+        }
+        _ => visitor,
+    };
+    sqlx::query(
+        "UPDATE visitors SET external_id = ?, name = COALESCE(?, name),
+             email = COALESCE(?, email), verified = ?
+         WHERE id = ? AND (verified = 0 OR ? = 1)",
+    )
+    .bind(&who.id)
+    .bind(&who.name)
+    .bind(&who.email)
+    .bind(who.verified)
+    .bind(&target)
+    .bind(who.verified)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who the visitor of `conversation` said they are, if they said anything.
+pub async fn visitor_of(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<Option<VisitorIdentity>, StoreError> {
+    let row: Option<(Option<String>, Option<String>, Option<String>, bool)> = sqlx::query_as(
+        "SELECT v.external_id, v.name, v.email, v.verified
+         FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?",
+    )
+    .bind(conversation.as_str())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row
+        .filter(|(id, name, email, _)| id.is_some() || name.is_some() || email.is_some())
+        .map(|(id, name, email, verified)| VisitorIdentity {
+            id,
+            name,
+            email,
+            verified,
+        }))
+}
+
 /// The site a conversation belongs to, if it exists.
 pub async fn site_of(
     pool: &SqlitePool,
@@ -94,10 +190,18 @@ pub async fn request_handoff(
     let reason = serde_json::to_value(reason).expect("reasons serialize");
     // Stored as the protocol's name for it, e.g. "not_helpful".
     let context = serde_json::to_string(context).expect("contexts serialize");
+    // A closed conversation asked again is opened again, from the back of the queue.
     sqlx::query(
         "UPDATE conversations SET handoff_reason = ?, handoff_context = ?,
-             status = CASE status WHEN 'bot' THEN 'waiting' ELSE status END,
-             handed_off_at = COALESCE(handed_off_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             status = CASE WHEN status IN ('bot', 'resolved', 'ended') THEN 'waiting'
+                           ELSE status END,
+             agent_id = CASE WHEN status IN ('resolved', 'ended') THEN NULL ELSE agent_id END,
+             assigned_at = CASE WHEN status IN ('resolved', 'ended') THEN NULL
+                                ELSE assigned_at END,
+             handed_off_at = CASE WHEN status IN ('resolved', 'ended') OR handed_off_at IS NULL
+                                  THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                                  ELSE handed_off_at END,
+             closed_at = NULL
          WHERE id = ?",
     )
     .bind(reason.as_str())

@@ -9,6 +9,7 @@
 //! - [`events`]: conversations and their numbered events: appended once, replayed after a sequence number.
 //! - [`hub`]: which connections listen to which conversation; commits are announced, events read from the store.
 //! - [`handoff`]: the five-second summary an agent reads at the top of a handoff.
+//! - [`identity`]: verifying identified visitors' signatures (HMAC-SHA256 with the site's secret).
 //! - [`http`]: `app(state) -> Router`, every HTTP route and the HTTP error type.
 //! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
@@ -28,6 +29,7 @@ pub mod events;
 pub mod handoff;
 pub mod http;
 pub mod hub;
+pub mod identity;
 pub mod knowledge;
 pub mod limits;
 pub mod presence;

@@ -37,6 +37,7 @@ fn hello(token: Option<String>, last_seq: u64) -> VisitorToServer {
         version: 1,
         token,
         last_seq,
+        visitor: None,
     }
 }
 

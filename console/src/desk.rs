@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use ito_protocol::chat::{
     AgentRef, AgentToServer, ClientId, ConversationId, ConversationStatus, EarlierConversation,
     Event, EventKind, HandoffContext, HandoffReason, InboxEntry, Seq, ServerToAgent,
+    VisitorIdentity,
 };
 
 /// Which part of the inbox is shown.
@@ -31,6 +32,7 @@ pub struct Opened {
     pub summary: Vec<String>,
     pub context: HandoffContext,
     pub earlier: Vec<EarlierConversation>,
+    pub visitor: Option<VisitorIdentity>,
     /// Stored events, in order, each once.
     pub events: Vec<Event>,
     /// Replies sent and not yet acknowledged, oldest first: resent after a reconnect.
@@ -154,6 +156,7 @@ impl Desk {
                 summary,
                 context,
                 earlier,
+                visitor,
             } => {
                 let opened = self.opened.entry(conversation).or_insert_with(|| Opened {
                     status,
@@ -162,6 +165,7 @@ impl Desk {
                     summary: Vec::new(),
                     context: HandoffContext::default(),
                     earlier: Vec::new(),
+                    visitor: None,
                     events: Vec::new(),
                     outbox: Vec::new(),
                     visitor_typing: false,
@@ -173,6 +177,7 @@ impl Desk {
                 opened.summary = summary;
                 opened.context = *context;
                 opened.earlier = earlier;
+                opened.visitor = visitor;
                 Vec::new()
             }
             ServerToAgent::Event {

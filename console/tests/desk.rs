@@ -63,6 +63,7 @@ fn opened(desk: &mut Desk, conversation: &str, agent: Option<&str>) {
         summary: vec!["Asked: hi".into()],
         context: Box::new(HandoffContext::default()),
         earlier: Vec::new(),
+        visitor: None,
     });
 }
 

@@ -246,6 +246,7 @@ impl AgentSession {
             summary,
             context: Box::new(context),
             earlier: events::earlier(&self.state.db, conversation).await?,
+            visitor: events::visitor_of(&self.state.db, conversation).await?,
         };
         send(&mut self.socket, &frame).await?;
         self.follow(conversation, 0).await

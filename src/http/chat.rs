@@ -16,8 +16,9 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use ito_protocol::chat::{
     Author, CHAT_VERSION, ConversationId, ConversationStatus, ErrorCode, EventKind, MAX_TEXT_BYTES,
-    Seq, ServerToVisitor, VisitorToServer,
+    Seq, ServerToVisitor, VisitorIdentity, VisitorToServer,
 };
+use ito_protocol::embed::Visitor;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::session::from_own_page;
@@ -83,6 +84,39 @@ fn origin_allowed(site: &SiteConfig, headers: &HeaderMap) -> bool {
     })
 }
 
+/// Longest visitor id, name or email kept: enough for any real one, too little to flood.
+const MAX_IDENTITY_CHARS: usize = 256;
+
+/// Who the host page says the visitor is, verified against the site's secret. An empty or
+/// oversized id says nothing.
+fn identity(state: &AppState, site: &str, visitor: Visitor) -> Option<VisitorIdentity> {
+    let id = visitor.id.trim();
+    if id.is_empty() || id.chars().count() > MAX_IDENTITY_CHARS {
+        return None;
+    }
+    let verified = state
+        .config
+        .site(site)
+        .and_then(|s| s.identity_secret.as_ref())
+        .zip(visitor.signature.as_deref())
+        .is_some_and(|(secret, signature)| secret.verify(id, signature));
+    let clip = |v: Option<String>| {
+        v.map(|v| {
+            v.trim()
+                .chars()
+                .take(MAX_IDENTITY_CHARS)
+                .collect::<String>()
+        })
+        .filter(|v| !v.is_empty())
+    };
+    Some(VisitorIdentity {
+        id: Some(id.to_owned()),
+        name: clip(visitor.name),
+        email: clip(visitor.email),
+        verified,
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub(super) enum SessionError {
     #[error("socket: {0}")]
@@ -138,11 +172,18 @@ impl Session {
             version: CHAT_VERSION,
             token,
             last_seq,
+            visitor,
         }) = hello
         else {
             let message = format!("say hello first, with version {CHAT_VERSION}");
             return refuse(socket, ErrorCode::Version, &message).await;
         };
+        let identity = visitor.and_then(|v| identity(&state, &site, v));
+        // A verified visitor on a new device continues their newest conversation.
+        let verified_id = identity
+            .as_ref()
+            .filter(|i| i.verified)
+            .and_then(|i| i.id.clone());
         let conversation = match token {
             Some(token) => match state.tokens.verify(&token, now_millis() / 1000) {
                 Ok(conversation)
@@ -161,8 +202,17 @@ impl Session {
                 }
                 Err(e) => return refuse(socket, ErrorCode::Unauthorized, &e.to_string()).await,
             },
-            None => events::start_conversation(&state.db, &site).await?.1,
+            None => match verified_id {
+                Some(id) => match events::latest_of_verified(&state.db, &site, &id).await? {
+                    Some(conversation) => conversation,
+                    None => events::start_conversation(&state.db, &site).await?.1,
+                },
+                None => events::start_conversation(&state.db, &site).await?.1,
+            },
         };
+        if let Some(identity) = &identity {
+            events::identify(&state.db, &conversation, identity).await?;
+        }
         let token = state.tokens.sign(&conversation, now_millis() / 1000);
         let welcome = ServerToVisitor::Welcome {
             version: CHAT_VERSION,

@@ -76,6 +76,7 @@ pub async fn visitor_asking(server: &Server) -> (Socket, ConversationId) {
         version: 1,
         token: None,
         last_seq: 0,
+        visitor: None,
     };
     say(&mut socket, &hello).await;
     let ServerToVisitor::Welcome { conversation, .. } = hear(&mut socket).await else {

@@ -34,8 +34,18 @@ pub struct Build {
 
 /// Serves the demo config from `dir` (database `dir/ito.sqlite3`, build folder `dir/dist`).
 pub async fn serve_in(dir: &Path, build: Build) -> Server {
+    serve_configured(dir, build, |_| {}).await
+}
+
+/// Like [`serve_in`], with the demo config changed by `configure` first.
+pub async fn serve_configured(
+    dir: &Path,
+    build: Build,
+    configure: impl FnOnce(&mut Config),
+) -> Server {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut config = Config::demo();
+    configure(&mut config);
     config.server.assets = dir.join("dist");
     config.server.public = root.join("public");
     for site in &mut config.sites {

@@ -15,6 +15,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, WebSocket};
 
+use crate::context::VisitorContext;
 use crate::live::Live;
 use crate::thread::Thread;
 
@@ -31,6 +32,7 @@ struct Inner {
     socket: Option<WebSocket>,
     live: RwSignal<Live>,
     thread: RwSignal<Thread>,
+    visitor: RwSignal<VisitorContext>,
     /// Sent after each welcome until the server confirms it (a handoff event comes back).
     handoff: Option<VisitorToServer>,
     /// Kept alive as long as the socket they serve.
@@ -38,7 +40,12 @@ struct Inner {
 }
 
 impl LiveLink {
-    pub fn new(site: &str, live: RwSignal<Live>, thread: RwSignal<Thread>) -> LiveLink {
+    pub fn new(
+        site: &str,
+        live: RwSignal<Live>,
+        thread: RwSignal<Thread>,
+        visitor: RwSignal<VisitorContext>,
+    ) -> LiveLink {
         let location = window().location();
         let scheme = if location.protocol().as_deref() == Ok("https:") {
             "wss"
@@ -54,6 +61,7 @@ impl LiveLink {
                 socket: None,
                 live,
                 thread,
+                visitor,
                 handoff: None,
                 handlers: Vec::new(),
             })),
@@ -62,10 +70,13 @@ impl LiveLink {
 
     /// Asks for a person with what the widget knows; connects if needed.
     pub fn hand_off(&self, reason: HandoffReason, context: HandoffContext) {
-        self.inner.borrow_mut().handoff = Some(VisitorToServer::Handoff {
+        let frame = VisitorToServer::Handoff {
             reason,
             context: Box::new(context),
-        });
+        };
+        // Sent now if the socket is open, and after every welcome until confirmed.
+        self.transmit(&frame);
+        self.inner.borrow_mut().handoff = Some(frame);
         self.connect();
     }
 
@@ -114,7 +125,12 @@ impl LiveLink {
         let on_open = {
             let link = self.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |_| {
-                let hello = link.inner.borrow().live.with_untracked(Live::hello);
+                let (live, visitor) = {
+                    let inner = link.inner.borrow();
+                    (inner.live, inner.visitor)
+                };
+                let hello =
+                    live.with_untracked(|l| l.hello(visitor.with_untracked(|v| v.visitor.clone())));
                 link.transmit(&hello);
             })
         };

@@ -109,23 +109,32 @@ pub fn App(
     let live = RwSignal::new(persisted.restore_live());
     persisted.keep_live(live);
     persisted.keep(thread, visitor_context);
-    let link = StoredValue::new_local(LiveLink::new(&context.site, live, thread));
-    // Once a person is asked for (button or words), the live chat starts: a handoff the
-    // first time, a reconnection after a reload.
-    let live_started = StoredValue::new(false);
+    let link = StoredValue::new_local(LiveLink::new(&context.site, live, thread, visitor_context));
+    // Once a person is asked for (button or words), the live chat starts: a handoff until the
+    // server confirms it, a reconnection after that (a reload).
     let locale = context.locale;
+    let wants_person = Memo::new(move |_| thread.with(Thread::with_person));
     Effect::new(move |_| {
-        if !thread.with(Thread::with_person) || live_started.get_value() {
+        if !wants_person.get() {
             return;
         }
-        live_started.set_value(true);
-        if live.with_untracked(|l| l.token.is_some()) {
+        if live.with_untracked(|l| l.handed_off) {
             link.with_value(LiveLink::connect);
         } else {
             let context = thread.with_untracked(|t| {
                 visitor_context.with_untracked(|c| handoff_context(t, c, locale))
             });
             link.with_value(|l| l.hand_off(HandoffReason::Asked, context));
+        }
+    });
+    // A visitor the site's server vouches for sees their conversations from any device: the
+    // widget connects as soon as it knows them, and the server replays their history.
+    let signed_visitor = Memo::new(move |_| {
+        visitor_context.with(|c| c.visitor.as_ref().is_some_and(|v| v.signature.is_some()))
+    });
+    Effect::new(move |_| {
+        if signed_visitor.get() {
+            link.with_value(LiveLink::connect);
         }
     });
 

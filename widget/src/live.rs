@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use ito_protocol::chat::{ClientId, Event, Seq, VisitorToServer, reconnect_delay};
+use ito_protocol::chat::{ClientId, Event, EventKind, Seq, VisitorToServer, reconnect_delay};
+use ito_protocol::embed::Visitor;
 use serde::{Deserialize, Serialize};
 
 pub use ito_protocol::chat::{FIRST_DELAY, MAX_DELAY};
@@ -20,18 +21,23 @@ pub struct Live {
     outbox: Vec<(ClientId, String)>,
     /// Numbers the next client id.
     next_id: u64,
+    /// The server confirmed the current request for a person (and nobody closed it since).
+    #[serde(default)]
+    pub handed_off: bool,
     /// Failed connection attempts in a row.
     #[serde(skip)]
     failures: u32,
 }
 
 impl Live {
-    /// The hello for a (re)connection: our token and the last event seen.
-    pub fn hello(&self) -> VisitorToServer {
+    /// The hello for a (re)connection: our token, the last event seen, and who the host page
+    /// says the visitor is.
+    pub fn hello(&self, visitor: Option<Visitor>) -> VisitorToServer {
         VisitorToServer::Hello {
             version: ito_protocol::chat::CHAT_VERSION,
             token: self.token.clone(),
             last_seq: self.last_seq,
+            visitor,
         }
     }
 
@@ -75,6 +81,11 @@ impl Live {
             return false;
         }
         self.last_seq = event.seq;
+        match event.kind {
+            EventKind::HandoffRequested { .. } => self.handed_off = true,
+            EventKind::Resolved | EventKind::Ended => self.handed_off = false,
+            _ => {}
+        }
         true
     }
 

@@ -670,7 +670,7 @@ fn the_outbox_keeps_messages_until_acknowledged_and_survives_storage() {
     );
     live.connected("token".into());
     assert!(matches!(
-        live.hello(),
+        live.hello(None),
         VisitorToServer::Hello { token: Some(t), last_seq: 2, .. } if t == "token"
     ));
 }

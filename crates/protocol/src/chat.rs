@@ -239,6 +239,10 @@ pub enum VisitorToServer {
         token: Option<String>,
         #[serde(default)]
         last_seq: Seq,
+        /// Who the host page says the visitor is (`Ito('identify', ...)`); with a valid
+        /// signature their conversations follow them to any device.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor: Option<crate::embed::Visitor>,
     },
     Send {
         id: ClientId,
@@ -329,6 +333,17 @@ pub struct InboxEntry {
     pub preview: Option<String>,
 }
 
+/// Who a visitor is, as far as the host page said, and whether its signature proved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorIdentity {
+    /// The host page's id for them.
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// The site's server signed the id: this is who they are. Otherwise only a claim.
+    pub verified: bool,
+}
+
 /// Another conversation of the same visitor, for the context panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EarlierConversation {
@@ -402,6 +417,7 @@ pub enum ServerToAgent {
         context: Box<HandoffContext>,
         /// The same visitor's other conversations, newest first.
         earlier: Vec<EarlierConversation>,
+        visitor: Option<VisitorIdentity>,
     },
     Welcome {
         version: u32,
@@ -455,7 +471,8 @@ mod tests {
             VisitorToServer::Hello {
                 version: 1,
                 token: None,
-                last_seq: 0
+                last_seq: 0,
+                visitor: None,
             }
         );
         let event = ServerToVisitor::Event(Event {

@@ -36,8 +36,33 @@ fn Details(
         context,
         reason,
         earlier,
+        visitor,
         ..
     } = opened;
+    let who = visitor.map(|v| {
+        let name = [v.name, v.email, v.id]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let (class, label) = if v.verified {
+            (
+                "context__badge context__badge--verified",
+                t("context.verified"),
+            )
+        } else {
+            (
+                "context__badge context__badge--unverified",
+                t("context.unverified"),
+            )
+        };
+        view! {
+            <section class="context__section">
+                <h2 class="context__heading">{t("context.visitor")}</h2>
+                <p class="context__visitor">{name} " " <span class=class>{label}</span></p>
+            </section>
+        }
+    });
     let HandoffContext {
         transcript,
         current_page,
@@ -60,6 +85,7 @@ fn Details(
             <h2 class="context__heading">{t("context.summary")}</h2>
             <ul>{summary.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
         </section>
+        {who}
         <section class="context__section">
             <dl class="context__facts">
                 {row("context.reason", Some(reason_text(reason).to_owned()))}

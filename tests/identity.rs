@@ -1,0 +1,118 @@
+//! Identified visitors against a real server: a visitor whose id the site's server signed sees
+//! their conversation from another device; a forged signature is only a claim, shown to agents
+//! as unverified, and finds nobody's conversation.
+
+mod common;
+
+use common::live::{agent, signed_in, skip_inbox};
+use common::{Build, Server, Socket, connect, hear, say, serve_configured};
+use ito::identity::IdentitySecret;
+use ito_protocol::chat::{
+    AgentToServer, ConversationId, EventKind, ServerToAgent, ServerToVisitor, VisitorToServer,
+};
+use ito_protocol::embed::Visitor;
+
+const SECRET: &str = "the demo shop's identity secret";
+
+async fn server() -> (tempfile::TempDir, Server, sqlx::SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
+        config.sites[0].identity_secret = Some(IdentitySecret::new(SECRET));
+    })
+    .await;
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    (dir, server, pool)
+}
+
+fn visitor(id: &str, signature: Option<String>) -> Visitor {
+    Visitor {
+        id: id.into(),
+        name: Some("Ann Example".into()),
+        email: Some("ann@example.com".into()),
+        signature,
+    }
+}
+
+/// A new device: no token, only who the host page says the visitor is.
+async fn device(server: &Server, who: Visitor) -> (Socket, ConversationId) {
+    let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
+        .await
+        .unwrap();
+    let hello = VisitorToServer::Hello {
+        version: 1,
+        token: None,
+        last_seq: 0,
+        visitor: Some(who),
+    };
+    say(&mut socket, &hello).await;
+    let ServerToVisitor::Welcome { conversation, .. } = hear(&mut socket).await else {
+        panic!("a welcome")
+    };
+    (socket, conversation)
+}
+
+async fn says(socket: &mut Socket, id: &str, text: &str) {
+    let frame = VisitorToServer::Send {
+        id: id.parse().unwrap(),
+        text: text.into(),
+    };
+    say(socket, &frame).await;
+    loop {
+        if let ServerToVisitor::Ack { .. } = hear(socket).await {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_verified_visitor_finds_their_conversation_on_another_device() {
+    let (_dir, server, _pool) = server().await;
+    let signature = IdentitySecret::new(SECRET).sign("user-42");
+    let (mut laptop, first) = device(&server, visitor("user-42", Some(signature.clone()))).await;
+    says(&mut laptop, "l1", "My parcel never came").await;
+
+    let (mut phone, second) = device(&server, visitor("user-42", Some(signature))).await;
+    assert_eq!(first, second, "the same conversation");
+    loop {
+        if let ServerToVisitor::Event(event) = hear(&mut phone).await
+            && let EventKind::Message { text, .. } = event.kind
+        {
+            assert_eq!(text, "My parcel never came", "its history replayed");
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_forged_signature_is_only_a_claim() {
+    let (_dir, server, pool) = server().await;
+    let genuine = IdentitySecret::new(SECRET).sign("user-42");
+    let (mut laptop, first) = device(&server, visitor("user-42", Some(genuine))).await;
+    says(&mut laptop, "l1", "private words").await;
+
+    let forged = IdentitySecret::new("somebody else's secret").sign("user-42");
+    let (_intruder, theirs) = device(&server, visitor("user-42", Some(forged))).await;
+    assert_ne!(
+        first, theirs,
+        "a forged signature finds nobody's conversation"
+    );
+    let (_unsigned, unsigned) = device(&server, visitor("user-42", None)).await;
+    assert_ne!(first, unsigned);
+
+    // Agents see the claim, marked unverified, and the genuine visitor marked verified.
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+    for (conversation, verified) in [(theirs, false), (first, true)] {
+        say(&mut ann, &AgentToServer::Open { conversation }).await;
+        let identity = loop {
+            if let ServerToAgent::Context { visitor, .. } = skip_inbox(&mut ann).await {
+                break visitor.expect("the visitor said who they are");
+            }
+        };
+        assert_eq!(identity.id.as_deref(), Some("user-42"));
+        assert_eq!(identity.name.as_deref(), Some("Ann Example"));
+        assert_eq!(identity.verified, verified);
+    }
+}
