@@ -140,7 +140,8 @@ pub async fn visitor_of(
     pool: &SqlitePool,
     conversation: &ConversationId,
 ) -> Result<Option<VisitorIdentity>, StoreError> {
-    let row: Option<(Option<String>, Option<String>, Option<String>, bool)> = sqlx::query_as(
+    type Row = (Option<String>, Option<String>, Option<String>, bool);
+    let row: Option<Row> = sqlx::query_as(
         "SELECT v.external_id, v.name, v.email, v.verified
          FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?",
     )
