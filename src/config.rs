@@ -9,6 +9,7 @@ use ito_protocol::{Locale, SiteId};
 use serde::Deserialize;
 
 use crate::identity::IdentitySecret;
+use crate::limits::Limits;
 use crate::theme::{NudgeConfig, SiteTheme, check_strings, launcher_text};
 
 /// The demo configuration, compiled in so `ito serve` works with no file at all.
@@ -35,6 +36,9 @@ pub struct ServerConfig {
     /// Demo mode: a demo agent exists and its login is printed at start-up.
     #[serde(default)]
     pub demo: bool,
+    /// Connections per address and per visitor, message rate, idle timeout.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -151,6 +155,7 @@ impl Config {
                 "it defines no [[site]]; add one so a page can embed the chat".into(),
             ));
         }
+        config.server.limits.validate().map_err(invalid)?;
         let mut seen = HashSet::new();
         for site in &config.sites {
             if !seen.insert(&site.id) {

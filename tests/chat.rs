@@ -232,7 +232,7 @@ async fn one_address_may_hold_only_so_many_connections() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_in(dir.path(), Build { front_ends: false }).await;
     let mut open = Vec::new();
-    for _ in 0..ito::limits::CONNECTIONS_PER_ADDRESS {
+    for _ in 0..ito::limits::Limits::default().connections_per_address {
         open.push(connect(&server, &own_origin(&server)).await.unwrap());
     }
     let refused = connect(&server, &own_origin(&server)).await.unwrap_err();

@@ -17,7 +17,7 @@ use ito_protocol::chat::{
 };
 use tokio::sync::mpsc;
 
-use super::chat::{SessionError, send};
+use super::chat::{Heartbeat, IDLE_MESSAGE, SessionError, goodbye, send};
 use super::session::{current_agent, from_own_page};
 use super::{AppState, HttpError};
 use crate::agents::Agent;
@@ -107,9 +107,17 @@ impl AgentSession {
         incoming: &mut mpsc::Receiver<(ConversationId, Notice)>,
         queues: &mut mpsc::Receiver<()>,
     ) -> Result<(), SessionError> {
+        let mut heartbeat = Heartbeat::new(&self.state.config.server.limits);
         loop {
             tokio::select! {
-                frame = self.socket.next() => match frame {
+                _ = heartbeat.tick() => {
+                    if !heartbeat.beat(&mut self.socket).await? {
+                        self.error(ErrorCode::Idle, IDLE_MESSAGE).await?;
+                        goodbye(&mut self.socket).await;
+                        return Ok(());
+                    }
+                }
+                frame = self.socket.next() => match heartbeat.heard(frame) {
                     Some(Ok(Message::Text(text))) => self.on_frame(&text).await?,
                     Some(Ok(Message::Close(_))) | None => return Ok(()),
                     Some(Ok(_)) => {}

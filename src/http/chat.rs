@@ -27,7 +27,7 @@ use crate::config::SiteConfig;
 use crate::dispatch::{self, now_millis};
 use crate::events::{self, StoreError};
 use crate::hub::Notice;
-use crate::limits::{CONNECTIONS_PER_ADDRESS, RateLimit};
+use crate::limits::{Limits, RateLimit};
 
 /// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
 /// under this gets a `too_large` error and the connection stays open.
@@ -50,7 +50,10 @@ pub async fn visitor_socket(
     }
     let slot = state
         .connections
-        .take(peer.ip(), CONNECTIONS_PER_ADDRESS)
+        .take(
+            peer.ip(),
+            state.config.server.limits.connections_per_address,
+        )
         .ok_or(HttpError::TooMany(
             "too many chat connections from this address",
         ))?;
@@ -82,6 +85,59 @@ fn origin_allowed(site: &SiteConfig, headers: &HeaderMap) -> bool {
             None => origin.eq_ignore_ascii_case(allowed),
         }
     })
+}
+
+pub(super) const IDLE_MESSAGE: &str = "nothing was heard for too long: reconnect to go on";
+
+/// Closes with a close frame and waits (briefly) for the client's, so what was sent just
+/// before (an error saying why) is read rather than lost to a reset connection.
+pub(super) async fn goodbye(socket: &mut WebSocket) {
+    let _ = socket.send(Message::Close(None)).await;
+    let drained = async { while let Some(Ok(_)) = socket.next().await {} };
+    let _ = tokio::time::timeout(Duration::from_secs(2), drained).await;
+}
+
+/// The server's side of keeping a connection alive: a WebSocket ping every
+/// `limits.heartbeat()` (browsers answer pings by themselves), and the verdict that a
+/// connection silent for `limits.idle_timeout()` is gone.
+pub(super) struct Heartbeat {
+    interval: tokio::time::Interval,
+    last_heard: tokio::time::Instant,
+    idle_timeout: Duration,
+}
+
+impl Heartbeat {
+    pub(super) fn new(limits: &Limits) -> Heartbeat {
+        let beat = limits.heartbeat();
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Heartbeat {
+            interval,
+            last_heard: tokio::time::Instant::now(),
+            idle_timeout: limits.idle_timeout(),
+        }
+    }
+
+    pub(super) async fn tick(&mut self) {
+        self.interval.tick().await;
+    }
+
+    /// Notes that the client said something (anything, a pong included); passes it on.
+    pub(super) fn heard<T>(&mut self, frame: Option<T>) -> Option<T> {
+        if frame.is_some() {
+            self.last_heard = tokio::time::Instant::now();
+        }
+        frame
+    }
+
+    /// Pings, unless the client has been silent too long: then `false`.
+    pub(super) async fn beat(&mut self, socket: &mut WebSocket) -> Result<bool, SessionError> {
+        if self.last_heard.elapsed() >= self.idle_timeout {
+            return Ok(false);
+        }
+        socket.send(Message::Ping(Default::default())).await?;
+        Ok(true)
+    }
 }
 
 /// Longest visitor id, name or email kept: enough for any real one, too little to flood.
@@ -213,6 +269,17 @@ impl Session {
         if let Some(identity) = &identity {
             events::identify(&state.db, &conversation, identity).await?;
         }
+        let limits = state.config.server.limits.clone();
+        let Some(slot) = state
+            .visitor_connections
+            .take(conversation.clone(), limits.connections_per_visitor)
+        else {
+            let message = format!(
+                "this conversation already has {} connections open: close a tab",
+                limits.connections_per_visitor
+            );
+            return refuse(socket, ErrorCode::TooManyConnections, &message).await;
+        };
         let token = state.tokens.sign(&conversation, now_millis() / 1000);
         let welcome = ServerToVisitor::Welcome {
             version: CHAT_VERSION,
@@ -225,25 +292,35 @@ impl Session {
             site,
             place: None,
             socket,
-            limit: RateLimit::visitor(Instant::now()),
+            limit: limits.visitor_rate(Instant::now()),
             conversation,
             sent: last_seq,
         };
-        session.serve().await
+        let served = session.serve(&limits).await;
+        drop(slot);
+        served
     }
 
-    async fn serve(&mut self) -> Result<(), SessionError> {
+    async fn serve(&mut self, limits: &Limits) -> Result<(), SessionError> {
         let mut committed = self.state.hub.subscribe(&self.conversation);
         let mut queue = self.state.hub.watch_queue(&self.site);
+        let mut heartbeat = Heartbeat::new(limits);
         self.catch_up().await?;
         self.tell_place().await?;
         loop {
             tokio::select! {
+                _ = heartbeat.tick() => {
+                    if !heartbeat.beat(&mut self.socket).await? {
+                        self.error(ErrorCode::Idle, IDLE_MESSAGE).await?;
+                        goodbye(&mut self.socket).await;
+                        return Ok(());
+                    }
+                }
                 moved = queue.recv() => match moved {
                     Ok(()) | Err(RecvError::Lagged(_)) => self.tell_place().await?,
                     Err(RecvError::Closed) => {}
                 },
-                frame = self.socket.next() => match frame {
+                frame = self.socket.next() => match heartbeat.heard(frame) {
                     Some(Ok(Message::Text(text))) => self.on_frame(&text).await?,
                     Some(Ok(Message::Close(_))) | None => return Ok(()),
                     Some(Ok(_)) => {}

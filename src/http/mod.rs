@@ -19,10 +19,11 @@ use crate::config::Config;
 use crate::db::DbError;
 use crate::hub::Hub;
 use crate::knowledge::KnowledgeBases;
-use crate::limits::ConnectionCounts;
+use crate::limits::{AddressCounts, ConnectionCounts};
 use crate::presence::Presence;
 use crate::token::TokenKey;
 pub use error::HttpError;
+use ito_protocol::chat::ConversationId;
 
 /// What every handler may read.
 #[derive(Clone)]
@@ -32,7 +33,9 @@ pub struct AppState {
     pub bases: Arc<KnowledgeBases>,
     pub hub: Arc<Hub>,
     pub tokens: TokenKey,
-    pub connections: ConnectionCounts,
+    /// Open chat connections per address and per conversation.
+    pub connections: AddressCounts,
+    pub visitor_connections: ConnectionCounts<ConversationId>,
     /// Which agents are at their console and online.
     pub presence: Arc<Presence>,
     /// Held during an auto-assignment round (see `dispatch::assign_waiting`).
@@ -54,6 +57,7 @@ impl AppState {
             hub: Arc::default(),
             tokens,
             connections: ConnectionCounts::default(),
+            visitor_connections: ConnectionCounts::default(),
             presence: Arc::default(),
             assigning: Arc::default(),
         })

@@ -224,6 +224,10 @@ pub enum ErrorCode {
     RateLimited,
     /// Someone else claimed the conversation first.
     AlreadyClaimed,
+    /// This visitor has too many connections open (tabs, devices); this one is closed.
+    TooManyConnections,
+    /// Nothing was heard for too long; the connection is closed (reconnect to go on).
+    Idle,
     Internal,
 }
 
