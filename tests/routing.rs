@@ -28,15 +28,17 @@ async fn go_online(agent: &mut Socket, online: bool) {
     say(agent, &AgentToServer::Status { online }).await;
 }
 
-/// Reads the visitor's frames until the next queue frame: place and expected wait.
-async fn queue(visitor: &mut Socket) -> (u32, Option<u32>) {
+/// Reads the visitor's frames until the next queue frame: place, expected wait, and whether
+/// nobody is online.
+async fn queue(visitor: &mut Socket) -> (u32, Option<u32>, bool) {
     loop {
         if let ServerToVisitor::Queue {
             position,
             expected_wait_secs,
+            nobody_online,
         } = hear(visitor).await
         {
-            return (position, expected_wait_secs);
+            return (position, expected_wait_secs, nobody_online);
         }
     }
 }
@@ -125,14 +127,14 @@ async fn waiting_visitors_get_an_expected_wait_only_while_someone_is_online() {
     go_online(&mut ann, true).await;
     assert_eq!(
         queue(&mut visitor).await,
-        (1, Some(45)),
+        (1, Some(45), false),
         "the median of the site's recent waits, for the first in line"
     );
     go_online(&mut ann, false).await;
     assert_eq!(
         queue(&mut visitor).await,
-        (1, None),
-        "nobody online: no promise"
+        (1, None, true),
+        "nobody online: no promise, leave a message"
     );
 }
 

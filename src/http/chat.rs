@@ -186,8 +186,8 @@ pub(super) enum SessionError {
 struct Session {
     state: AppState,
     site: String,
-    /// The queue place and expected wait last told to the visitor.
-    place: Option<(u32, Option<u32>)>,
+    /// The queue place, expected wait and whether nobody is online, as last told.
+    place: Option<(u32, Option<u32>, bool)>,
     socket: WebSocket,
     limit: RateLimit,
     conversation: ConversationId,
@@ -344,6 +344,7 @@ impl Session {
             Some(position) => Some((
                 position,
                 dispatch::expected_wait(&self.state, &self.site, position).await?,
+                self.state.presence.online_agents() == 0,
             )),
             None => None,
         };
@@ -352,10 +353,11 @@ impl Session {
         }
         self.place = place;
         match place {
-            Some((position, expected_wait_secs)) => {
+            Some((position, expected_wait_secs, nobody_online)) => {
                 let frame = ServerToVisitor::Queue {
                     position,
                     expected_wait_secs,
+                    nobody_online,
                 };
                 send(&mut self.socket, &frame).await
             }

@@ -65,13 +65,22 @@ test("a visitor the bot could not help talks to an agent in the console who has 
   const reply = console_.getByLabel("Reply");
   const inserted = await reply.inputValue();
   assert.match(inserted, /ship the same day/);
+  // Typing shows on the other side, both ways, and stops with the message.
+  await reply.fill("");
+  await reply.pressSequentially("Hi, I'm on it.");
+  await visitor.widget.getByText("Demo Agent is typing…").waitFor();
   await reply.fill("Hi, I'm on it. Order 42?");
   await reply.press("Enter");
 
   await visitor.widget.getByText("Hi, I'm on it. Order 42?").waitFor();
+  await visitor.composer.pressSequentially("Yes, order");
+  await console_.getByText("The visitor is typing…").waitFor();
   await visitor.composer.fill("Yes, order 42");
   await visitor.composer.press("Enter");
   await console_.locator(".conversation__line--visitor").getByText("Yes, order 42").waitFor();
+  // The agent's console has the conversation open: the visitor's message reads as seen.
+  await console_.bringToFront();
+  await visitor.widget.locator(".ito-panel__live").getByText("Seen").waitFor();
   await screenshot(console_, "console-conversation");
   await screenshot(visitor.page, "handoff-visitor");
 
@@ -99,6 +108,8 @@ test("an away agent sees the queue and claims by hand", async () => {
   await console_.getByRole("button", { name: "Away" }).waitFor();
 
   const visitor = await visitorWaiting(env.browser);
+  // Nobody online: the visitor is told they can leave a message.
+  await visitor.widget.getByText("No one is available right now.", { exact: false }).waitFor();
   const waiting = console_.locator(".inbox__item").filter({ hasText: "how long does shipping take?" });
   await waiting.waitFor();
   await waiting.click();
@@ -108,6 +119,12 @@ test("an away agent sees the queue and claims by hand", async () => {
   await console_.getByLabel("Reply").fill("Hello from a claim by hand");
   await console_.getByLabel("Reply").press("Enter");
   await visitor.widget.getByText("Hello from a claim by hand").waitFor();
+
+  // The visitor ends the chat; the agent sees it and can no longer reply.
+  await visitor.widget.getByRole("button", { name: "End chat" }).click();
+  await visitor.widget.getByText("You ended the chat.").waitFor();
+  await console_.locator(".conversation__line--system").getByText("The visitor ended the chat").waitFor();
+  assert.equal(await console_.getByLabel("Reply").count(), 0);
   await agent.context.close();
   await visitor.context.close();
 });

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ito_protocol::chat::{
-    EventKind, HandoffContext, HandoffReason, ServerToVisitor, VisitorToServer,
+    Author, EventKind, HandoffContext, HandoffReason, ServerToVisitor, VisitorToServer,
 };
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
@@ -164,6 +164,27 @@ impl LiveLink {
         set_timeout(move || link.connect(), delay);
     }
 
+    /// Tells the person the visitor has read what came, when the widget has focus.
+    pub fn read(&self) {
+        if !document().has_focus().unwrap_or(false) {
+            return;
+        }
+        let live = self.inner.borrow().live;
+        if let Some(frame) = live.try_update(Live::read_receipt).flatten() {
+            self.transmit(&frame);
+        }
+    }
+
+    /// Says whether the visitor is typing (sent only while connected).
+    pub fn typing(&self, typing: bool) {
+        self.transmit(&VisitorToServer::Typing { typing });
+    }
+
+    /// The visitor ends the chat with the person.
+    pub fn end(&self) {
+        self.transmit(&VisitorToServer::End);
+    }
+
     fn on_frame(&self, text: &str) {
         let Ok(frame) = serde_json::from_str::<ServerToVisitor>(text) else {
             leptos::logging::warn!("Ito: ignored a chat frame it cannot read");
@@ -186,20 +207,39 @@ impl LiveLink {
             }
             ServerToVisitor::Event(event) => {
                 if live.try_update(|l| l.received(&event)).unwrap_or(false) {
-                    if matches!(event.kind, EventKind::HandoffRequested { .. }) {
-                        self.inner.borrow_mut().handoff = None;
+                    match &event.kind {
+                        EventKind::HandoffRequested { .. } => {
+                            self.inner.borrow_mut().handoff = None;
+                        }
+                        // Written on another device (a verified visitor's history).
+                        EventKind::Message {
+                            id,
+                            author: Author::Visitor,
+                            text,
+                        } if !live.with_untracked(|l| l.is_own(id)) => {
+                            thread.update(|t| {
+                                t.add_visitor_message(text);
+                            });
+                        }
+                        _ => {}
                     }
                     thread.update(|t| {
                         t.apply(&event.kind);
                     });
+                    self.read();
                 }
             }
-            ServerToVisitor::Ack { id, .. } => live.update(|l| l.acknowledged(&id)),
-            ServerToVisitor::Queue { position, .. } => thread.update(|t| t.set_queue(position)),
+            ServerToVisitor::Ack { id, seq } => live.update(|l| l.acknowledged(&id, seq)),
+            ServerToVisitor::Queue {
+                position,
+                expected_wait_secs,
+                nobody_online,
+            } => thread.update(|t| t.set_queue(position, expected_wait_secs, nobody_online)),
             ServerToVisitor::Error { message, .. } => {
                 leptos::logging::warn!("Ito: the chat server said: {message}")
             }
-            ServerToVisitor::Typing { .. } | ServerToVisitor::Pong => {}
+            ServerToVisitor::Typing { typing } => live.update(|l| l.agent_typing = typing),
+            ServerToVisitor::Pong => {}
         }
     }
 }

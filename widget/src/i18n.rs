@@ -26,6 +26,7 @@ pub struct PanelStrings {
     pub loading: String,
     /// Read to screen readers while the bot prepares an answer.
     pub typing: String,
+    pub end_chat: String,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +41,8 @@ pub struct MessageListStrings {
     pub label: String,
     pub you: String,
     pub bot: String,
+    /// Under the visitor's last message once the person has read it.
+    pub seen: String,
 }
 
 /// What the bot says besides articles.
@@ -56,6 +59,14 @@ pub struct BotStrings {
     /// `{name}` is the person's name.
     pub agent_joined: String,
     pub resolved: String,
+    /// `{minutes}`: the expected wait, rounded up.
+    pub wait: String,
+    pub wait_soon: String,
+    /// Nobody is online: the visitor may leave a message.
+    pub nobody_online: String,
+    pub ended: String,
+    /// `{name}` is the person's name.
+    pub agent_typing: String,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +128,7 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             talk_to_person: take("panel", "talk_to_person"),
             loading: take("panel", "loading"),
             typing: take("panel", "typing"),
+            end_chat: take("panel", "end_chat"),
         },
         composer: ComposerStrings {
             label: take("composer", "label"),
@@ -127,6 +139,7 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             label: take("message_list", "label"),
             you: take("message_list", "you"),
             bot: take("message_list", "bot"),
+            seen: take("message_list", "seen"),
         },
         bot: BotStrings {
             suggestions: take("bot", "suggestions"),
@@ -138,6 +151,11 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             queue: take("bot", "queue"),
             agent_joined: take("bot", "agent_joined"),
             resolved: take("bot", "resolved"),
+            wait: take("bot", "wait"),
+            wait_soon: take("bot", "wait_soon"),
+            nobody_online: take("bot", "nobody_online"),
+            ended: take("bot", "ended"),
+            agent_typing: take("bot", "agent_typing"),
         },
         article_card: ArticleCardStrings {
             new_tab: take("article_card", "new_tab"),

@@ -65,6 +65,11 @@ fn handoff_context(thread: &Thread, context: &VisitorContext, locale: Locale) ->
     }
 }
 
+/// While the visitor types to a person, "typing" is repeated at most this often, and
+/// withdrawn this long after the last key (milliseconds).
+const TYPING_EVERY_MS: f64 = 2_000.0;
+const TYPING_IDLE_MS: u64 = 3_000;
+
 /// The bot's pause before an answer: long enough to read as a reply, short enough to never
 /// be waited for.
 pub const REPLY_DELAY_MS: u16 = 450;
@@ -303,6 +308,61 @@ pub fn App(
         person,
     };
     let waiting = move || thread.with(Thread::is_waiting);
+    let with_person = move || thread.with(Thread::with_person);
+    // "Typing…" for the person: said at most every TYPING_EVERY_MS while keys come, and
+    // taken back TYPING_IDLE_MS after the last one.
+    let typing_said = StoredValue::new(0.0_f64);
+    let typing_stop = StoredValue::new_local(None::<TimeoutHandle>);
+    let on_typing = Callback::new(move |()| {
+        if !thread.with_untracked(Thread::with_person) {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now - typing_said.get_value() > TYPING_EVERY_MS {
+            typing_said.set_value(now);
+            link.with_value(|l| l.typing(true));
+        }
+        if let Some(handle) = typing_stop.get_value() {
+            handle.clear();
+        }
+        let stop = set_timeout_with_handle(
+            move || {
+                typing_said.set_value(0.0);
+                link.with_value(|l| l.typing(false));
+            },
+            std::time::Duration::from_millis(TYPING_IDLE_MS),
+        );
+        typing_stop.set_value(stop.ok());
+    });
+    let end_chat = move |_| {
+        link.with_value(|l| {
+            l.typing(false);
+            l.end();
+        })
+    };
+    // Coming back to the panel counts as reading what the person wrote meanwhile.
+    let on_focus =
+        window_event_listener(leptos::ev::focus, move |_| link.with_value(LiveLink::read));
+    on_cleanup(move || on_focus.remove());
+    let live_status = {
+        let (seen, typing_text) = (
+            strings.message_list.seen.clone(),
+            strings.bot.agent_typing.clone(),
+        );
+        move || {
+            let (typing, seen_all) = live.with(|l| (l.agent_typing, l.seen()));
+            thread.with(|t| {
+                if typing && t.with_person() {
+                    let name = t.agent_name().unwrap_or_default();
+                    typing_text.replace("{name}", name)
+                } else if seen_all && t.lines().last().is_some_and(|l| l.entry.is_visitor()) {
+                    seen.clone()
+                } else {
+                    String::new()
+                }
+            })
+        }
+    };
     let typing = move || matches!(articles.get(), Articles::Ready(_));
 
     view! {
@@ -342,15 +402,28 @@ pub fn App(
                     }
                 </p>
             </Show>
-            // Always in reach until a person has been asked for.
-            <Show when=move || !thread.with(Thread::with_person)>
-                <div class="ito-panel__actions">
-                    <button type="button" class="ito-panel__person" on:click=move |_| person.run(())>
-                        {strings.panel.talk_to_person.clone()}
+            <p class="ito-panel__live" aria-live="polite">{live_status}</p>
+            // Always in reach: a person until one has been asked for, then the way to end.
+            <div class="ito-panel__actions">
+                <Show
+                    when=with_person
+                    fallback=move || view! {
+                        <button type="button" class="ito-panel__person" on:click=move |_| person.run(())>
+                            {strings.panel.talk_to_person.clone()}
+                        </button>
+                    }
+                >
+                    <button type="button" class="ito-panel__person" on:click=end_chat>
+                        {strings.panel.end_chat.clone()}
                     </button>
-                </div>
-            </Show>
-            <Composer strings=strings.composer.clone() input_ref=composer_input on_send=ask />
+                </Show>
+            </div>
+            <Composer
+                strings=strings.composer.clone()
+                input_ref=composer_input
+                on_send=ask
+                on_typing=on_typing
+            />
         </div>
     }
 }

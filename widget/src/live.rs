@@ -5,11 +5,16 @@
 
 use std::time::Duration;
 
-use ito_protocol::chat::{ClientId, Event, EventKind, Seq, VisitorToServer, reconnect_delay};
+use ito_protocol::chat::{
+    Author, ClientId, Event, EventKind, Seq, VisitorToServer, reconnect_delay,
+};
 use ito_protocol::embed::Visitor;
 use serde::{Deserialize, Serialize};
 
 pub use ito_protocol::chat::{FIRST_DELAY, MAX_DELAY};
+
+/// Own message ids remembered: enough for any replay that could still bring them back.
+const MAX_OWN_IDS: usize = 200;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Live {
@@ -24,6 +29,24 @@ pub struct Live {
     /// The server confirmed the current request for a person (and nobody closed it since).
     #[serde(default)]
     pub handed_off: bool,
+    /// Ids of the messages written in this browser: the others a replay brings were written
+    /// on another device and are shown as they come.
+    #[serde(default)]
+    own: Vec<ClientId>,
+    /// The newest of this visitor's messages the server stored, and the newest event the
+    /// person has read: "Seen" when the second reaches the first.
+    #[serde(default)]
+    last_stored: Seq,
+    #[serde(default)]
+    read_by_agent: Seq,
+    /// The person is typing now.
+    #[serde(skip)]
+    pub agent_typing: bool,
+    /// The person's newest message, and the newest this browser said it has read.
+    #[serde(default)]
+    last_from_agent: Seq,
+    #[serde(default)]
+    read_sent: Seq,
     /// Failed connection attempts in a row.
     #[serde(skip)]
     failures: u32,
@@ -48,6 +71,10 @@ impl Live {
             .parse()
             .expect("instance ids are plain");
         self.outbox.push((id.clone(), text.to_owned()));
+        self.own.push(id.clone());
+        if self.own.len() > MAX_OWN_IDS {
+            self.own.remove(0);
+        }
         VisitorToServer::Send {
             id,
             text: text.to_owned(),
@@ -71,8 +98,10 @@ impl Live {
     }
 
     /// The server stored `id`: it leaves the outbox.
-    pub fn acknowledged(&mut self, id: &ClientId) {
+    /// The server stored message `id` as event `seq`: it leaves the outbox.
+    pub fn acknowledged(&mut self, id: &ClientId, seq: Seq) {
         self.outbox.retain(|(pending, _)| pending != id);
+        self.last_stored = self.last_stored.max(seq);
     }
 
     /// Records an event; returns false for one already seen (a replay overlap).
@@ -81,12 +110,45 @@ impl Live {
             return false;
         }
         self.last_seq = event.seq;
-        match event.kind {
+        match &event.kind {
             EventKind::HandoffRequested { .. } => self.handed_off = true,
             EventKind::Resolved | EventKind::Ended => self.handed_off = false,
+            EventKind::Read {
+                by_agent: true,
+                up_to,
+            } => self.read_by_agent = self.read_by_agent.max(*up_to),
+            EventKind::Message {
+                author: Author::Agent { .. },
+                ..
+            } => {
+                self.agent_typing = false;
+                self.last_from_agent = event.seq;
+            }
             _ => {}
         }
         true
+    }
+
+    /// Whether a message with this id was written in this browser.
+    pub fn is_own(&self, id: &ClientId) -> bool {
+        self.own.contains(id)
+    }
+
+    /// Whether the person has read everything this visitor sent.
+    pub fn seen(&self) -> bool {
+        self.last_stored > 0 && self.read_by_agent >= self.last_stored
+    }
+
+    /// A read receipt for the person's newest message, unless one was already sent for it.
+    /// (Only their messages: a receipt for every event would answer receipts forever.)
+    pub fn read_receipt(&mut self) -> Option<VisitorToServer> {
+        if self.last_from_agent <= self.read_sent {
+            return None;
+        }
+        self.read_sent = self.last_from_agent;
+        Some(VisitorToServer::Read {
+            up_to: self.last_from_agent,
+        })
     }
 
     pub fn connected(&mut self, token: String) {

@@ -59,14 +59,23 @@ pub enum Entry {
     Sorry,
     /// The articles could not be loaded, so the bot cannot answer.
     Unavailable,
-    /// The visitor's place in the queue for a person (updated in place as it moves).
-    Queue { position: u32 },
+    /// The visitor's place in the queue for a person (updated in place as it moves), the
+    /// expected wait when the server can say, and whether nobody is online to answer now.
+    Queue {
+        position: u32,
+        #[serde(default)]
+        wait_secs: Option<u32>,
+        #[serde(default)]
+        nobody_online: bool,
+    },
     /// A person joined the conversation.
     AgentJoined { name: String },
     /// A person's words.
     Agent { name: String, text: String },
     /// The person marked the conversation resolved.
     Resolved,
+    /// The visitor ended the chat.
+    Ended,
 }
 
 impl Entry {
@@ -254,24 +263,37 @@ impl Thread {
             .rev()
             .find_map(|l| match l.entry {
                 Entry::PersonRequested => Some(true),
-                Entry::Resolved => Some(false),
+                Entry::Resolved | Entry::Ended => Some(false),
                 _ => None,
             })
             .unwrap_or(false)
     }
 
     /// Shows the queue place: the last place line is updated rather than a new one added.
-    pub fn set_queue(&mut self, position: u32) {
+    pub fn set_queue(&mut self, position: u32, wait_secs: Option<u32>, nobody_online: bool) {
+        let entry = Entry::Queue {
+            position,
+            wait_secs,
+            nobody_online,
+        };
         if let Some(line) = self.lines.last_mut()
-            && let Entry::Queue { position: shown } = &mut line.entry
+            && let Entry::Queue { .. } = line.entry
         {
-            if *shown != position {
-                *shown = position;
+            if line.entry != entry {
+                line.entry = entry;
                 line.revision += 1;
             }
             return;
         }
-        self.push(Entry::Queue { position });
+        self.push(entry);
+    }
+
+    /// The name of the person who joined last, for "… is typing".
+    pub fn agent_name(&self) -> Option<&str> {
+        self.lines.iter().rev().find_map(|l| match &l.entry {
+            Entry::AgentJoined { name } => Some(name.as_str()),
+            _ => None,
+        })
     }
 
     /// Shows what the live chat brought: a person's messages, their arrival, the resolution.
@@ -288,6 +310,7 @@ impl Thread {
             },
             EventKind::AgentJoined { name, .. } => Entry::AgentJoined { name: name.clone() },
             EventKind::Resolved => Entry::Resolved,
+            EventKind::Ended => Entry::Ended,
             _ => return false,
         };
         self.push(entry);

@@ -648,7 +648,7 @@ fn the_outbox_keeps_messages_until_acknowledged_and_survives_storage() {
         panic!("a send frame")
     };
     assert_ne!(first, second);
-    live.acknowledged(&first);
+    live.acknowledged(&first, 3);
     assert!(!live.is_pending(&first) && live.is_pending(&second));
     // A reload: the outbox comes back from storage and is sent again.
     let restored: Live = serde_json::from_str(&serde_json::to_string(&live).unwrap()).unwrap();
@@ -724,8 +724,8 @@ fn a_handoff_hands_over_the_transcript_and_shows_the_person() {
     );
     assert_eq!(transcript[1].helpful, Some(false));
 
-    thread.set_queue(3);
-    thread.set_queue(2);
+    thread.set_queue(3, None, false);
+    thread.set_queue(2, Some(120), false);
     let queue_lines = thread
         .lines()
         .iter()
@@ -734,8 +734,13 @@ fn a_handoff_hands_over_the_transcript_and_shows_the_person() {
     assert_eq!(queue_lines, 1, "the place is updated in place");
     assert_eq!(
         thread.lines().last().unwrap().entry,
-        Entry::Queue { position: 2 }
+        Entry::Queue {
+            position: 2,
+            wait_secs: Some(120),
+            nobody_online: false
+        }
     );
+    assert_eq!(thread.agent_name(), None);
 
     let agent = Author::Agent {
         id: "a1".into(),
@@ -765,6 +770,82 @@ fn a_handoff_hands_over_the_transcript_and_shows_the_person() {
             text: "Let me reset it for you.".into()
         }
     );
+    assert_eq!(thread.agent_name(), Some("Kenji"));
     thread.apply(&EventKind::Resolved);
     assert!(!thread.with_person(), "resolved: back to the bot");
+    thread.request_person();
+    assert!(thread.with_person(), "asking again");
+    thread.apply(&EventKind::Ended);
+    assert!(!thread.with_person(), "the visitor ended it");
+}
+
+#[wasm_bindgen_test]
+fn the_live_state_knows_own_messages_receipts_and_the_handoff() {
+    use ito_protocol::chat::{Author, Event, EventKind, VisitorToServer};
+    use ito_widget::live::Live;
+
+    let event = |seq, kind| Event { seq, at: 0, kind };
+    let mut live = Live::default();
+    let VisitorToServer::Send { id: mine, .. } = live.send("hello", "tab1") else {
+        panic!("a send frame")
+    };
+    assert!(live.is_own(&mine));
+    assert!(
+        !live.is_own(&"phone-1".parse().unwrap()),
+        "written on another device"
+    );
+
+    assert!(live.received(&event(
+        1,
+        EventKind::HandoffRequested {
+            reason: ito_protocol::chat::HandoffReason::Asked
+        }
+    )));
+    assert!(live.handed_off);
+    live.acknowledged(&mine, 2);
+    assert!(!live.seen());
+    let agent = Author::Agent {
+        id: "a1".into(),
+        name: "Kenji".into(),
+    };
+    live.agent_typing = true;
+    live.received(&event(
+        3,
+        EventKind::Message {
+            id: "a-1".parse().unwrap(),
+            author: agent,
+            text: "Hi".into(),
+        },
+    ));
+    assert!(!live.agent_typing, "a message ends the typing");
+    assert_eq!(
+        live.read_receipt(),
+        Some(VisitorToServer::Read { up_to: 3 })
+    );
+    assert_eq!(live.read_receipt(), None, "once per message");
+    live.received(&event(
+        4,
+        EventKind::Read {
+            by_agent: false,
+            up_to: 3,
+        },
+    ));
+    assert_eq!(
+        live.read_receipt(),
+        None,
+        "receipts are not answered with receipts"
+    );
+    live.received(&event(
+        5,
+        EventKind::Read {
+            by_agent: true,
+            up_to: 2,
+        },
+    ));
+    assert!(live.seen(), "the person read the visitor's message");
+    live.received(&event(6, EventKind::Resolved));
+    assert!(
+        !live.handed_off,
+        "a new request after this is a new handoff"
+    );
 }

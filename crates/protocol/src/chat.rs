@@ -286,6 +286,9 @@ pub enum ServerToVisitor {
     Queue {
         position: u32,
         expected_wait_secs: Option<u32>,
+        /// No agent is online: the visitor can leave a message, answered in this thread.
+        #[serde(default)]
+        nobody_online: bool,
     },
     Typing {
         typing: bool,

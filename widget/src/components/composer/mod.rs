@@ -26,6 +26,9 @@ pub fn Composer(
     /// Lets the parent move focus into the text box.
     #[prop(optional)]
     input_ref: NodeRef<Textarea>,
+    /// Called on every keystroke that changes the text (for "typing…").
+    #[prop(optional, into)]
+    on_typing: Option<Callback<()>>,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let send = move || {
@@ -51,7 +54,12 @@ pub fn Composer(
                 placeholder=strings.placeholder
                 node_ref=input_ref
                 prop:value=move || draft.get()
-                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    draft.set(event_target_value(&ev));
+                    if let Some(on_typing) = on_typing {
+                        on_typing.run(());
+                    }
+                }
                 on:keydown=move |ev| {
                     if is_send_key(&ev) {
                         ev.prevent_default();

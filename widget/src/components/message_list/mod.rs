@@ -119,13 +119,26 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
             view! { <p>{bot.unavailable.clone()}</p> {person_button()} }.into_any()
         }
         Entry::PersonRequested => bot.person_requested.clone().into_any(),
-        Entry::Queue { position } => bot
-            .queue
-            .replace("{position}", &position.to_string())
-            .into_any(),
+        Entry::Queue {
+            position,
+            wait_secs,
+            nobody_online,
+        } => {
+            let place = bot.queue.replace("{position}", &position.to_string());
+            let then = match (nobody_online, wait_secs) {
+                (true, _) => bot.nobody_online.clone(),
+                (false, Some(secs)) if secs < 60 => bot.wait_soon.clone(),
+                (false, Some(secs)) => bot
+                    .wait
+                    .replace("{minutes}", &secs.div_ceil(60).to_string()),
+                (false, None) => String::new(),
+            };
+            format!("{place} {then}").into_any()
+        }
         Entry::AgentJoined { name } => bot.agent_joined.replace("{name}", &name).into_any(),
         Entry::Agent { text, .. } => text.into_any(),
         Entry::Resolved => bot.resolved.clone().into_any(),
+        Entry::Ended => bot.ended.clone().into_any(),
         Entry::Glad => bot.glad.clone().into_any(),
     };
     view! {
