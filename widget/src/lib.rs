@@ -37,7 +37,7 @@ use connection::LiveLink;
 use context::VisitorContext;
 use embed::EmbedContext;
 use ito_protocol::Locale;
-use ito_protocol::chat::{HandoffContext, HandoffReason};
+use ito_protocol::chat::HandoffContext;
 use persist::Persisted;
 use storage::Stores;
 use thread::{Entry, Thread};
@@ -129,7 +129,8 @@ pub fn App(
             let context = thread.with_untracked(|t| {
                 visitor_context.with_untracked(|c| handoff_context(t, c, locale))
             });
-            link.with_value(|l| l.hand_off(HandoffReason::Asked, context));
+            let reason = thread.with_untracked(Thread::handoff_reason);
+            link.with_value(|l| l.hand_off(reason, context));
         }
     });
     // A visitor the site's server vouches for sees their conversations from any device: the

@@ -6,7 +6,7 @@
 //! the knowledge base changed since.
 
 use ito_assistant::{Assistant, Outcome};
-use ito_protocol::chat::{Author, EventKind, TranscriptLine};
+use ito_protocol::chat::{Author, EventKind, HandoffReason, TranscriptLine};
 use serde::{Deserialize, Serialize};
 
 /// The longest message a visitor may send, in characters (the server's limit is 64 KiB).
@@ -51,6 +51,9 @@ pub enum Entry {
     },
     /// The bot did not find anything it trusts.
     Unsure,
+    /// The visitor sounds frustrated (a repeated question, angry words, shouting): the bot
+    /// offers a person.
+    Frustrated,
     /// The visitor wants a person; says what happens next.
     PersonRequested,
     /// The bot's reply to "this helped".
@@ -188,7 +191,49 @@ impl Thread {
             Outcome::Handoff => Some(Entry::PersonRequested),
             Outcome::Unsure => None,
         };
+        let handed_off = entry == Some(Entry::PersonRequested);
         self.push(entry.unwrap_or(Entry::Unsure));
+        if !handed_off && self.sounds_frustrated(question) {
+            self.push(Entry::Frustrated);
+        }
+    }
+
+    fn sounds_frustrated(&self, question: &str) -> bool {
+        let mut earlier: Vec<String> = self
+            .lines
+            .iter()
+            .filter_map(|l| match &l.entry {
+                Entry::Visitor { text } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        // The question itself is the newest visitor line.
+        if let Some(at) = earlier.iter().rposition(|t| t == question) {
+            earlier.remove(at);
+        }
+        ito_assistant::intent::frustration(question, &earlier).any()
+    }
+
+    /// Why the visitor is being handed to a person: what the bot last offered a person for
+    /// before they asked (frustration, an answer that did not help, not being sure), else
+    /// simply that they asked.
+    pub fn handoff_reason(&self) -> HandoffReason {
+        let asked_at = self
+            .lines
+            .iter()
+            .rposition(|l| l.entry == Entry::PersonRequested)
+            .unwrap_or(self.lines.len());
+        self.lines[..asked_at]
+            .iter()
+            .rev()
+            .take_while(|l| !matches!(l.entry, Entry::Resolved | Entry::Ended))
+            .find_map(|l| match l.entry {
+                Entry::Frustrated => Some(HandoffReason::Frustrated),
+                Entry::Sorry => Some(HandoffReason::NotHelpful),
+                Entry::Unsure => Some(HandoffReason::Unsure),
+                _ => None,
+            })
+            .unwrap_or(HandoffReason::Asked)
     }
 
     /// The visitor picks one of a suggestion's articles: it is marked chosen and answered.

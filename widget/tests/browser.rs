@@ -378,6 +378,51 @@ fn feedback_is_given_once_and_acknowledged() {
 }
 
 #[wasm_bindgen_test]
+fn frustration_gets_a_person_offered_and_the_handoff_says_why() {
+    use ito_protocol::chat::HandoffReason;
+    let assistant = Assistant::new(shop_base());
+    let mut thread = Thread::default();
+    thread.request_person();
+    assert_eq!(thread.handoff_reason(), HandoffReason::Asked, "just asked");
+
+    let mut thread = Thread::default();
+    thread.ask("reset password", Some(&assistant));
+    assert_ne!(
+        thread.lines().last().unwrap().entry,
+        Entry::Frustrated,
+        "calm"
+    );
+    thread.ask("reset password", Some(&assistant));
+    assert_eq!(
+        thread.lines().last().unwrap().entry,
+        Entry::Frustrated,
+        "asking the same again is a sign"
+    );
+    thread.request_person();
+    assert_eq!(thread.handoff_reason(), HandoffReason::Frustrated);
+
+    let mut thread = Thread::default();
+    thread.ask("THIS IS USELESS, WHERE IS MY ORDER", Some(&assistant));
+    assert_eq!(
+        thread.lines().last().unwrap().entry,
+        Entry::Frustrated,
+        "shouting"
+    );
+
+    let mut thread = Thread::default();
+    thread.ask("reset password", Some(&assistant));
+    let answer = thread.lines().last().unwrap().id;
+    thread.give_feedback(answer, Feedback::NotHelpful);
+    thread.request_person();
+    assert_eq!(thread.handoff_reason(), HandoffReason::NotHelpful);
+
+    let mut thread = Thread::default();
+    thread.ask("xqzv plorb", Some(&assistant));
+    thread.request_person();
+    assert_eq!(thread.handoff_reason(), HandoffReason::Unsure);
+}
+
+#[wasm_bindgen_test]
 fn questions_wait_for_the_articles_and_survive_storage() {
     let mut thread = Thread::default();
     thread.ask("return policy", None);

@@ -115,6 +115,7 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         .into_any(),
         Entry::Unsure => view! { <p>{bot.unsure.clone()}</p> {person_button()} }.into_any(),
         Entry::Sorry => view! { <p>{bot.sorry.clone()}</p> {person_button()} }.into_any(),
+        Entry::Frustrated => view! { <p>{bot.frustrated.clone()}</p> {person_button()} }.into_any(),
         Entry::Unavailable => {
             view! { <p>{bot.unavailable.clone()}</p> {person_button()} }.into_any()
         }
