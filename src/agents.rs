@@ -35,6 +35,20 @@ pub enum AgentError {
     Db(#[from] sqlx::Error),
 }
 
+/// How many open conversations the agent takes at once (1 to 100).
+pub async fn set_capacity(
+    pool: &SqlitePool,
+    agent: &str,
+    capacity: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE agents SET capacity = ? WHERE id = ?")
+        .bind(capacity)
+        .bind(agent)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Adds an agent (or an admin) who signs in with `email` and `password`.
 pub async fn add(
     pool: &SqlitePool,

@@ -37,6 +37,9 @@ pub enum AgentCommand {
         /// May see every site's dashboard.
         #[arg(long)]
         admin: bool,
+        /// How many open conversations they take at once (auto-assignment fills up to it).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+        capacity: u32,
         /// The configuration file whose database gets the agent; the demo's without it.
         #[arg(long, short)]
         config: Option<PathBuf>,
@@ -83,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             name,
             admin,
+            capacity,
             config,
             database,
         }) => {
@@ -97,8 +101,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']);
             let pool = crate::db::open(&config.server.database).await?;
             let agent = crate::agents::add(&pool, &email, &name, password, admin).await?;
+            crate::agents::set_capacity(&pool, &agent.id, capacity).await?;
             pool.close().await;
-            println!("ito: added {} {} <{}>", agent.role, agent.name, agent.email);
+            println!(
+                "ito: added {} {} <{}>, {capacity} conversations at once",
+                agent.role, agent.name, agent.email
+            );
         }
     }
     Ok(())

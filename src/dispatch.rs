@@ -21,7 +21,10 @@ pub async fn append(
     conversation: &ConversationId,
     kind: EventKind,
 ) -> Result<events::Appended, StoreError> {
-    let appended = events::append(&state.db, conversation, &kind, now_millis()).await?;
+    let appended = state
+        .appender
+        .append(conversation, kind, now_millis())
+        .await?;
     if !appended.duplicate {
         state.hub.committed(conversation, appended.seq);
     }
@@ -87,28 +90,33 @@ pub fn all_queues_moved(state: &AppState) {
 /// same free seat.
 pub async fn assign_waiting(state: &AppState) -> Result<(), StoreError> {
     let _round = state.assigning.lock().await;
-    for waiting in events::inbox(&state.db).await? {
-        if waiting.status != ConversationStatus::Waiting {
-            continue;
-        }
-        let mut agents = events::agent_loads(&state.db).await?;
-        for (load, _) in &mut agents {
+    let waiting = events::waiting(&state.db).await?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let (mut loads, names): (Vec<_>, Vec<_>) = events::agent_loads(&state.db)
+        .await?
+        .into_iter()
+        .map(|(mut load, name)| {
             load.online = state.presence.is_online(&load.id);
-        }
-        let loads: Vec<_> = agents.iter().map(|(load, _)| load.clone()).collect();
-        let Some(chosen) = routing::pick(&loads) else {
+            (load, name)
+        })
+        .unzip();
+    for conversation in waiting {
+        let Some(chosen) = routing::pick(&loads).map(|a| a.id.clone()) else {
             return Ok(());
         };
-        let name = agents
+        let at = loads
             .iter()
-            .find(|(load, _)| load.id == chosen.id)
-            .map(|(_, name)| name.clone())
-            .unwrap_or_default();
+            .position(|a| a.id == chosen)
+            .expect("picked from loads");
         let agent = AgentRef {
-            id: chosen.id.clone(),
-            name,
+            id: chosen,
+            name: names[at].clone(),
         };
-        take(state, &waiting.conversation, &agent).await?;
+        if take(state, &conversation, &agent).await? == Claim::Won {
+            loads[at].open += 1;
+        }
     }
     Ok(())
 }

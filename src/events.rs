@@ -24,6 +24,9 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+    /// A batch of appends could not be committed (each waiting append gets this).
+    #[error("the events could not be stored: {0}")]
+    NotStored(String),
 }
 
 /// Where an append landed.
@@ -313,6 +316,16 @@ pub async fn inbox(pool: &SqlitePool) -> Result<Vec<InboxEntry>, StoreError> {
         .collect())
 }
 
+/// The conversations waiting for a person, oldest handoff first.
+pub async fn waiting(pool: &SqlitePool) -> Result<Vec<ConversationId>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE status = 'waiting' ORDER BY handed_off_at, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().filter_map(|id| id.parse().ok()).collect())
+}
+
 /// How much of the visitor's latest words the inbox shows.
 const PREVIEW_CHARS: usize = 140;
 
@@ -483,19 +496,38 @@ pub async fn close(
     Ok(closed.rows_affected() == 1)
 }
 
+/// Appends wait their turn here, in order, rather than in SQLite's busy handler, whose back-off
+/// sleeps (up to 100 ms) became the chat's tail latency under load. `BEGIN IMMEDIATE` still
+/// takes the database's write lock first, for writers outside this process.
+pub(crate) static APPEND_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Appends an event and returns its number once it is durable. A message whose client id is
 /// already stored is not stored again: the original's number comes back, marked duplicate.
+///
+/// The server appends through [`crate::appender::Appender`], which commits many appends at
+/// once; this is the same for one.
 pub async fn append(
     pool: &SqlitePool,
     conversation: &ConversationId,
     kind: &EventKind,
     at: i64,
 ) -> Result<Appended, StoreError> {
-    // IMMEDIATE takes the write lock first, so concurrent appends queue instead of failing
-    // when two of them read the same last_seq.
+    let _turn = APPEND_TURN.lock().await;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let appended = append_in(&mut tx, conversation, kind, at).await?;
+    tx.commit().await?;
+    Ok(appended)
+}
+
+/// The append itself, inside the caller's transaction (which must have the write lock).
+pub(crate) async fn append_in(
+    tx: &mut sqlx::SqliteConnection,
+    conversation: &ConversationId,
+    kind: &EventKind,
+    at: i64,
+) -> Result<Appended, StoreError> {
     if let EventKind::Message { id, .. } = kind
-        && let Some(seq) = stored_message(&mut tx, conversation, id).await?
+        && let Some(seq) = stored_message(tx, conversation, id).await?
     {
         return Ok(Appended {
             seq,
@@ -525,7 +557,6 @@ pub async fn append(
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(Appended {
         seq: seq as Seq,
         duplicate: false,

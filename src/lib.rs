@@ -1,6 +1,7 @@
 //! The Ito server and command line.
 //!
 //! - [`agents`]: agents, argon2 password hashes and login sessions.
+//! - [`appender`]: group commit: the server's event appends, many per transaction, acknowledged after it.
 //! - [`assistant_cli`]: `ito assistant query | check | eval`.
 //! - [`cli`]: the `ito` command's arguments and what each subcommand runs.
 //! - [`config`]: `ito.toml`, validated, with errors that name the file.
@@ -20,6 +21,7 @@
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
 pub mod agents;
+pub mod appender;
 pub mod assistant_cli;
 pub mod cli;
 pub mod config;

@@ -117,7 +117,7 @@ fn agents_are_added_with_a_password_from_stdin_and_duplicates_refused() {
     assert!(added.status.success(), "{}", stderr(&added));
     assert_eq!(
         String::from_utf8_lossy(&added.stdout),
-        "ito: added agent Ann <ann@shop.example>\n"
+        "ito: added agent Ann <ann@shop.example>, 3 conversations at once\n"
     );
     let again = add("correct horse battery");
     assert_eq!(again.status.code(), Some(1));

@@ -27,6 +27,9 @@ use crate::handoff;
 use crate::hub::Notice;
 use crate::presence::Seat;
 
+/// How long an inbox waits for more queue moves before it is read and sent.
+const INBOX_SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
+
 pub async fn agent_socket(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -131,7 +134,12 @@ impl AgentSession {
                     }
                     Notice::Typing { .. } => {}
                 },
-                Some(()) = queues.recv() => self.send_inbox().await?,
+                Some(()) = queues.recv() => {
+                    // Handoffs come in bursts: one inbox for all that moved meanwhile.
+                    tokio::time::sleep(INBOX_SETTLE).await;
+                    while queues.try_recv().is_ok() {}
+                    self.send_inbox().await?
+                }
             }
         }
     }

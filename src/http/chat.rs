@@ -19,6 +19,7 @@ use ito_protocol::chat::{
     Seq, ServerToVisitor, VisitorIdentity, VisitorToServer,
 };
 use ito_protocol::embed::Visitor;
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::session::from_own_page;
@@ -32,6 +33,8 @@ use crate::limits::{Limits, RateLimit};
 /// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
 /// under this gets a `too_large` error and the connection stays open.
 const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// A visitor socket's read and write buffers to start with.
+const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Events sent per store read when catching up.
@@ -60,6 +63,10 @@ pub async fn visitor_socket(
     let site = site.id.as_str().to_owned();
     Ok(upgrade
         .max_message_size(MAX_FRAME_BYTES)
+        // Small buffers (they grow when a frame needs it): thousands of mostly idle visitors
+        // must not cost the default 128 KiB each.
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             if let Err(e) = Session::run(state, site, socket).await {
                 tracing::debug!(error = %e, "visitor connection ended");
@@ -85,6 +92,14 @@ fn origin_allowed(site: &SiteConfig, headers: &HeaderMap) -> bool {
             None => origin.eq_ignore_ascii_case(allowed),
         }
     })
+}
+
+/// The next notice of a queue being listened to; pending forever when there is none.
+async fn next_move(queue: &mut Option<broadcast::Receiver<()>>) -> Option<Result<(), RecvError>> {
+    match queue {
+        Some(queue) => Some(queue.recv().await),
+        None => std::future::pending().await,
+    }
 }
 
 pub(super) const IDLE_MESSAGE: &str = "nothing was heard for too long: reconnect to go on";
@@ -188,6 +203,9 @@ struct Session {
     site: String,
     /// The queue place, expected wait and whether nobody is online, as last told.
     place: Option<(u32, Option<u32>, bool)>,
+    /// Whether the conversation is in the queue, as its events say: only then does a moving
+    /// queue concern this connection (most visitors never wait, and a queue moves often).
+    in_queue: bool,
     socket: WebSocket,
     limit: RateLimit,
     conversation: ConversationId,
@@ -291,6 +309,7 @@ impl Session {
             state,
             site,
             place: None,
+            in_queue: false,
             socket,
             limit: limits.visitor_rate(Instant::now()),
             conversation,
@@ -303,11 +322,20 @@ impl Session {
 
     async fn serve(&mut self, limits: &Limits) -> Result<(), SessionError> {
         let mut committed = self.state.hub.subscribe(&self.conversation);
-        let mut queue = self.state.hub.watch_queue(&self.site);
+        // Only a waiting conversation listens to its queue: thousands of visitors who never
+        // wait must not all wake each time someone is handed off.
+        let mut queue: Option<broadcast::Receiver<()>> = None;
         let mut heartbeat = Heartbeat::new(limits);
+        let (status, _) = events::status_of(&self.state.db, &self.conversation).await?;
+        self.in_queue = status == ConversationStatus::Waiting;
         self.catch_up().await?;
         self.tell_place().await?;
         loop {
+            match (self.in_queue, queue.is_some()) {
+                (true, false) => queue = Some(self.state.hub.watch_queue(&self.site)),
+                (false, true) => queue = None,
+                _ => {}
+            }
             tokio::select! {
                 _ = heartbeat.tick() => {
                     if !heartbeat.beat(&mut self.socket).await? {
@@ -316,9 +344,9 @@ impl Session {
                         return Ok(());
                     }
                 }
-                moved = queue.recv() => match moved {
+                Some(moved) = next_move(&mut queue) => match moved {
                     Ok(()) | Err(RecvError::Lagged(_)) => self.tell_place().await?,
-                    Err(RecvError::Closed) => {}
+                    Err(RecvError::Closed) => queue = None,
                 },
                 frame = self.socket.next() => match heartbeat.heard(frame) {
                     Some(Ok(Message::Text(text))) => self.on_frame(&text).await?,
@@ -340,6 +368,10 @@ impl Session {
 
     /// Tells a waiting visitor their place in the queue and expected wait, when they changed.
     async fn tell_place(&mut self) -> Result<(), SessionError> {
+        if !self.in_queue {
+            self.place = None;
+            return Ok(());
+        }
         let place = match events::queue_position(&self.state.db, &self.conversation).await? {
             Some(position) => Some((
                 position,
@@ -365,8 +397,18 @@ impl Session {
         }
     }
 
-    /// Sends every committed event after the last one sent.
+    /// Sends every committed event after the last one sent; a conversation that just joined
+    /// the queue is told its place.
     async fn catch_up(&mut self) -> Result<(), SessionError> {
+        let was_in_queue = self.in_queue;
+        self.send_missed().await?;
+        if self.in_queue && !was_in_queue {
+            self.tell_place().await?;
+        }
+        Ok(())
+    }
+
+    async fn send_missed(&mut self) -> Result<(), SessionError> {
         loop {
             let batch =
                 events::events_after(&self.state.db, &self.conversation, self.sent, REPLAY_BATCH)
@@ -374,6 +416,13 @@ impl Session {
             let full = batch.len() == REPLAY_BATCH as usize;
             for event in batch {
                 self.sent = event.seq;
+                match event.kind {
+                    EventKind::HandoffRequested { .. } => self.in_queue = true,
+                    EventKind::AgentJoined { .. } | EventKind::Resolved | EventKind::Ended => {
+                        self.in_queue = false
+                    }
+                    _ => {}
+                }
                 send(&mut self.socket, &ServerToVisitor::Event(event)).await?;
             }
             if !full {

@@ -15,6 +15,7 @@ use sqlx::SqlitePool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::appender::Appender;
 use crate::config::Config;
 use crate::db::DbError;
 use crate::hub::Hub;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub visitor_connections: ConnectionCounts<ConversationId>,
     /// Which agents are at their console and online.
     pub presence: Arc<Presence>,
+    /// Every event the server stores goes through here (group commit).
+    pub appender: Appender,
     /// Held during an auto-assignment round (see `dispatch::assign_waiting`).
     pub assigning: Arc<tokio::sync::Mutex<()>>,
 }
@@ -50,7 +53,9 @@ impl AppState {
         bases: KnowledgeBases,
     ) -> Result<AppState, DbError> {
         let tokens = TokenKey::new(crate::db::token_secret(&db).await?);
+        let appender = Appender::start(db.clone());
         Ok(AppState {
+            appender,
             config: Arc::new(config),
             db,
             bases: Arc::new(bases),

@@ -74,7 +74,22 @@ pub fn bench() -> Result<()> {
         "--nocapture",
     ])))?;
     step("widget load timing in headless Chromium");
-    node_in_e2e(&["load-bench.mjs"])
+    node_in_e2e(&["load-bench.mjs"])?;
+    step("live chat under load: 5,000 visitors, 1,000 messages/s (release server)");
+    status(Command::new("cargo").args([
+        "build",
+        "--quiet",
+        "--release",
+        "--package",
+        "ito",
+        "--bin",
+        "ito",
+        "--example",
+        "chat_load",
+    ]))?;
+    status(
+        Command::new("target/release/examples/chat_load").args(["--server", "target/release/ito"]),
+    )
 }
 
 /// Runs Node in `tests/e2e` against a freshly built debug server.
