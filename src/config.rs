@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use ito_protocol::site_settings::PublicSiteSettings;
+use ito_protocol::site_settings::{PreChatField, PublicSiteSettings};
 use ito_protocol::{Locale, SiteId};
 use serde::Deserialize;
 
@@ -67,6 +67,9 @@ pub struct SiteConfig {
     /// `env:NAME`. Without it every identified visitor is shown to agents as unverified.
     #[serde(default)]
     pub identity_secret: Option<IdentitySecret>,
+    /// Asked before a handoff when the host page has not said it: `["name", "email"]`.
+    #[serde(default)]
+    pub pre_chat: Vec<PreChatField>,
 }
 
 /// An origin allowed to frame the widget, already in the form CSP `frame-ancestors` takes.

@@ -138,6 +138,26 @@ pub async fn identify(
     Ok(())
 }
 
+/// The visitor's own answers (the pre-chat form): kept where nothing is known yet, never over
+/// what the host page said.
+pub async fn remember_contact(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+    name: Option<&str>,
+    email: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE visitors SET name = COALESCE(name, ?), email = COALESCE(email, ?)
+         WHERE id = (SELECT visitor_id FROM conversations WHERE id = ?)",
+    )
+    .bind(name)
+    .bind(email)
+    .bind(conversation.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Who the visitor of `conversation` said they are, if they said anything.
 pub async fn visitor_of(
     pool: &SqlitePool,

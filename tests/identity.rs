@@ -116,3 +116,49 @@ async fn a_forged_signature_is_only_a_claim() {
         assert_eq!(identity.verified, verified);
     }
 }
+
+#[tokio::test]
+async fn pre_chat_answers_reach_the_agent_as_a_claim() {
+    let (_dir, server, pool) = server().await;
+    let without_email = Visitor {
+        email: None,
+        ..visitor("u-7", None)
+    };
+    let (mut socket, conversation) = device(&server, without_email).await;
+    let context = ito_protocol::chat::HandoffContext {
+        name: Some("  Someone Else ".into()),
+        email: Some("ann@example.com".into()),
+        ..Default::default()
+    };
+    let handoff = VisitorToServer::Handoff {
+        reason: ito_protocol::chat::HandoffReason::Asked,
+        context: Box::new(context),
+    };
+    say(&mut socket, &handoff).await;
+    loop {
+        if let ServerToVisitor::Event(event) = hear(&mut socket).await
+            && matches!(event.kind, EventKind::HandoffRequested { .. })
+        {
+            break;
+        }
+    }
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+    say(&mut ann, &AgentToServer::Open { conversation }).await;
+    let identity = loop {
+        if let ServerToAgent::Context { visitor, .. } = skip_inbox(&mut ann).await {
+            break visitor.expect("the visitor said who they are");
+        }
+    };
+    assert_eq!(
+        identity.name.as_deref(),
+        Some("Ann Example"),
+        "what the host page said stays"
+    );
+    assert_eq!(
+        identity.email.as_deref(),
+        Some("ann@example.com"),
+        "the answer fills what was missing"
+    );
+    assert!(!identity.verified);
+}

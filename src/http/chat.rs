@@ -158,6 +158,18 @@ impl Heartbeat {
 /// Longest visitor id, name or email kept: enough for any real one, too little to flood.
 const MAX_IDENTITY_CHARS: usize = 256;
 
+/// A name or email as kept: trimmed, at most [`MAX_IDENTITY_CHARS`], `None` when blank.
+fn clip(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| {
+            v.trim()
+                .chars()
+                .take(MAX_IDENTITY_CHARS)
+                .collect::<String>()
+        })
+        .filter(|v| !v.is_empty())
+}
+
 /// Who the host page says the visitor is, verified against the site's secret. An empty or
 /// oversized id says nothing.
 fn identity(state: &AppState, site: &str, visitor: Visitor) -> Option<VisitorIdentity> {
@@ -171,15 +183,6 @@ fn identity(state: &AppState, site: &str, visitor: Visitor) -> Option<VisitorIde
         .and_then(|s| s.identity_secret.as_ref())
         .zip(visitor.signature.as_deref())
         .is_some_and(|(secret, signature)| secret.verify(id, signature));
-    let clip = |v: Option<String>| {
-        v.map(|v| {
-            v.trim()
-                .chars()
-                .take(MAX_IDENTITY_CHARS)
-                .collect::<String>()
-        })
-        .filter(|v| !v.is_empty())
-    };
     Some(VisitorIdentity {
         id: Some(id.to_owned()),
         name: clip(visitor.name),
@@ -482,7 +485,19 @@ impl Session {
                 )
                 .await
             }
-            VisitorToServer::Handoff { reason, context } => {
+            VisitorToServer::Handoff {
+                reason,
+                mut context,
+            } => {
+                context.name = clip(context.name.take());
+                context.email = clip(context.email.take());
+                events::remember_contact(
+                    &self.state.db,
+                    &self.conversation,
+                    context.name.as_deref(),
+                    context.email.as_deref(),
+                )
+                .await?;
                 events::request_handoff(&self.state.db, &self.conversation, reason, &context)
                     .await?;
                 self.state.hub.queue_changed(&self.site);

@@ -156,6 +156,7 @@ impl WidgetPage {
             bot_name: site.theme.bot_name.clone(),
             bot_avatar: site.theme.bot_avatar.clone(),
             strings: site.strings.clone(),
+            pre_chat: site.pre_chat.clone(),
         };
         // `<` escaped so no value can close the element it sits in.
         let json = serde_json::to_string(&settings)

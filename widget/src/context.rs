@@ -3,6 +3,7 @@
 //! host page cannot flood it; titles and values are kept as text and never parsed as HTML.
 
 use ito_protocol::embed::Visitor;
+use ito_protocol::site_settings::PreChatField;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -27,6 +28,11 @@ pub struct VisitorContext {
     pub pages: Vec<PageVisit>,
     pub visitor: Option<Visitor>,
     pub attributes: Map<String, Value>,
+    /// The visitor's own answers to the pre-chat form.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -68,6 +74,28 @@ impl VisitorContext {
             signature: visitor.signature.filter(|s| s.len() <= 128),
         });
         true
+    }
+
+    /// The visitor's name and email as far as anyone said: the host page first, else the
+    /// visitor's own answers.
+    pub fn contact(&self) -> (Option<&str>, Option<&str>) {
+        let said = self.visitor.as_ref();
+        let name = said
+            .and_then(|v| v.name.as_deref())
+            .or(self.name.as_deref());
+        let email = said
+            .and_then(|v| v.email.as_deref())
+            .or(self.email.as_deref());
+        (name, email)
+    }
+
+    /// Keeps the visitor's answer to a pre-chat question (clipped like everything here).
+    pub fn answer_pre_chat(&mut self, field: PreChatField, answer: String) {
+        let answer = Some(clip(&answer, MAX_VALUE_CHARS));
+        match field {
+            PreChatField::Name => self.name = answer,
+            PreChatField::Email => self.email = answer,
+        }
     }
 
     /// Merges attributes: strings (clipped), numbers, booleans; `null` removes a key. Nested

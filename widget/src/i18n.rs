@@ -15,6 +15,16 @@ pub struct Strings {
     pub bot: BotStrings,
     pub article_card: ArticleCardStrings,
     pub feedback: FeedbackStrings,
+    pub pre_chat: PreChatStrings,
+}
+
+/// The questions some sites ask before a handoff, and what the bot says to an invalid answer.
+#[derive(Debug, Clone)]
+pub struct PreChatStrings {
+    pub name: String,
+    pub email: String,
+    pub bad_name: String,
+    pub bad_email: String,
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +179,12 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             no: take("feedback", "no"),
             helpful: take("feedback", "helpful"),
             not_helpful: take("feedback", "not_helpful"),
+        },
+        pre_chat: PreChatStrings {
+            name: take("pre_chat", "name"),
+            email: take("pre_chat", "email"),
+            bad_name: take("pre_chat", "bad_name"),
+            bad_email: take("pre_chat", "bad_email"),
         },
     };
     // The loader's words are the server's business (it sends them with the site settings).

@@ -38,6 +38,7 @@ use context::VisitorContext;
 use embed::EmbedContext;
 use ito_protocol::Locale;
 use ito_protocol::chat::HandoffContext;
+use ito_protocol::site_settings::PreChatField;
 use persist::Persisted;
 use storage::Stores;
 use thread::{Entry, Thread};
@@ -62,6 +63,8 @@ fn handoff_context(thread: &Thread, context: &VisitorContext, locale: Locale) ->
         timezone,
         user_agent: window().navigator().user_agent().ok(),
         attributes: context.attributes.clone(),
+        name: context.contact().0.map(str::to_owned),
+        email: context.contact().1.map(str::to_owned),
     }
 }
 
@@ -248,6 +251,13 @@ pub fn App(
     });
     on_cleanup(move || escape.remove());
     let ask = move |text: String| match articles.get_untracked() {
+        // The bot asked something before the handoff: these words answer it.
+        _ if thread.with_untracked(|t| t.pre_chat_question().is_some()) => {
+            if let Some((field, value)) = thread.try_update(|t| t.answer_pre_chat(&text)).flatten()
+            {
+                visitor_context.update(|c| c.answer_pre_chat(field, value));
+            }
+        }
         // With a person: the words go to them, through the outbox.
         _ if thread.with_untracked(Thread::with_person) => {
             let added = thread
@@ -288,6 +298,22 @@ pub fn App(
             }
         }),
     };
+    // Before a handoff the bot asks what the site wants to know and nobody has said yet.
+    let asked_fields = context.settings.pre_chat.clone();
+    Effect::new(move |_| {
+        let missing = visitor_context.with(|c| {
+            let (name, email) = c.contact();
+            asked_fields
+                .iter()
+                .copied()
+                .filter(|field| match field {
+                    PreChatField::Name => name.is_none(),
+                    PreChatField::Email => email.is_none(),
+                })
+                .collect()
+        });
+        thread.update_untracked(|t| t.ask_first = missing);
+    });
     let person = Callback::new(move |()| {
         thread.update(|t| {
             t.request_person();

@@ -7,10 +7,21 @@
 
 use ito_assistant::{Assistant, Outcome};
 use ito_protocol::chat::{Author, EventKind, HandoffReason, TranscriptLine};
+use ito_protocol::site_settings::PreChatField;
 use serde::{Deserialize, Serialize};
 
 /// The longest message a visitor may send, in characters (the server's limit is 64 KiB).
 pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// Whether `email` looks like an address: something, an @, a domain with a dot inside.
+pub fn plausible_email(email: &str) -> bool {
+    email.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    }) && !email.chars().any(char::is_whitespace)
+}
 
 /// How many candidates a suggestion offers at most.
 const SUGGESTIONS: usize = 3;
@@ -54,6 +65,9 @@ pub enum Entry {
     /// The visitor sounds frustrated (a repeated question, angry words, shouting): the bot
     /// offers a person.
     Frustrated,
+    /// Before the handoff, the bot asks what the site wants to know and nobody said yet (the
+    /// pre-chat questions); `again` when the last answer was not valid.
+    PreChatAsk { field: PreChatField, again: bool },
     /// The visitor wants a person; says what happens next.
     PersonRequested,
     /// The bot's reply to "this helped".
@@ -104,6 +118,10 @@ pub struct Thread {
     lines: Vec<ChatLine>,
     #[serde(default)]
     unanswered: Vec<u32>,
+    /// What the site asks before a handoff that nobody has said yet: asking for a person asks
+    /// these first. Kept up to date by the view.
+    #[serde(skip)]
+    pub ask_first: Vec<PreChatField>,
 }
 
 impl Thread {
@@ -188,10 +206,13 @@ impl Thread {
                     chosen: None,
                 })
             }
-            Outcome::Handoff => Some(Entry::PersonRequested),
+            Outcome::Handoff => Some(self.person_entry()),
             Outcome::Unsure => None,
         };
-        let handed_off = entry == Some(Entry::PersonRequested);
+        let handed_off = matches!(
+            entry,
+            Some(Entry::PersonRequested | Entry::PreChatAsk { .. })
+        );
         self.push(entry.unwrap_or(Entry::Unsure));
         if !handed_off && self.sounds_frustrated(question) {
             self.push(Entry::Frustrated);
@@ -293,11 +314,54 @@ impl Thread {
 
     /// The visitor asks for a person with the button; asking twice in a row adds nothing.
     pub fn request_person(&mut self) -> bool {
-        if matches!(self.lines.last(), Some(l) if l.entry == Entry::PersonRequested) {
+        let asked =
+            |l: &ChatLine| matches!(l.entry, Entry::PersonRequested | Entry::PreChatAsk { .. });
+        if self.lines.last().is_some_and(asked) {
             return false;
         }
-        self.push(Entry::PersonRequested);
+        let entry = self.person_entry();
+        self.push(entry);
         true
+    }
+
+    fn person_entry(&self) -> Entry {
+        match self.ask_first.first() {
+            Some(&field) => Entry::PreChatAsk {
+                field,
+                again: false,
+            },
+            None => Entry::PersonRequested,
+        }
+    }
+
+    /// What the bot just asked before the handoff, if the last line is such a question: the
+    /// visitor's next words answer it.
+    pub fn pre_chat_question(&self) -> Option<PreChatField> {
+        match self.lines.last()?.entry {
+            Entry::PreChatAsk { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The visitor answers the pending pre-chat question: their line, then the next question
+    /// or the handoff. An invalid answer gets the question again. Returns the valid answer.
+    pub fn answer_pre_chat(&mut self, text: &str) -> Option<(PreChatField, String)> {
+        let field = self.pre_chat_question()?;
+        let answer = self
+            .add_visitor_message(text)
+            .map(|_| text.trim().to_owned());
+        let valid = answer.filter(|a| match field {
+            PreChatField::Name => !a.is_empty(),
+            PreChatField::Email => plausible_email(a),
+        });
+        if valid.is_none() {
+            self.push(Entry::PreChatAsk { field, again: true });
+            return None;
+        }
+        self.ask_first.retain(|f| *f != field);
+        let next = self.person_entry();
+        self.push(next);
+        valid.map(|v| (field, v))
     }
 
     /// Whether a person has been asked for and the conversation is not resolved yet: the

@@ -270,6 +270,7 @@ async fn the_site_names_the_bot_and_rewords_strings() {
             .into(),
         )]
         .into(),
+        pre_chat: Vec::new(),
     };
     let app = mount_site(Locale::En, Rc::new(Stores::memory()), settings);
     settle().await;
@@ -550,6 +551,82 @@ async fn talk_to_a_person_is_always_in_reach() {
         lines.last().unwrap().ends_with("are you there?"),
         "with a person asked for, the bot stays silent: {lines:?}"
     );
+}
+
+#[wasm_bindgen_test]
+async fn before_a_handoff_the_bot_asks_what_the_site_wants_to_know() {
+    use ito_protocol::site_settings::PreChatField;
+    let settings = WidgetSettings {
+        pre_chat: vec![PreChatField::Name, PreChatField::Email],
+        ..WidgetSettings::default()
+    };
+    let app = mount_site(Locale::En, Rc::new(Stores::memory()), settings);
+    settle().await;
+    let last = |app: &Mounted| app.lines().last().unwrap().clone();
+    let handed_off = |app: &Mounted| last(app).contains("you won't have to repeat anything");
+    app.click(".ito-panel__person");
+    settle().await;
+    assert!(
+        last(&app).contains("what's your name?"),
+        "{:?}",
+        app.lines()
+    );
+    app.send("Ann");
+    settle().await;
+    assert!(last(&app).contains("what email"), "{:?}", app.lines());
+    app.send("not an address");
+    settle().await;
+    assert!(
+        last(&app).contains("name@example.com"),
+        "asked again: {:?}",
+        app.lines()
+    );
+    assert!(!handed_off(&app));
+    app.send("ann@example.com");
+    settle().await;
+    assert!(handed_off(&app), "{:?}", app.lines());
+    let lines = app.lines();
+    assert!(
+        lines.iter().any(|l| l.ends_with("ann@example.com")),
+        "the answers are the visitor's lines: {lines:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn pre_chat_questions_skip_what_the_host_page_said() {
+    use ito_protocol::site_settings::PreChatField;
+    use ito_widget::context::VisitorContext;
+    use ito_widget::thread::plausible_email;
+    let mut context = VisitorContext::default();
+    assert_eq!(context.contact(), (None, None));
+    context.identify(ito_protocol::embed::Visitor {
+        id: "u1".into(),
+        name: Some("Ann".into()),
+        email: None,
+        signature: None,
+    });
+    context.answer_pre_chat(PreChatField::Name, "Someone else".into());
+    context.answer_pre_chat(PreChatField::Email, "ann@example.com".into());
+    assert_eq!(
+        context.contact(),
+        (Some("Ann"), Some("ann@example.com")),
+        "the host page's name wins; the visitor's email fills the gap"
+    );
+
+    let mut thread = Thread::default();
+    thread.ask_first = vec![PreChatField::Email];
+    thread.request_person();
+    assert_eq!(thread.pre_chat_question(), Some(PreChatField::Email));
+    assert!(!thread.with_person(), "not handed off before the answer");
+    assert_eq!(
+        thread.answer_pre_chat(" ann@example.com "),
+        Some((PreChatField::Email, "ann@example.com".into()))
+    );
+    assert!(thread.with_person());
+    assert!(plausible_email("a@b.co"));
+    for bad in ["", "a@b", "@b.co", "a b@c.co", "a@.co", "a@co."] {
+        assert!(!plausible_email(bad), "{bad}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -205,6 +205,11 @@ pub struct HandoffContext {
     pub user_agent: Option<String>,
     #[serde(default)]
     pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// The visitor's answers to the pre-chat form (a claim, never verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// Machine-readable reasons a frame was refused.

@@ -58,6 +58,17 @@ pub struct WidgetSettings {
     /// Per locale, the site's words for the widget's strings, by dotted key (`panel.greeting`).
     #[serde(default)]
     pub strings: BTreeMap<Locale, BTreeMap<String, String>>,
+    /// What to ask before handing off to a person, when the host page has not said it.
+    #[serde(default)]
+    pub pre_chat: Vec<PreChatField>,
+}
+
+/// A question of the pre-chat form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreChatField {
+    Name,
+    Email,
 }
 
 /// How the launcher looks on the host page, before any wasm has loaded.

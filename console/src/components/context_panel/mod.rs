@@ -71,6 +71,7 @@ fn Details(
         timezone,
         user_agent,
         attributes,
+        ..
     } = context;
     let row = |label: &'static str, value: Option<String>| {
         value.filter(|v| !v.is_empty()).map(|value| {

@@ -5,6 +5,7 @@ use crate::components::feedback::Feedback;
 use crate::components::suggestions::Suggestions;
 use crate::i18n::Strings;
 use crate::thread::{ChatLine, Entry, Feedback as Verdict};
+use ito_protocol::site_settings::PreChatField;
 
 /// What the visitor can do from inside the conversation.
 #[derive(Clone, Copy)]
@@ -120,6 +121,17 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
             view! { <p>{bot.unavailable.clone()}</p> {person_button()} }.into_any()
         }
         Entry::PersonRequested => bot.person_requested.clone().into_any(),
+        Entry::PreChatAsk { field, again } => {
+            let asks = &strings.pre_chat;
+            match (field, again) {
+                (PreChatField::Name, false) => &asks.name,
+                (PreChatField::Name, true) => &asks.bad_name,
+                (PreChatField::Email, false) => &asks.email,
+                (PreChatField::Email, true) => &asks.bad_email,
+            }
+            .clone()
+            .into_any()
+        }
         Entry::Queue {
             position,
             wait_secs,
