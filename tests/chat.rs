@@ -191,6 +191,57 @@ async fn wrong_origins_forged_tokens_and_bad_frames_are_refused() {
 }
 
 #[tokio::test]
+async fn an_expired_token_and_another_sites_token_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let mut socket = connect(&server, &own_origin(&server)).await.unwrap();
+    let token = start(&mut socket, None, 0).await;
+    let conversation: ito_protocol::chat::ConversationId =
+        token.split('.').next().unwrap().parse().unwrap();
+
+    // The server's own key, as a token from 31 days ago would have been signed.
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    let key = ito::token::TokenKey::new(ito::db::token_secret(&pool).await.unwrap());
+    let month_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - ito::token::TOKEN_LIFETIME_SECS
+        - 24 * 3600;
+    let expired = key.sign(&conversation, month_ago);
+    let mut late = connect(&server, &own_origin(&server)).await.unwrap();
+    say(&mut late, hello(Some(expired), 0)).await;
+    match hear(&mut late).await {
+        ServerToVisitor::Error {
+            code: ErrorCode::Unauthorized,
+            message,
+        } => assert!(message.contains("expired"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    // A genuine token of the demo site does not open the chat of another site.
+    let url = format!(
+        "{}/sites/demo-ja/chat",
+        server.url.replace("http://", "ws://")
+    );
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
+    request
+        .headers_mut()
+        .insert("origin", own_origin(&server).parse().unwrap());
+    let (mut elsewhere, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    say(&mut elsewhere, hello(Some(token), 0)).await;
+    assert!(matches!(
+        hear(&mut elsewhere).await,
+        ServerToVisitor::Error {
+            code: ErrorCode::Unauthorized,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
 async fn a_flood_gets_rate_limited_and_the_connection_survives() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_in(dir.path(), Build { front_ends: false }).await;

@@ -7,7 +7,7 @@ mod common;
 use common::live::{
     agent, inbox, server_and_store, signed_in, skip_inbox, visitor_handed_off, visitor_waiting,
 };
-use common::{Socket, hear, say};
+use common::{Socket, connect, hear, say};
 use ito_protocol::chat::{
     AgentToServer, ConversationId, ConversationStatus, ErrorCode, EventKind, ServerToAgent,
     ServerToVisitor, VisitorToServer,
@@ -287,4 +287,82 @@ async fn any_agent_can_open_a_conversation_to_read_it() {
             ..
         }
     ));
+}
+
+#[tokio::test]
+async fn with_nobody_online_a_message_left_is_answered_in_the_same_thread_later() {
+    let (_dir, server, pool) = server_and_store().await;
+    let hello = |token: Option<String>, last_seq| VisitorToServer::Hello {
+        version: 1,
+        token,
+        last_seq,
+        visitor: None,
+    };
+    let mut visitor = connect(&server, "/sites/demo/chat", &server.url, &[])
+        .await
+        .unwrap();
+    say(&mut visitor, &hello(None, 0)).await;
+    let ServerToVisitor::Welcome {
+        token,
+        conversation,
+        ..
+    } = hear(&mut visitor).await
+    else {
+        panic!("a welcome")
+    };
+    let handoff = VisitorToServer::Handoff {
+        reason: ito_protocol::chat::HandoffReason::Asked,
+        context: Box::default(),
+    };
+    say(&mut visitor, &handoff).await;
+    assert!(queue(&mut visitor).await.2, "told nobody is online");
+    let left = VisitorToServer::Send {
+        id: "left-1".parse().unwrap(),
+        text: "Please call me back about order 42".into(),
+    };
+    say(&mut visitor, &left).await;
+    let mut last_seq = 0;
+    loop {
+        match hear(&mut visitor).await {
+            ServerToVisitor::Ack { seq, .. } => break last_seq = last_seq.max(seq),
+            ServerToVisitor::Event(event) => last_seq = event.seq,
+            _ => {}
+        }
+    }
+    drop(visitor);
+
+    // Later an agent comes, claims it and answers.
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+    say(
+        &mut ann,
+        &AgentToServer::Claim {
+            conversation: conversation.clone(),
+        },
+    )
+    .await;
+    let reply = AgentToServer::Send {
+        conversation,
+        id: "a-1".parse().unwrap(),
+        text: "Calling you now.".into(),
+    };
+    say(&mut ann, &reply).await;
+    while !matches!(skip_inbox(&mut ann).await, ServerToAgent::Ack { .. }) {}
+
+    // The visitor's next visit: the same thread, with the answer in it.
+    let mut next_visit = connect(&server, "/sites/demo/chat", &server.url, &[])
+        .await
+        .unwrap();
+    say(&mut next_visit, &hello(Some(token), last_seq)).await;
+    loop {
+        if let ServerToVisitor::Event(event) = hear(&mut next_visit).await
+            && let EventKind::Message { text, .. } = event.kind
+        {
+            assert_eq!(
+                text, "Calling you now.",
+                "only what was missed, the answer first"
+            );
+            break;
+        }
+    }
 }
