@@ -5,7 +5,8 @@
 mod common;
 
 use common::live::{
-    agent, inbox, server_and_store, signed_in, skip_inbox, visitor_handed_off, visitor_waiting,
+    agent, inbox, refusal, server_and_store, signed_in, skip_inbox, visitor_handed_off,
+    visitor_waiting,
 };
 use common::{Socket, connect, hear, say};
 use ito_protocol::chat::{
@@ -228,14 +229,7 @@ async fn the_visitor_ends_the_chat_once_and_the_agent_sees_it() {
         id: "late".parse().unwrap(),
         text: "Still there?".into(),
     };
-    say(&mut ann, &write).await;
-    assert!(matches!(
-        skip_inbox(&mut ann).await,
-        ServerToAgent::Error {
-            code: ErrorCode::Forbidden,
-            ..
-        }
-    ));
+    assert_eq!(refusal(&mut ann, &write).await, ErrorCode::Forbidden);
 }
 
 #[tokio::test]
@@ -279,14 +273,7 @@ async fn any_agent_can_open_a_conversation_to_read_it() {
     let unknown = AgentToServer::Open {
         conversation: "nope".parse().unwrap(),
     };
-    say(&mut bob, &unknown).await;
-    assert!(matches!(
-        skip_inbox(&mut bob).await,
-        ServerToAgent::Error {
-            code: ErrorCode::Forbidden,
-            ..
-        }
-    ));
+    assert_eq!(refusal(&mut bob, &unknown).await, ErrorCode::Forbidden);
 }
 
 #[tokio::test]

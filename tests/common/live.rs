@@ -1,8 +1,8 @@
 //! Agents and visitors on the live chat, as the agent and routing tests drive them.
 
 use ito_protocol::chat::{
-    AgentToServer, Author, ConversationId, ConversationStatus, EventKind, HandoffContext,
-    HandoffReason, ServerToAgent, ServerToVisitor, TranscriptLine, VisitorToServer,
+    AgentToServer, Author, ConversationId, ConversationStatus, ErrorCode, EventKind,
+    HandoffContext, HandoffReason, ServerToAgent, ServerToVisitor, TranscriptLine, VisitorToServer,
 };
 use serde_json::json;
 
@@ -166,5 +166,14 @@ pub async fn inbox(
                 .map(|w| (w.conversation, w.status, w.agent.map(|a| a.name)))
                 .collect();
         }
+    }
+}
+
+/// Sends `frame` and returns the code of the error the agent gets for it (inbox updates aside).
+pub async fn refusal(agent: &mut Socket, frame: &AgentToServer) -> ErrorCode {
+    say(agent, frame).await;
+    match skip_inbox(agent).await {
+        ServerToAgent::Error { code, .. } => code,
+        other => panic!("expected a refusal, got {other:?}"),
     }
 }
