@@ -15,6 +15,7 @@
 //! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
+//! - [`measures`]: deflection, handoff rate, first response, CSAT, CES, FCR, abandonment from plain facts (pure).
 //! - [`limits`]: per-connection rate limits (token buckets).
 //! - [`presence`]: which agents are at their console and online, in memory.
 //! - [`routing`]: who gets the next waiting conversation, and a visitor's expected wait (pure).
@@ -34,6 +35,7 @@ pub mod hub;
 pub mod identity;
 pub mod knowledge;
 pub mod limits;
+pub mod measures;
 pub mod presence;
 pub mod routing;
 pub mod serve;
