@@ -19,6 +19,7 @@
 //! - [`limits`]: per-connection rate limits (token buckets).
 //! - [`presence`]: which agents are at their console and online, in memory.
 //! - [`routing`]: who gets the next waiting conversation, and a visitor's expected wait (pure).
+//! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
 pub mod agents;
@@ -39,5 +40,6 @@ pub mod measures;
 pub mod presence;
 pub mod routing;
 pub mod serve;
+pub mod surveys;
 pub mod theme;
 pub mod token;
