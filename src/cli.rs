@@ -24,6 +24,30 @@ pub enum Command {
     /// Agents who answer in the console.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// A site's measures (deflection, first response, CSAT, CES, ...) for a range of days.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The site's id.
+    #[arg(long)]
+    site: String,
+    /// First day, YYYY-MM-DD, in the site's time zone.
+    #[arg(long)]
+    from: String,
+    /// Last day (included), YYYY-MM-DD.
+    #[arg(long)]
+    to: String,
+    /// Comma-separated values instead of a table.
+    #[arg(long)]
+    csv: bool,
+    /// The configuration file; the demo's without it.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Overrides `server.database`.
+    #[arg(long)]
+    database: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +104,31 @@ impl ServeArgs {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Report(args) => {
+            let config = ServeArgs {
+                config: args.config,
+                listen: None,
+                database: args.database,
+            }
+            .config()?;
+            let site = config.site(&args.site).ok_or_else(|| {
+                let known: Vec<&str> = config.sites.iter().map(|s| s.id.as_str()).collect();
+                anyhow::anyhow!(
+                    "no site {:?} in the configuration (sites: {})",
+                    args.site,
+                    known.join(", ")
+                )
+            })?;
+            let days = crate::report::Days::parse(&args.from, &args.to)?;
+            let pool = crate::db::open(&config.server.database).await?;
+            let report = crate::report::report(&pool, site, days).await?;
+            pool.close().await;
+            if args.csv {
+                print!("{}", crate::report::csv(&report));
+            } else {
+                print!("{}", crate::report::table(&report));
+            }
+        }
         Command::Serve(args) => crate::serve::serve(args.config()?).await?,
         Command::Assistant(command) => crate::assistant_cli::run(command)?,
         Command::Agent(AgentCommand::Add {

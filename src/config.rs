@@ -70,6 +70,13 @@ pub struct SiteConfig {
     /// Asked before a handoff when the host page has not said it: `["name", "email"]`.
     #[serde(default)]
     pub pre_chat: Vec<PreChatField>,
+    /// The IANA time zone the site's reports count days in (`Asia/Tokyo`); UTC by default.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
 }
 
 /// An origin allowed to frame the widget, already in the form CSP `frame-ancestors` takes.
@@ -172,6 +179,12 @@ impl Config {
             site.theme.validate().map_err(site_problem)?;
             check_strings(&site.strings).map_err(site_problem)?;
             site.nudge.validate().map_err(site_problem)?;
+            jiff::tz::TimeZone::get(&site.time_zone).map_err(|_| {
+                site_problem(format!(
+                    "time_zone {:?} is not an IANA time zone such as \"Asia/Tokyo\"",
+                    site.time_zone
+                ))
+            })?;
             if site.allowed_origins.is_empty() {
                 return Err(invalid(format!(
                     "site {:?} has no allowed_origins, so no page could embed it",

@@ -17,6 +17,7 @@
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
 //! - [`measures`]: deflection, handoff rate, first response, CSAT, CES, FCR, abandonment from plain facts (pure).
 //! - [`limits`]: per-connection rate limits (token buckets).
+//! - [`report`]: a site's measures for days in its time zone, overall and per agent, as a table.
 //! - [`presence`]: which agents are at their console and online, in memory.
 //! - [`routing`]: who gets the next waiting conversation, and a visitor's expected wait (pure).
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
@@ -38,6 +39,7 @@ pub mod knowledge;
 pub mod limits;
 pub mod measures;
 pub mod presence;
+pub mod report;
 pub mod routing;
 pub mod serve;
 pub mod surveys;

@@ -145,3 +145,70 @@ fn agents_are_added_with_a_password_from_stdin_and_duplicates_refused() {
         stderr(&short)
     );
 }
+
+#[test]
+fn report_prints_a_sites_measures_and_explains_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("ito.sqlite3");
+    let report = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ito"))
+            .arg("report")
+            .args(args)
+            .args(["--database", database.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let table = report(&[
+        "--site",
+        "demo",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+    ]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.starts_with("Site demo from 2026-11-01 to 2026-11-30 (UTC)"),
+        "{text}"
+    );
+    assert!(text.contains("First contact resolution"), "{text}");
+    let csv = report(&[
+        "--site",
+        "demo",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--csv",
+    ]);
+    assert!(String::from_utf8_lossy(&csv.stdout).starts_with("Measure,All\nConversations,0\n"));
+
+    let unknown = report(&[
+        "--site",
+        "nope",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+    ]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("no site \"nope\""),
+        "{}",
+        stderr(&unknown)
+    );
+    let bad = report(&[
+        "--site",
+        "demo",
+        "--from",
+        "2026-11-31",
+        "--to",
+        "2026-11-30",
+    ]);
+    assert!(
+        stderr(&bad).contains("is not a date: write it as YYYY-MM-DD"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -20,6 +20,9 @@ pub enum HttpError {
     /// Not allowed from here; the text says what.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The request's own values are wrong; the text says how.
+    #[error("{0}")]
+    BadRequest(String),
     /// A front end has not been compiled yet; says which, and how to build it.
     #[error("the {0} is not built: run `cargo xtask build`, then reload")]
     NotBuilt(&'static str),
@@ -36,6 +39,7 @@ impl HttpError {
         match self {
             HttpError::UnknownSite | HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             HttpError::NotBuilt(_) => StatusCode::SERVICE_UNAVAILABLE,

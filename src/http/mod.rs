@@ -5,6 +5,7 @@ mod assets;
 mod chat;
 mod embed;
 mod error;
+mod metrics;
 mod session;
 
 use std::sync::Arc;
@@ -81,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/logout", post(session::logout))
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/agent/socket", get(agent_chat::agent_socket))
+        .route("/api/v1/sites/{site}/metrics", get(metrics::metrics))
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))
         .nest_service("/console", console_pages(assets.join("console")))

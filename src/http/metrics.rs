@@ -1,0 +1,50 @@
+//! `GET /api/v1/sites/{site}/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: a site's
+//! measures for those days in its time zone, overall and per agent. Admins only.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::session::current_agent;
+use super::{AppState, HttpError};
+use crate::report::{self, Days, ReportError};
+
+#[derive(Deserialize)]
+pub struct Range {
+    from: String,
+    to: String,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+pub async fn metrics(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(range): Query<Range>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let agent = current_agent(&state, &headers).await?;
+    if agent.role != "admin" {
+        return Err(HttpError::Forbidden("the measures are for admins"));
+    }
+    let site = state.config.site(&site).ok_or(HttpError::UnknownSite)?;
+    let days =
+        Days::parse(&range.from, &range.to).map_err(|e| HttpError::BadRequest(e.to_string()))?;
+    let report = report::report(&state.db, site, days)
+        .await
+        .map_err(|e| match e {
+            ReportError::Db(e) => HttpError::internal(e),
+            other => HttpError::BadRequest(other.to_string()),
+        })?;
+    Ok(match range.format.as_deref() {
+        Some("csv") => (
+            [(CONTENT_TYPE, "text/csv; charset=utf-8")],
+            report::csv(&report),
+        )
+            .into_response(),
+        _ => Json(report).into_response(),
+    })
+}

@@ -1,0 +1,291 @@
+//! A site's measures for a range of days in its time zone, overall and per agent: what
+//! `ito report` prints and `GET /api/v1/sites/{id}/metrics` returns.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+use sqlx::SqlitePool;
+
+use crate::config::SiteConfig;
+use crate::measures::{Measures, Millis, measure};
+use crate::surveys;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0:?} is not a date: write it as YYYY-MM-DD")]
+    BadDate(String),
+    #[error("the range ends ({to}) before it starts ({from})")]
+    Backwards { from: Date, to: Date },
+    #[error("time zone {0:?} is unknown")]
+    TimeZone(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Days `from` to `to`, both included, in a site's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days {
+    pub from: Date,
+    pub to: Date,
+}
+
+impl Days {
+    pub fn parse(from: &str, to: &str) -> Result<Days, ReportError> {
+        let date = |s: &str| {
+            s.trim()
+                .parse::<Date>()
+                .map_err(|_| ReportError::BadDate(s.to_owned()))
+        };
+        let (from, to) = (date(from)?, date(to)?);
+        if to < from {
+            return Err(ReportError::Backwards { from, to });
+        }
+        Ok(Days { from, to })
+    }
+
+    /// From midnight starting `from` to midnight ending `to`, local to `time_zone`, as Unix
+    /// milliseconds (so a Tokyo day is 15:00 to 15:00 UTC).
+    pub fn millis(&self, time_zone: &str) -> Result<(Millis, Millis), ReportError> {
+        let tz =
+            TimeZone::get(time_zone).map_err(|_| ReportError::TimeZone(time_zone.to_owned()))?;
+        let midnight = |date: Date| -> Result<Millis, ReportError> {
+            Ok(date
+                .to_zoned(tz.clone())
+                .map_err(|_| ReportError::TimeZone(time_zone.to_owned()))?
+                .timestamp()
+                .as_millisecond())
+        };
+        let after = self
+            .to
+            .tomorrow()
+            .map_err(|_| ReportError::BadDate(self.to.to_string()))?;
+        Ok((midnight(self.from)?, midnight(after)?))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentMeasures {
+    pub id: String,
+    pub name: String,
+    pub measures: Measures,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub site: String,
+    pub from: String,
+    pub to: String,
+    pub time_zone: String,
+    pub measures: Measures,
+    /// Conversations by the agent who took them first.
+    pub agents: Vec<AgentMeasures>,
+}
+
+pub async fn report(
+    pool: &SqlitePool,
+    site: &SiteConfig,
+    days: Days,
+) -> Result<Report, ReportError> {
+    let (from, to) = days.millis(&site.time_zone)?;
+    let all = surveys::facts(pool, site.id.as_str(), from, to, None).await?;
+    let agents: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, name FROM agents ORDER BY name, id")
+            .fetch_all(pool)
+            .await?;
+    let agents = agents
+        .into_iter()
+        .filter_map(|(id, name)| {
+            let theirs: Vec<_> = all
+                .iter()
+                .filter(|f| f.agent.as_deref() == Some(&id))
+                .cloned()
+                .collect();
+            (!theirs.is_empty()).then(|| AgentMeasures {
+                measures: measure(&theirs),
+                id,
+                name,
+            })
+        })
+        .collect();
+    Ok(Report {
+        site: site.id.as_str().to_owned(),
+        from: days.from.to_string(),
+        to: days.to.to_string(),
+        time_zone: site.time_zone.clone(),
+        measures: measure(&all),
+        agents,
+    })
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or("no data".into(), |v| format!("{:.1} %", v * 100.0))
+}
+
+fn number(value: Option<f64>, unit: &str) -> String {
+    value.map_or("no data".into(), |v| format!("{v:.2}{unit}"))
+}
+
+fn duration(secs: Option<f64>) -> String {
+    match secs {
+        None => "no data".into(),
+        Some(s) if s < 60.0 => format!("{s:.0} s"),
+        Some(s) => format!("{:.1} min", s / 60.0),
+    }
+}
+
+/// The measures as (label, value) rows, in the order the table and CSV show them.
+pub fn rows(m: &Measures) -> Vec<(&'static str, String)> {
+    vec![
+        ("Conversations", m.conversations.to_string()),
+        ("Handoffs", m.handoffs.to_string()),
+        ("Deflection rate", percent(m.deflection_rate)),
+        ("Handoff rate", percent(m.handoff_rate)),
+        (
+            "First response, median",
+            duration(m.first_response_median_secs),
+        ),
+        ("First response, p90", duration(m.first_response_p90_secs)),
+        ("CSAT answers", m.csat_answers.to_string()),
+        ("CSAT satisfied (4-5)", percent(m.csat_satisfied_share)),
+        ("CSAT mean (1-5)", number(m.csat_mean, "")),
+        ("CES answers", m.ces_answers.to_string()),
+        ("CES mean (1-7)", number(m.ces_mean, "")),
+        ("Resolved by agents", m.resolved.to_string()),
+        (
+            "First contact resolution",
+            percent(m.first_contact_resolution),
+        ),
+        ("Abandonment", percent(m.abandonment)),
+    ]
+}
+
+/// The report as CSV: one row per measure, a column for all conversations and one per agent,
+/// with the same values the table shows.
+pub fn csv(report: &Report) -> String {
+    let quote = |field: &str| {
+        if field.contains([',', '"', '\n']) {
+            format!("\"{}\"", field.replace('"', "\"\""))
+        } else {
+            field.to_owned()
+        }
+    };
+    let mut columns = vec![("All".to_owned(), rows(&report.measures))];
+    columns.extend(
+        report
+            .agents
+            .iter()
+            .map(|a| (a.name.clone(), rows(&a.measures))),
+    );
+    let mut out = String::from("Measure");
+    for (name, _) in &columns {
+        out.push(',');
+        out.push_str(&quote(name));
+    }
+    out.push('\n');
+    for row in 0..columns[0].1.len() {
+        out.push_str(&quote(columns[0].1[row].0));
+        for (_, rows) in &columns {
+            out.push(',');
+            out.push_str(&quote(&rows[row].1));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The report as a plain-text table.
+pub fn table(report: &Report) -> String {
+    let mut out = format!(
+        "Site {} from {} to {} ({})\n\n",
+        report.site, report.from, report.to, report.time_zone
+    );
+    let mut columns = vec![("All".to_owned(), rows(&report.measures))];
+    columns.extend(
+        report
+            .agents
+            .iter()
+            .map(|a| (a.name.clone(), rows(&a.measures))),
+    );
+    let label_width = columns[0].1.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = columns
+        .iter()
+        .map(|(name, rows)| {
+            rows.iter()
+                .map(|(_, v)| v.chars().count())
+                .chain([name.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    out.push_str(&format!("{:label_width$}", ""));
+    for ((name, _), width) in columns.iter().zip(&widths) {
+        out.push_str(&format!("  {name:>width$}"));
+    }
+    out.push('\n');
+    for row in 0..columns[0].1.len() {
+        out.push_str(&format!("{:label_width$}", columns[0].1[row].0));
+        for ((_, rows), width) in columns.iter().zip(&widths) {
+            out.push_str(&format!("  {:>width$}", rows[row].1));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_counted_in_the_sites_time_zone() {
+        let days = Days::parse("2026-11-02", "2026-11-02").unwrap();
+        let (from, to) = days.millis("UTC").unwrap();
+        assert_eq!((from, to), (1_793_577_600_000, 1_793_664_000_000));
+        let (tokyo_from, tokyo_to) = days.millis("Asia/Tokyo").unwrap();
+        assert_eq!(
+            from - tokyo_from,
+            9 * 3600 * 1000,
+            "Tokyo's day starts 9 hours earlier"
+        );
+        assert_eq!(tokyo_to - tokyo_from, 24 * 3600 * 1000);
+    }
+
+    #[test]
+    fn bad_ranges_say_what_is_wrong() {
+        assert_eq!(
+            Days::parse("2026-13-01", "2026-11-02")
+                .unwrap_err()
+                .to_string(),
+            "\"2026-13-01\" is not a date: write it as YYYY-MM-DD"
+        );
+        assert_eq!(
+            Days::parse("2026-11-02", "2026-11-01")
+                .unwrap_err()
+                .to_string(),
+            "the range ends (2026-11-01) before it starts (2026-11-02)"
+        );
+        let days = Days::parse("2026-11-02", "2026-11-02").unwrap();
+        assert!(days.millis("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn the_table_says_no_data_rather_than_zero() {
+        let report = Report {
+            site: "demo".into(),
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+            time_zone: "UTC".into(),
+            measures: measure(&[]),
+            agents: Vec::new(),
+        };
+        let table = table(&report);
+        assert!(table.starts_with("Site demo from 2026-11-01 to 2026-11-30 (UTC)"));
+        assert!(table.contains("Deflection rate"), "{table}");
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("CSAT mean (1-5)") && l.ends_with("no data")),
+            "{table}"
+        );
+    }
+}
