@@ -35,6 +35,14 @@ pub enum AgentError {
     Db(#[from] sqlx::Error),
 }
 
+/// The id of the agent who signs in with `email`, if there is one.
+pub async fn id_by_email(pool: &SqlitePool, email: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM agents WHERE email = ?")
+        .bind(email.trim().to_ascii_lowercase())
+        .fetch_optional(pool)
+        .await
+}
+
 /// How many open conversations the agent takes at once (1 to 100).
 pub async fn set_capacity(
     pool: &SqlitePool,

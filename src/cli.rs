@@ -26,6 +26,21 @@ pub enum Command {
     Agent(AgentCommand),
     /// A site's measures (deflection, first response, CSAT, CES, ...) for a range of days.
     Report(ReportArgs),
+    /// Fills an empty database with a few weeks of demo conversations and surveys.
+    SeedDemo {
+        /// The site to fill.
+        #[arg(long, default_value = "demo")]
+        site: String,
+        /// How many days, ending now.
+        #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(1..=365))]
+        days: u32,
+        /// The configuration file; the demo's without it.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Overrides `server.database`.
+        #[arg(long)]
+        database: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,6 +119,32 @@ impl ServeArgs {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::SeedDemo {
+            site,
+            days,
+            config,
+            database,
+        } => {
+            let config = ServeArgs {
+                config,
+                listen: None,
+                database,
+            }
+            .config()?;
+            if config.site(&site).is_none() {
+                anyhow::bail!("no site {site:?} in the configuration");
+            }
+            let pool = crate::db::open(&config.server.database).await?;
+            let demo_agent = crate::agents::id_by_email(&pool, crate::serve::DEMO_AGENT).await?;
+            let now = crate::dispatch::now_millis();
+            let seeded = crate::seed::seed(&pool, &site, days, now, demo_agent.as_deref()).await?;
+            pool.close().await;
+            println!(
+                "ito: seeded {} conversations and {} surveys over {days} days on site {site}",
+                seeded.planned.len(),
+                seeded.surveys
+            );
+        }
         Command::Report(args) => {
             let config = ServeArgs {
                 config: args.config,

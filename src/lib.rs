@@ -21,6 +21,7 @@
 //! - [`presence`]: which agents are at their console and online, in memory.
 //! - [`routing`]: who gets the next waiting conversation, and a visitor's expected wait (pure).
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
+//! - [`seed`]: `ito seed-demo`: weeks of plausible conversations and surveys for the dashboard.
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 
 pub mod agents;
@@ -41,6 +42,7 @@ pub mod measures;
 pub mod presence;
 pub mod report;
 pub mod routing;
+pub mod seed;
 pub mod serve;
 pub mod surveys;
 pub mod theme;

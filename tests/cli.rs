@@ -212,3 +212,30 @@ fn report_prints_a_sites_measures_and_explains_bad_input() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn seed_demo_fills_an_empty_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("ito.sqlite3");
+    let seed = || {
+        Command::new(env!("CARGO_BIN_EXE_ito"))
+            .args(["seed-demo", "--days", "3"])
+            .args(["--database", database.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let first = seed();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let said = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        said.starts_with("ito: seeded ") && said.contains("over 3 days on site demo"),
+        "{said}"
+    );
+    let again = seed();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("only fills an empty one"),
+        "{}",
+        stderr(&again)
+    );
+}
