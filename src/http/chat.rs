@@ -29,6 +29,7 @@ use crate::dispatch::{self, now_millis};
 use crate::events::{self, StoreError};
 use crate::hub::Notice;
 use crate::limits::{Limits, RateLimit};
+use crate::surveys::{self, SurveyError};
 
 /// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
 /// under this gets a `too_large` error and the connection stays open.
@@ -157,6 +158,15 @@ impl Heartbeat {
 
 /// Longest visitor id, name or email kept: enough for any real one, too little to flood.
 const MAX_IDENTITY_CHARS: usize = 256;
+
+/// The store failing under a survey is the store failing; anything else cannot happen for the
+/// session's own conversation.
+fn survey_store_error(e: SurveyError) -> SessionError {
+    match e {
+        SurveyError::Db(e) => StoreError::Db(e).into(),
+        other => StoreError::NotStored(other.to_string()).into(),
+    }
+}
 
 /// A name or email as kept: trimmed, at most [`MAX_IDENTITY_CHARS`], `None` when blank.
 fn clip(value: Option<String>) -> Option<String> {
@@ -516,6 +526,23 @@ impl Session {
                 })
                 .await?;
                 Ok(())
+            }
+            VisitorToServer::Solved => {
+                surveys::bot_resolved(&self.state.db, &self.conversation)
+                    .await
+                    .map_err(survey_store_error)?;
+                Ok(())
+            }
+            VisitorToServer::Survey { csat, ces, comment } => {
+                let answer = surveys::Answer { csat, ces, comment };
+                match surveys::record(&self.state.db, &self.conversation, answer).await {
+                    Ok(()) => send(&mut self.socket, &ServerToVisitor::SurveyStored).await,
+                    Err(SurveyError::Db(e)) => Err(StoreError::Db(e).into()),
+                    Err(refused) => {
+                        self.error(ErrorCode::SurveyRefused, &refused.to_string())
+                            .await
+                    }
+                }
             }
             VisitorToServer::Ping => send(&mut self.socket, &ServerToVisitor::Pong).await,
             VisitorToServer::Typing { typing } => {

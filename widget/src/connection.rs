@@ -239,7 +239,8 @@ impl LiveLink {
                 leptos::logging::warn!("Ito: the chat server said: {message}")
             }
             ServerToVisitor::Typing { typing } => live.update(|l| l.agent_typing = typing),
-            ServerToVisitor::Pong => {}
+            // Nothing to show until the widget asks the survey itself.
+            ServerToVisitor::SurveyStored | ServerToVisitor::Pong => {}
         }
     }
 }

@@ -233,6 +233,8 @@ pub enum ErrorCode {
     TooManyConnections,
     /// Nothing was heard for too long; the connection is closed (reconnect to go on).
     Idle,
+    /// A survey answer out of range, a second one, or for a conversation that did not ask.
+    SurveyRefused,
     Internal,
 }
 
@@ -269,6 +271,17 @@ pub enum VisitorToServer {
         up_to: Seq,
     },
     End,
+    /// The visitor said the bot's answer solved it: counted as resolved by the bot.
+    Solved,
+    /// The satisfaction (1-5) and effort (1-7) survey, once per conversation that asked.
+    Survey {
+        #[serde(default)]
+        csat: Option<u8>,
+        #[serde(default)]
+        ces: Option<u8>,
+        #[serde(default)]
+        comment: Option<String>,
+    },
     Ping,
 }
 
@@ -298,6 +311,8 @@ pub enum ServerToVisitor {
     Typing {
         typing: bool,
     },
+    /// The survey answer is stored.
+    SurveyStored,
     Error {
         code: ErrorCode,
         message: String,
