@@ -84,6 +84,20 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[rank.min(sorted.len()) - 1])
 }
 
+/// How many answers gave each score from 1 to `N` (index 0 is score 1).
+pub fn distribution<const N: usize>(scores: impl Iterator<Item = u8>) -> [u32; N] {
+    let mut counts = [0; N];
+    for score in scores {
+        if let Some(count) = (score as usize)
+            .checked_sub(1)
+            .and_then(|i| counts.get_mut(i))
+        {
+            *count += 1;
+        }
+    }
+    counts
+}
+
 pub fn measure(conversations: &[Facts]) -> Measures {
     let started = conversations.len();
     let handed_off: Vec<&Facts> = conversations
@@ -250,6 +264,12 @@ mod tests {
         ];
         let m = measure(&conversations);
         assert_eq!(m.abandonment, Some(2.0 / 4.0));
+    }
+
+    #[test]
+    fn distributions_count_each_score_and_ignore_the_impossible() {
+        let csat: [u32; 5] = distribution([5, 4, 5, 1, 0, 6].into_iter());
+        assert_eq!(csat, [1, 0, 0, 1, 2]);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 
 use crate::config::SiteConfig;
-use crate::measures::{Measures, Millis, measure};
-use crate::surveys;
+use crate::measures::{Measures, Millis, distribution, measure};
+use crate::surveys::{self, Comment};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -79,7 +79,23 @@ pub struct Report {
     pub measures: Measures,
     /// Conversations by the agent who took them first.
     pub agents: Vec<AgentMeasures>,
+    /// Each day of the range (in the site's time zone) with its own measures.
+    pub daily: Vec<DayMeasures>,
+    /// How many CSAT answers gave 1, 2, ... 5, and CES answers 1 ... 7.
+    pub csat_scores: [u32; 5],
+    pub ces_scores: [u32; 7],
+    /// The newest survey comments, newest first.
+    pub comments: Vec<Comment>,
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayMeasures {
+    pub date: String,
+    pub measures: Measures,
+}
+
+/// Comments the report lists at most.
+const COMMENTS: u32 = 20;
 
 pub async fn report(
     pool: &SqlitePool,
@@ -107,7 +123,35 @@ pub async fn report(
             })
         })
         .collect();
+    let tz = TimeZone::get(&site.time_zone)
+        .map_err(|_| ReportError::TimeZone(site.time_zone.clone()))?;
+    let local_date = |at: Millis| {
+        jiff::Timestamp::from_millisecond(at)
+            .map(|t| t.to_zoned(tz.clone()).date())
+            .ok()
+    };
+    let mut daily = Vec::new();
+    let mut date = days.from;
+    while date <= days.to {
+        let that_day: Vec<_> = all
+            .iter()
+            .filter(|f| local_date(f.started_at) == Some(date))
+            .cloned()
+            .collect();
+        daily.push(DayMeasures {
+            date: date.to_string(),
+            measures: measure(&that_day),
+        });
+        date = match date.tomorrow() {
+            Ok(next) => next,
+            Err(_) => break,
+        };
+    }
     Ok(Report {
+        daily,
+        csat_scores: distribution(all.iter().filter_map(|f| f.csat)),
+        ces_scores: distribution(all.iter().filter_map(|f| f.ces)),
+        comments: surveys::latest_comments(pool, site.id.as_str(), from, to, COMMENTS).await?,
         site: site.id.as_str().to_owned(),
         from: days.from.to_string(),
         to: days.to.to_string(),
@@ -277,6 +321,10 @@ mod tests {
             time_zone: "UTC".into(),
             measures: measure(&[]),
             agents: Vec::new(),
+            daily: Vec::new(),
+            csat_scores: [0; 5],
+            ces_scores: [0; 7],
+            comments: Vec::new(),
         };
         let table = table(&report);
         assert!(table.starts_with("Site demo from 2026-11-01 to 2026-11-30 (UTC)"));

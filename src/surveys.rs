@@ -112,6 +112,50 @@ pub async fn record(
     }
 }
 
+/// A survey comment as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Comment {
+    pub conversation: String,
+    /// When it was answered (RFC 3339, UTC).
+    pub answered_at: String,
+    pub csat: Option<u8>,
+    pub ces: Option<u8>,
+    pub comment: String,
+}
+
+/// The newest comments of `site`'s surveys answered in `from..to` (Unix milliseconds).
+pub async fn latest_comments(
+    pool: &SqlitePool,
+    site: &str,
+    from: Millis,
+    to: Millis,
+    limit: u32,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    let rows: Vec<(String, String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+        "SELECT s.conversation_id, s.answered_at, s.csat, s.ces, s.comment
+         FROM surveys s JOIN conversations c ON c.id = s.conversation_id
+         WHERE c.site = ? AND s.comment IS NOT NULL
+           AND CAST((julianday(s.answered_at) - 2440587.5) * 86400000 AS INTEGER) BETWEEN ? AND ? - 1
+         ORDER BY s.answered_at DESC LIMIT ?",
+    )
+    .bind(site)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(conversation, answered_at, csat, ces, comment)| Comment {
+            conversation,
+            answered_at,
+            csat: csat.map(|s| s as u8),
+            ces: ces.map(|s| s as u8),
+            comment,
+        })
+        .collect())
+}
+
 /// The facts of every conversation of `site` started in `from..to` (Unix milliseconds),
 /// optionally only those `agent` took first.
 pub async fn facts(

@@ -81,7 +81,7 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
     let answer = ito::surveys::Answer {
         csat: Some(4),
         ces: Some(6),
-        comment: None,
+        comment: Some("Quick, thanks".into()),
     };
     let mut recorded = Err(ito::surveys::SurveyError::Empty);
     for _ in 0..200 {
@@ -102,6 +102,12 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
     assert_eq!(report["measures"]["csat_mean"], 4.0);
     assert_eq!(report["measures"]["first_contact_resolution"], 1.0);
     assert_eq!(report["agents"][0]["name"], "Ann Admin");
+    assert_eq!(report["daily"].as_array().unwrap().len(), 1);
+    assert_eq!(report["daily"][0]["measures"]["conversations"], 1);
+    assert_eq!(report["csat_scores"], json!([0, 0, 0, 1, 0]));
+    assert_eq!(report["ces_scores"], json!([0, 0, 0, 0, 0, 1, 0]));
+    assert_eq!(report["comments"][0]["comment"], "Quick, thanks");
+    assert_eq!(report["comments"][0]["conversation"], conversation.as_str());
 
     let csv = get(&server, &admin, &format!("{range}&format=csv"))
         .await
@@ -133,4 +139,40 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
         .await
         .unwrap();
     assert_eq!(unknown.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn the_days_of_a_seeded_month_add_up_to_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+        .await
+        .unwrap();
+    let now = ito::dispatch::now_millis();
+    ito::seed::seed(&pool, "demo", 14, now, None).await.unwrap();
+    let config = ito::config::Config::demo();
+    let site = config.site("demo").unwrap();
+    let days = ito::report::Days::parse(&days_ago(20), &days_ago(0)).unwrap();
+    let report = ito::report::report(&pool, site, days).await.unwrap();
+    assert_eq!(report.daily.len(), 21);
+    let by_day: u32 = report.daily.iter().map(|d| d.measures.conversations).sum();
+    assert_eq!(by_day, report.measures.conversations);
+    assert!(report.measures.conversations > 100);
+    assert_eq!(
+        report.csat_scores.iter().sum::<u32>(),
+        report.measures.csat_answers
+    );
+    assert_eq!(
+        report.ces_scores.iter().sum::<u32>(),
+        report.measures.ces_answers
+    );
+    assert!(!report.comments.is_empty());
+}
+
+fn days_ago(days: i64) -> String {
+    let now = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    now.checked_sub(jiff::Span::new().days(days))
+        .unwrap()
+        .to_string()
 }
