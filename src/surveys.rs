@@ -131,7 +131,8 @@ pub async fn latest_comments(
     to: Millis,
     limit: u32,
 ) -> Result<Vec<Comment>, sqlx::Error> {
-    let rows: Vec<(String, String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+    type Row = (String, String, Option<i64>, Option<i64>, String);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT s.conversation_id, s.answered_at, s.csat, s.ces, s.comment
          FROM surveys s JOIN conversations c ON c.id = s.conversation_id
          WHERE c.site = ? AND s.comment IS NOT NULL
