@@ -13,7 +13,7 @@
 //!
 //! A rate with nothing to divide by is `None` ("no data"), never 0 %.
 
-use serde::Serialize;
+pub use ito_protocol::metrics::Measures;
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -41,27 +41,6 @@ pub struct Facts {
     pub reopened_at: Option<Millis>,
     pub csat: Option<u8>,
     pub ces: Option<u8>,
-}
-
-/// The figures for a set of conversations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Measures {
-    pub conversations: u32,
-    pub handoffs: u32,
-    pub deflection_rate: Option<f64>,
-    pub handoff_rate: Option<f64>,
-    /// Seconds from the handoff request to the first agent message.
-    pub first_response_median_secs: Option<f64>,
-    pub first_response_p90_secs: Option<f64>,
-    pub csat_answers: u32,
-    /// Share of CSAT answers that are 4 or 5.
-    pub csat_satisfied_share: Option<f64>,
-    pub csat_mean: Option<f64>,
-    pub ces_answers: u32,
-    pub ces_mean: Option<f64>,
-    pub resolved: u32,
-    pub first_contact_resolution: Option<f64>,
-    pub abandonment: Option<f64>,
 }
 
 fn ratio(part: usize, whole: usize) -> Option<f64> {

@@ -3,12 +3,13 @@
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use serde::Serialize;
 use sqlx::SqlitePool;
 
 use crate::config::SiteConfig;
+pub use ito_protocol::metrics::{AgentMeasures, Comment, DayMeasures, Report, Site};
+
 use crate::measures::{Measures, Millis, distribution, measure};
-use crate::surveys::{self, Comment};
+use crate::surveys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -61,37 +62,6 @@ impl Days {
             .map_err(|_| ReportError::BadDate(self.to.to_string()))?;
         Ok((midnight(self.from)?, midnight(after)?))
     }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AgentMeasures {
-    pub id: String,
-    pub name: String,
-    pub measures: Measures,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub site: String,
-    pub from: String,
-    pub to: String,
-    pub time_zone: String,
-    pub measures: Measures,
-    /// Conversations by the agent who took them first.
-    pub agents: Vec<AgentMeasures>,
-    /// Each day of the range (in the site's time zone) with its own measures.
-    pub daily: Vec<DayMeasures>,
-    /// How many CSAT answers gave 1, 2, ... 5, and CES answers 1 ... 7.
-    pub csat_scores: [u32; 5],
-    pub ces_scores: [u32; 7],
-    /// The newest survey comments, newest first.
-    pub comments: Vec<Comment>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DayMeasures {
-    pub date: String,
-    pub measures: Measures,
 }
 
 /// Comments the report lists at most.

@@ -7,6 +7,7 @@ use ito_protocol::chat::ConversationId;
 use sqlx::SqlitePool;
 
 use crate::measures::{Facts, Millis};
+use crate::report::Comment;
 
 /// The longest comment kept, in characters.
 pub const MAX_COMMENT_CHARS: usize = 2000;
@@ -110,17 +111,6 @@ pub async fn record(
         }
         other => Ok(other.map(drop)?),
     }
-}
-
-/// A survey comment as the dashboard lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Comment {
-    pub conversation: String,
-    /// When it was answered (RFC 3339, UTC).
-    pub answered_at: String,
-    pub csat: Option<u8>,
-    pub ces: Option<u8>,
-    pub comment: String,
 }
 
 /// The newest comments of `site`'s surveys answered in `from..to` (Unix milliseconds).

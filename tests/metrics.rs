@@ -122,6 +122,17 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
         get(&server, &agent_only, &range).await.status().as_u16(),
         403
     );
+    let sites: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/sites", server.url))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sites[0]["id"], "demo");
+    assert_eq!(sites[0]["time_zone"], "UTC");
     assert_eq!(
         get(&server, "ito_session=nope", &range)
             .await

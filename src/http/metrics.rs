@@ -1,5 +1,6 @@
 //! `GET /api/v1/sites/{site}/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: a site's
-//! measures for those days in its time zone, overall and per agent. Admins only.
+//! measures for those days in its time zone, overall and per agent; and `GET /api/v1/sites`.
+//! Admins only.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -10,7 +11,7 @@ use serde::Deserialize;
 
 use super::session::current_agent;
 use super::{AppState, HttpError};
-use crate::report::{self, Days, ReportError};
+use crate::report::{self, Days, ReportError, Site};
 
 #[derive(Deserialize)]
 pub struct Range {
@@ -20,16 +21,42 @@ pub struct Range {
     format: Option<String>,
 }
 
+/// `GET /api/v1/sites`: the sites whose measures an admin may see.
+pub async fn sites(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Site>>, HttpError> {
+    admin(&state, &headers).await?;
+    Ok(Json(
+        state
+            .config
+            .sites
+            .iter()
+            .map(|s| Site {
+                id: s.id.as_str().to_owned(),
+                name: s.name.clone(),
+                time_zone: s.time_zone.clone(),
+            })
+            .collect(),
+    ))
+}
+
+async fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), HttpError> {
+    let agent = current_agent(state, headers).await?;
+    if agent.role == "admin" {
+        Ok(())
+    } else {
+        Err(HttpError::Forbidden("the measures are for admins"))
+    }
+}
+
 pub async fn metrics(
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(range): Query<Range>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let agent = current_agent(&state, &headers).await?;
-    if agent.role != "admin" {
-        return Err(HttpError::Forbidden("the measures are for admins"));
-    }
+    admin(&state, &headers).await?;
     let site = state.config.site(&site).ok_or(HttpError::UnknownSite)?;
     let days =
         Days::parse(&range.from, &range.to).map_err(|e| HttpError::BadRequest(e.to_string()))?;

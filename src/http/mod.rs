@@ -82,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/logout", post(session::logout))
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/agent/socket", get(agent_chat::agent_socket))
+        .route("/api/v1/sites", get(metrics::sites))
         .route("/api/v1/sites/{site}/metrics", get(metrics::metrics))
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))

@@ -6,11 +6,13 @@
 //! - [`site`]: [`SiteId`], the name a site owner puts in `data-site`, and its validation.
 //! - [`locale`]: [`Locale`], the languages Ito speaks.
 //! - [`embed`]: the `postMessage` frames between the loader (`ito.js`) and the widget iframe.
+//! - [`metrics`]: a site's measures, days, score distributions and comments, as reported.
 //! - [`site_settings`]: the public part of a site's configuration the loader and widget receive.
 
 pub mod chat;
 pub mod embed;
 pub mod locale;
+pub mod metrics;
 pub mod site;
 pub mod site_settings;
 
