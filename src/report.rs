@@ -131,46 +131,13 @@ pub async fn report(
     })
 }
 
-fn percent(value: Option<f64>) -> String {
-    value.map_or("no data".into(), |v| format!("{:.1} %", v * 100.0))
-}
-
-fn number(value: Option<f64>, unit: &str) -> String {
-    value.map_or("no data".into(), |v| format!("{v:.2}{unit}"))
-}
-
-fn duration(secs: Option<f64>) -> String {
-    match secs {
-        None => "no data".into(),
-        Some(s) if s < 60.0 => format!("{s:.0} s"),
-        Some(s) => format!("{:.1} min", s / 60.0),
-    }
-}
-
-/// The measures as (label, value) rows, in the order the table and CSV show them.
+/// The measures as (label, value) rows, in the order the table, the CSV and the dashboard
+/// show them, with the values written the same way everywhere.
 pub fn rows(m: &Measures) -> Vec<(&'static str, String)> {
-    vec![
-        ("Conversations", m.conversations.to_string()),
-        ("Handoffs", m.handoffs.to_string()),
-        ("Deflection rate", percent(m.deflection_rate)),
-        ("Handoff rate", percent(m.handoff_rate)),
-        (
-            "First response, median",
-            duration(m.first_response_median_secs),
-        ),
-        ("First response, p90", duration(m.first_response_p90_secs)),
-        ("CSAT answers", m.csat_answers.to_string()),
-        ("CSAT satisfied (4-5)", percent(m.csat_satisfied_share)),
-        ("CSAT mean (1-5)", number(m.csat_mean, "")),
-        ("CES answers", m.ces_answers.to_string()),
-        ("CES mean (1-7)", number(m.ces_mean, "")),
-        ("Resolved by agents", m.resolved.to_string()),
-        (
-            "First contact resolution",
-            percent(m.first_contact_resolution),
-        ),
-        ("Abandonment", percent(m.abandonment)),
-    ]
+    m.figures()
+        .into_iter()
+        .map(|(figure, value)| (figure.label(), value))
+        .collect()
 }
 
 /// The report as CSV: one row per measure, a column for all conversations and one per agent,

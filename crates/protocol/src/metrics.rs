@@ -73,3 +73,121 @@ pub struct Site {
     pub name: String,
     pub time_zone: String,
 }
+
+/// One figure of the measures, in the order reports show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    Conversations,
+    Handoffs,
+    DeflectionRate,
+    HandoffRate,
+    FirstResponseMedian,
+    FirstResponseP90,
+    CsatAnswers,
+    CsatSatisfied,
+    CsatMean,
+    CesAnswers,
+    CesMean,
+    Resolved,
+    FirstContactResolution,
+    Abandonment,
+}
+
+impl Figure {
+    /// The English label (the table, the CSV; the console has its own words per language).
+    pub fn label(self) -> &'static str {
+        match self {
+            Figure::Conversations => "Conversations",
+            Figure::Handoffs => "Handoffs",
+            Figure::DeflectionRate => "Deflection rate",
+            Figure::HandoffRate => "Handoff rate",
+            Figure::FirstResponseMedian => "First response, median",
+            Figure::FirstResponseP90 => "First response, p90",
+            Figure::CsatAnswers => "CSAT answers",
+            Figure::CsatSatisfied => "CSAT satisfied (4-5)",
+            Figure::CsatMean => "CSAT mean (1-5)",
+            Figure::CesAnswers => "CES answers",
+            Figure::CesMean => "CES mean (1-7)",
+            Figure::Resolved => "Resolved by agents",
+            Figure::FirstContactResolution => "First contact resolution",
+            Figure::Abandonment => "Abandonment",
+        }
+    }
+}
+
+/// What a report shows where there is nothing to divide by.
+pub const NO_DATA: &str = "no data";
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or(NO_DATA.into(), |v| format!("{:.1} %", v * 100.0))
+}
+
+fn score(value: Option<f64>) -> String {
+    value.map_or(NO_DATA.into(), |v| format!("{v:.2}"))
+}
+
+fn duration(secs: Option<f64>) -> String {
+    match secs {
+        None => NO_DATA.into(),
+        Some(s) if s < 60.0 => format!("{s:.0} s"),
+        Some(s) => format!("{:.1} min", s / 60.0),
+    }
+}
+
+impl Measures {
+    /// Every figure with its value written as reports show it, in order: the table, the CSV
+    /// and the dashboard all use this, so they cannot disagree.
+    pub fn figures(&self) -> Vec<(Figure, String)> {
+        vec![
+            (Figure::Conversations, self.conversations.to_string()),
+            (Figure::Handoffs, self.handoffs.to_string()),
+            (Figure::DeflectionRate, percent(self.deflection_rate)),
+            (Figure::HandoffRate, percent(self.handoff_rate)),
+            (
+                Figure::FirstResponseMedian,
+                duration(self.first_response_median_secs),
+            ),
+            (
+                Figure::FirstResponseP90,
+                duration(self.first_response_p90_secs),
+            ),
+            (Figure::CsatAnswers, self.csat_answers.to_string()),
+            (Figure::CsatSatisfied, percent(self.csat_satisfied_share)),
+            (Figure::CsatMean, score(self.csat_mean)),
+            (Figure::CesAnswers, self.ces_answers.to_string()),
+            (Figure::CesMean, score(self.ces_mean)),
+            (Figure::Resolved, self.resolved.to_string()),
+            (
+                Figure::FirstContactResolution,
+                percent(self.first_contact_resolution),
+            ),
+            (Figure::Abandonment, percent(self.abandonment)),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_written_one_way() {
+        let measures = Measures {
+            conversations: 12,
+            deflection_rate: Some(0.25),
+            first_response_median_secs: Some(42.0),
+            first_response_p90_secs: Some(150.0),
+            csat_mean: Some(4.126),
+            ..Measures::default()
+        };
+        let figures = measures.figures();
+        let value = |f: Figure| figures.iter().find(|(g, _)| *g == f).unwrap().1.clone();
+        assert_eq!(value(Figure::Conversations), "12");
+        assert_eq!(value(Figure::DeflectionRate), "25.0 %");
+        assert_eq!(value(Figure::FirstResponseMedian), "42 s");
+        assert_eq!(value(Figure::FirstResponseP90), "2.5 min");
+        assert_eq!(value(Figure::CsatMean), "4.13");
+        assert_eq!(value(Figure::Abandonment), NO_DATA);
+        assert_eq!(figures.len(), 14);
+    }
+}
