@@ -80,6 +80,25 @@ pub async fn sign_out() -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The sites whose measures this (admin) agent may see.
+pub async fn sites() -> Result<Vec<ito_protocol::metrics::Site>, ApiError> {
+    json(call("GET", "/api/v1/sites", None).await?).await
+}
+
+/// The path of a site's measures for days `from` to `to` (YYYY-MM-DD), as JSON or CSV.
+pub fn metrics_path(site: &str, from: &str, to: &str, csv: bool) -> String {
+    let format = if csv { "&format=csv" } else { "" };
+    format!("/api/v1/sites/{site}/metrics?from={from}&to={to}{format}")
+}
+
+pub async fn metrics(
+    site: &str,
+    from: &str,
+    to: &str,
+) -> Result<ito_protocol::metrics::Report, ApiError> {
+    json(call("GET", &metrics_path(site, from, to, false), None).await?).await
+}
+
 /// A site's knowledge base in one locale, as the widget gets it.
 pub async fn knowledge_base(site: &str, locale: &str) -> Result<KnowledgeBase, ApiError> {
     let path = format!("/sites/{site}/kb/{locale}.json");

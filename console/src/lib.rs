@@ -3,6 +3,7 @@
 //!
 //! - [`desk`]: the console's state as plain data; every server frame goes through it (tested).
 //! - [`link`]: the agent's WebSocket shell around the desk: hello, resume, backoff.
+//! - [`chart`]: the dashboard charts' scales, points and bars as plain numbers (tested).
 //! - [`api`]: sign-in, sign-out, who am I, knowledge bases (same-origin JSON).
 //! - [`device`]: a user agent read as "Chrome 131 on Windows" (tested).
 //! - [`i18n`]: English and Japanese words from `locales/*.json`.
@@ -11,6 +12,7 @@
 //! - [`components`]: one folder per component with its CSS.
 
 pub mod api;
+pub mod chart;
 pub mod components;
 pub mod desk;
 pub mod device;

@@ -294,3 +294,27 @@ fn both_locales_say_everything() {
     assert_eq!(i18n::Words::new("ja-JP").get("inbox.waiting"), "待機中");
     assert_eq!(i18n::Words::new("fr").get("inbox.waiting"), "Waiting");
 }
+
+#[wasm_bindgen_test]
+fn chart_scales_are_round_and_cover_the_data() {
+    use ito_console::chart::{bars, points, scale};
+    let s = scale(37.0);
+    assert_eq!(s.ticks, [0.0, 10.0, 20.0, 30.0, 40.0]);
+    assert_eq!(s.max, 40.0);
+    assert_eq!(scale(4.3).ticks, [0.0, 2.0, 4.0, 6.0]);
+    assert_eq!(
+        scale(0.0).ticks,
+        [0.0, 0.5, 1.0],
+        "no data still draws an axis"
+    );
+    let line = points(&[Some(0.0), None, Some(40.0)], 100.0, 50.0, 40.0);
+    assert_eq!(
+        line,
+        [(0.0, 50.0), (100.0, 0.0)],
+        "a missing day is skipped"
+    );
+    let b = bars(&[1, 0, 2], 90.0, 10.0, 2.0);
+    assert_eq!(b.len(), 3);
+    assert_eq!(b[1].3, 0.0);
+    assert_eq!(b[2].3, 10.0);
+}

@@ -1,6 +1,6 @@
 // Shared set-up for the end-to-end tests: an Ito server on a free loopback port with a fresh
 // database, and headless Chromium from the system (never a downloaded browser).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,10 +11,17 @@ import { chromium } from "playwright-core";
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const screenshotDir = path.join(repoRoot, "target/e2e");
 
-/** Starts `ito serve` with the demo config; resolves once it prints its address. */
-export async function startServer() {
+/**
+ * Starts `ito serve` with the demo config; resolves once it prints its address. With
+ * `seed: true` the database first gets `ito seed-demo`'s weeks of conversations.
+ */
+export async function startServer({ seed = false } = {}) {
   const bin = process.env.ITO_BIN ?? path.join(repoRoot, "target/debug/ito");
   const dataDir = mkdtempSync(path.join(tmpdir(), "ito-e2e-"));
+  if (seed) {
+    const seeded = spawnSync(bin, ["seed-demo", "--config", "examples/ito.toml", "--database", path.join(dataDir, "ito.sqlite3")], { cwd: repoRoot });
+    if (seeded.status !== 0) throw new Error(`ito seed-demo failed: ${seeded.stderr}`);
+  }
   const child = spawn(
     bin,
     ["serve", "--config", "examples/ito.toml", "--listen", "127.0.0.1:0", "--database", path.join(dataDir, "ito.sqlite3")],
@@ -82,10 +89,10 @@ export function itoConsoleErrors(page) {
  * Starts an Ito server and a browser before the calling file's tests and stops both after
  * them; the returned object holds `server` and `browser` once the tests run.
  */
-export function serverAndBrowser() {
+export function serverAndBrowser(options) {
   const env = {};
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(options);
     env.browser = await launchBrowser();
   });
   after(async () => {

@@ -4,6 +4,7 @@
 pub mod answer_picker;
 pub mod context_panel;
 pub mod conversation;
+pub mod dashboard;
 pub mod inbox;
 pub mod sign_in;
 pub mod top_bar;

@@ -3,10 +3,12 @@ use wasm_bindgen::JsCast;
 
 use super::context_panel::ContextPanel;
 use super::conversation::Conversation;
+use super::dashboard::Dashboard;
 use super::inbox::Inbox;
 use super::top_bar::TopBar;
 use crate::api::Me;
 use crate::desk::Desk;
+use crate::i18n::t;
 use crate::keys::{self, Action};
 use crate::link::AgentLink;
 use ito_protocol::chat::AgentToServer;
@@ -96,15 +98,35 @@ pub fn Workspace(
     });
     on_cleanup(move || on_focus.remove());
 
+    let admin = me.role == "admin";
+    let dashboard = RwSignal::new(false);
+    let open_from_dashboard = Callback::new(move |id| {
+        dashboard.set(false);
+        shared.desk.update(|d| d.filter = crate::desk::Filter::All);
+        shared.open(id);
+    });
     view! {
-        <div class="workspace">
+        <div class="workspace" class:workspace--dashboard=move || dashboard.get()>
             <TopBar me=me connected=connected on_signed_out=on_signed_out />
             <p class="workspace__problem" role="alert">
                 {move || problem.get()}
             </p>
-            <Inbox />
-            <Conversation />
-            <ContextPanel />
+            {admin.then(|| view! {
+                <nav class="workspace__views" aria-label=t("views.label")>
+                    <button type="button" aria-pressed=move || (!dashboard.get()).to_string() on:click=move |_| dashboard.set(false)>
+                        {t("views.conversations")}
+                    </button>
+                    <button type="button" aria-pressed=move || dashboard.get().to_string() on:click=move |_| dashboard.set(true)>
+                        {t("views.dashboard")}
+                    </button>
+                </nav>
+            })}
+            <Show
+                when=move || dashboard.get()
+                fallback=move || view! { <Inbox /> <Conversation /> <ContextPanel /> }
+            >
+                <Dashboard on_open=open_from_dashboard />
+            </Show>
         </div>
     }
 }
