@@ -140,6 +140,16 @@ pub fn rows(m: &Measures) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// A column of rows for all conversations, then one per agent.
+fn columns(report: &Report) -> Vec<(String, Vec<(&'static str, String)>)> {
+    let all = ("All".to_owned(), rows(&report.measures));
+    let agents = report
+        .agents
+        .iter()
+        .map(|a| (a.name.clone(), rows(&a.measures)));
+    std::iter::once(all).chain(agents).collect()
+}
+
 /// The report as CSV: one row per measure, a column for all conversations and one per agent,
 /// with the same values the table shows.
 pub fn csv(report: &Report) -> String {
@@ -150,13 +160,7 @@ pub fn csv(report: &Report) -> String {
             field.to_owned()
         }
     };
-    let mut columns = vec![("All".to_owned(), rows(&report.measures))];
-    columns.extend(
-        report
-            .agents
-            .iter()
-            .map(|a| (a.name.clone(), rows(&a.measures))),
-    );
+    let columns = columns(report);
     let mut out = String::from("Measure");
     for (name, _) in &columns {
         out.push(',');
@@ -180,13 +184,7 @@ pub fn table(report: &Report) -> String {
         "Site {} from {} to {} ({})\n\n",
         report.site, report.from, report.to, report.time_zone
     );
-    let mut columns = vec![("All".to_owned(), rows(&report.measures))];
-    columns.extend(
-        report
-            .agents
-            .iter()
-            .map(|a| (a.name.clone(), rows(&a.measures))),
-    );
+    let columns = columns(report);
     let label_width = columns[0].1.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     let widths: Vec<usize> = columns
         .iter()

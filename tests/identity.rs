@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::live::{agent, signed_in, skip_inbox};
+use common::live::{agent, greeted, signed_in, skip_inbox};
 use common::{Build, Server, Socket, connect, hear, say, serve_configured};
 use ito::identity::IdentitySecret;
 use ito_protocol::chat::{
@@ -37,17 +37,8 @@ fn visitor(id: &str, signature: Option<String>) -> Visitor {
 
 /// A new device: no token, only who the host page says the visitor is.
 async fn device(server: &Server, who: Visitor) -> (Socket, ConversationId) {
-    let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
-        .await
-        .unwrap();
-    let hello = VisitorToServer::Hello {
-        version: 1,
-        token: None,
-        last_seq: 0,
-        visitor: Some(who),
-    };
-    say(&mut socket, &hello).await;
-    let ServerToVisitor::Welcome { conversation, .. } = hear(&mut socket).await else {
+    let (socket, welcome) = greeted(server, None, 0, Some(who)).await;
+    let ServerToVisitor::Welcome { conversation, .. } = welcome else {
         panic!("a welcome")
     };
     (socket, conversation)

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::live::greeted;
 use common::{Build, Server, Socket, connect, hear, say, serve_configured};
 use futures_util::StreamExt;
 use ito::limits::Limits;
@@ -19,18 +20,7 @@ async fn server_with(limits: Limits) -> (tempfile::TempDir, Server) {
 }
 
 async fn visitor(server: &Server, token: Option<String>) -> (Socket, ServerToVisitor) {
-    let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
-        .await
-        .unwrap();
-    let hello = VisitorToServer::Hello {
-        version: 1,
-        token,
-        last_seq: 0,
-        visitor: None,
-    };
-    say(&mut socket, &hello).await;
-    let first = hear(&mut socket).await;
-    (socket, first)
+    greeted(server, token, 0, None).await
 }
 
 #[tokio::test]

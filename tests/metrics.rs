@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::live::{agent, server_and_store, visitor_handed_off};
+use common::live::{agent, server_and_store, signed_in_as, visitor_handed_off};
 use common::{Server, say};
 use ito_protocol::chat::AgentToServer;
 use serde_json::{Value, json};
@@ -14,18 +14,7 @@ async fn admin_cookie(
     email: &str,
     admin: bool,
 ) -> String {
-    ito::agents::add(pool, email, "Ann Admin", "correct horse", admin)
-        .await
-        .unwrap();
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/login", server.url))
-        .header("origin", &server.url)
-        .json(&json!({"email": email, "password": "correct horse"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
+    signed_in_as(server, pool, email, "Ann Admin", admin).await
 }
 
 fn today() -> String {

@@ -4,23 +4,12 @@
 
 mod common;
 
-use common::live::{agent, server_and_store, signed_in, visitor_handed_off};
+use common::live::{agent, greeted, server_and_store, signed_in, visitor_handed_off};
 use common::{Server, Socket, connect, hear, say};
 use ito_protocol::chat::{AgentToServer, ErrorCode, ServerToVisitor, VisitorToServer};
 
 async fn visitor(server: &Server, token: Option<String>) -> (Socket, ServerToVisitor) {
-    let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
-        .await
-        .unwrap();
-    let hello = VisitorToServer::Hello {
-        version: 1,
-        token,
-        last_seq: 0,
-        visitor: None,
-    };
-    say(&mut socket, &hello).await;
-    let welcome = hear(&mut socket).await;
-    (socket, welcome)
+    greeted(server, token, 0, None).await
 }
 
 fn survey(csat: Option<u8>, ces: Option<u8>) -> VisitorToServer {

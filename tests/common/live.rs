@@ -18,9 +18,20 @@ pub async fn server_and_store() -> (tempfile::TempDir, Server, sqlx::SqlitePool)
     (dir, server, pool)
 }
 
-/// Adds an agent and signs them in; returns their session cookie.
+/// Adds an agent (named as their email) and signs them in; returns their session cookie.
 pub async fn signed_in(server: &Server, pool: &sqlx::SqlitePool, email: &str) -> String {
-    ito::agents::add(pool, email, email, "correct horse", false)
+    signed_in_as(server, pool, email, email, false).await
+}
+
+/// Adds an agent or an admin and signs them in; returns their session cookie.
+pub async fn signed_in_as(
+    server: &Server,
+    pool: &sqlx::SqlitePool,
+    email: &str,
+    name: &str,
+    admin: bool,
+) -> String {
+    ito::agents::add(pool, email, name, "correct horse", admin)
         .await
         .unwrap();
     let response = reqwest::Client::new()
@@ -66,20 +77,33 @@ pub async fn skip_inbox(agent: &mut Socket) -> ServerToAgent {
     }
 }
 
-/// A visitor who said something and then asked for a person (the frames sent, nothing heard
-/// after the welcome).
-pub async fn visitor_asking(server: &Server) -> (Socket, ConversationId) {
+/// A visitor's socket on the demo site after its hello (with a token to continue a
+/// conversation, from event `last_seq`, as whom the host page says), and the first answer.
+pub async fn greeted(
+    server: &Server,
+    token: Option<String>,
+    last_seq: u64,
+    visitor: Option<ito_protocol::embed::Visitor>,
+) -> (Socket, ServerToVisitor) {
     let mut socket = connect(server, "/sites/demo/chat", &server.url, &[])
         .await
         .unwrap();
     let hello = VisitorToServer::Hello {
         version: 1,
-        token: None,
-        last_seq: 0,
-        visitor: None,
+        token,
+        last_seq,
+        visitor,
     };
     say(&mut socket, &hello).await;
-    let ServerToVisitor::Welcome { conversation, .. } = hear(&mut socket).await else {
+    let first = hear(&mut socket).await;
+    (socket, first)
+}
+
+/// A visitor who said something and then asked for a person (the frames sent, nothing heard
+/// after the welcome).
+pub async fn visitor_asking(server: &Server) -> (Socket, ConversationId) {
+    let (mut socket, welcome) = greeted(server, None, 0, None).await;
+    let ServerToVisitor::Welcome { conversation, .. } = welcome else {
         panic!("a welcome")
     };
     say(
