@@ -5,7 +5,7 @@
 mod common;
 
 use common::live::{agent, greeted, signed_in, skip_inbox};
-use common::{Build, Server, Socket, connect, hear, say, serve_configured};
+use common::{Build, Server, Socket, hear, say, serve_configured};
 use ito::identity::IdentitySecret;
 use ito_protocol::chat::{
     AgentToServer, ConversationId, EventKind, ServerToAgent, ServerToVisitor, VisitorToServer,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::live::{agent, greeted, server_and_store, signed_in, visitor_handed_off};
-use common::{Server, Socket, connect, hear, say};
+use common::{Server, Socket, hear, say};
 use ito_protocol::chat::{AgentToServer, ErrorCode, ServerToVisitor, VisitorToServer};
 
 async fn visitor(server: &Server, token: Option<String>) -> (Socket, ServerToVisitor) {
