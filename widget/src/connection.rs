@@ -186,7 +186,7 @@ impl LiveLink {
     }
 
     fn on_frame(&self, text: &str) {
-        let Ok(frame) = serde_json::from_str::<ServerToVisitor>(text) else {
+        let Some(frame) = ServerToVisitor::read(text) else {
             leptos::logging::warn!("Ito: ignored a chat frame it cannot read");
             return;
         };

@@ -7,6 +7,7 @@
 //! - [`locale`]: [`Locale`], the languages Ito speaks.
 //! - [`embed`]: the `postMessage` frames between the loader (`ito.js`) and the widget iframe.
 //! - [`metrics`]: a site's measures, days, score distributions and comments, as reported.
+//! - [`visitor_frames`]: the server's frames read by hand in the widget (smaller than serde's derive).
 //! - [`site_settings`]: the public part of a site's configuration the loader and widget receive.
 
 pub mod chat;
@@ -15,6 +16,7 @@ pub mod locale;
 pub mod metrics;
 pub mod site;
 pub mod site_settings;
+pub mod visitor_frames;
 
 pub use locale::Locale;
 pub use site::SiteId;
