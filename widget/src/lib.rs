@@ -10,6 +10,7 @@
 //! - [`persist`]: the thread and context kept across reloads, by the privacy rule.
 //! - [`storage`]: `localStorage` or `sessionStorage` with a memory fallback when the browser blocks them.
 //! - [`thread`]: the conversation and how it moves (asking, answers, suggestions, feedback), without any view.
+//! - [`thread_json`]: a stored thread read back by hand (smaller than serde's derived reader).
 //! - [`components`]: the views, one folder each with its own CSS.
 
 pub mod articles;
@@ -22,6 +23,7 @@ pub mod live;
 pub mod persist;
 pub mod storage;
 pub mod thread;
+pub mod thread_json;
 
 use std::rc::Rc;
 use std::sync::Arc;

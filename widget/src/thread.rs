@@ -8,7 +8,7 @@
 use ito_assistant::{Assistant, Outcome};
 use ito_protocol::chat::{Author, EventKind, HandoffReason, TranscriptLine};
 use ito_protocol::site_settings::PreChatField;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The longest message a visitor may send, in characters (the server's limit is 64 KiB).
 pub const MAX_MESSAGE_CHARS: usize = 4000;
@@ -29,20 +29,21 @@ const SUGGESTIONS: usize = 3;
 /// weaker third hit is noise, and offering it makes the bot look lost.
 const SUGGESTION_SHARE: f32 = 0.5;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArticleRef {
     pub id: String,
     pub title: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Feedback {
     Helpful,
     NotHelpful,
 }
 
-/// What one line of the conversation says.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What one line of the conversation says. Stored as serde writes it; read back by hand
+/// (`thread_json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Entry {
     /// The visitor's own words.
     Visitor { text: String },
@@ -101,7 +102,7 @@ impl Entry {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatLine {
     /// Unique within the thread.
     pub id: u32,
@@ -113,7 +114,7 @@ pub struct ChatLine {
 
 /// The conversation. Visitor questions asked before the articles have loaded wait in
 /// `unanswered` and are answered, in order, once they arrive.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Thread {
     lines: Vec<ChatLine>,
     #[serde(default)]
@@ -492,7 +493,16 @@ impl Thread {
 
     /// A stored thread; anything unreadable (another version, a damaged value) is `None`.
     pub fn from_json(json: &str) -> Option<Thread> {
-        serde_json::from_str(json).ok()
+        crate::thread_json::read(json)
+    }
+
+    /// A thread from its stored parts.
+    pub(crate) fn restored(lines: Vec<ChatLine>, unanswered: Vec<u32>) -> Thread {
+        Thread {
+            lines,
+            unanswered,
+            ask_first: Vec::new(),
+        }
     }
 
     fn entry(&self, id: u32) -> Option<&Entry> {

@@ -630,6 +630,75 @@ fn pre_chat_questions_skip_what_the_host_page_said() {
 }
 
 #[wasm_bindgen_test]
+fn a_stored_thread_reads_back_with_every_kind_of_line() {
+    use ito_protocol::chat::{Author, EventKind};
+    use ito_protocol::site_settings::PreChatField;
+    let assistant = Assistant::new(shop_base());
+    let mut thread = Thread::default();
+    thread.ask("reset password", Some(&assistant));
+    let answer = thread.lines().last().unwrap().id;
+    thread.give_feedback(answer, Feedback::Helpful);
+    thread.ask("reset password", Some(&assistant));
+    let again = thread
+        .lines()
+        .iter()
+        .rev()
+        .find(|l| matches!(l.entry, Entry::Answer { .. }))
+        .unwrap()
+        .id;
+    thread.give_feedback(again, Feedback::NotHelpful);
+    thread.ask("shipping", Some(&assistant));
+    let suggestion = thread.lines().last().unwrap().id;
+    thread.choose(suggestion, "delivery", &assistant);
+    thread.ask("xqzv plorb", Some(&assistant));
+    thread.ask("waiting for articles", None);
+    thread.articles_unavailable();
+    thread.ask_first = vec![PreChatField::Email];
+    thread.request_person();
+    thread.answer_pre_chat("not an email");
+    thread.answer_pre_chat("ann@example.com");
+    thread.set_queue(2, Some(90), true);
+    thread.apply(&EventKind::AgentJoined {
+        agent_id: "a1".into(),
+        name: "Kenji".into(),
+    });
+    let kenji = Author::Agent {
+        id: "a1".into(),
+        name: "Kenji".into(),
+    };
+    thread.apply(&EventKind::Message {
+        id: "m1".parse().unwrap(),
+        author: kenji,
+        text: "Hi \"you\"".into(),
+    });
+    thread.apply(&EventKind::Resolved);
+    thread.request_person();
+    thread.apply(&EventKind::Ended);
+    thread.ask("one more", None);
+
+    let kinds: std::collections::BTreeSet<String> = thread
+        .lines()
+        .iter()
+        .map(|l| {
+            format!("{:?}", l.entry)
+                .split([' ', '{', '('])
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kinds.len(), 15, "every kind of line: {kinds:?}");
+    thread.ask_first.clear();
+    assert_eq!(Thread::from_json(&thread.to_json()), Some(thread));
+    assert_eq!(
+        Thread::from_json("{\"lines\":[{\"id\":0}]}"),
+        None,
+        "damaged"
+    );
+    assert_eq!(Thread::from_json("not json"), None);
+}
+
+#[wasm_bindgen_test]
 async fn hostile_articles_and_visitor_text_stay_text() {
     let app = mount(Locale::En);
     app.send("<img src=x onerror=\"window.__itoXss=5\"> gift card balance");
