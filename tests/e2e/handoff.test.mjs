@@ -97,6 +97,24 @@ test("a visitor the bot could not help talks to an agent in the console who has 
   await again.getByText("This conversation was marked as resolved.").waitFor();
   await console_.locator(".conversation__line--system").getByText("Resolved").waitFor();
   await console_.getByRole("tab", { name: /Mine/ }).getByText("0").waitFor();
+
+  // The visitor is asked the survey, answers it, and the admin's dashboard counts it.
+  const survey = again.locator(".ito-survey");
+  await survey.waitFor();
+  await survey.getByRole("button", { name: "4 – Satisfied" }).click();
+  await survey.getByRole("button", { name: "6", exact: true }).click();
+  await survey.getByLabel("Anything to add? (optional)").fill("Quick and kind");
+  await survey.locator(".ito-survey__send").click();
+  await again.getByText("Thank you for your feedback!").waitFor();
+  await screenshot(visitor.page, "survey-answered");
+  await console_.getByRole("button", { name: "Dashboard" }).click();
+  const card = (label) =>
+    console_.locator(".dashboard__card").filter({ has: console_.locator("dt", { hasText: label }) }).locator("dd");
+  await card("CSAT answers").getByText("1", { exact: true }).waitFor();
+  assert.equal(await card("CSAT mean (1–5)").textContent(), "4.00");
+  assert.equal(await card("CES mean (1–7)").textContent(), "6.00");
+  await console_.locator(".dashboard__comments").getByText("Quick and kind").waitFor();
+  await screenshot(console_, "dashboard-after-survey");
   await agent.context.close();
   await visitor.context.close();
 });

@@ -384,8 +384,8 @@
     } else if (frame.type === "message") {
       if (!isOpen && frame.author !== "visitor") setUnread(unread + 1);
       emit("message", { author: frame.author });
-    } else if (frame.type === "handoff") {
-      emit("handoff");
+    } else if (frame.type === "handoff" || frame.type === "survey") {
+      emit(frame.type, frame.detail);
     }
   }
 })();

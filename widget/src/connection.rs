@@ -35,6 +35,8 @@ struct Inner {
     visitor: RwSignal<VisitorContext>,
     /// Sent after each welcome until the server confirms it (a handoff event comes back).
     handoff: Option<VisitorToServer>,
+    /// Sent once the socket is open (the first welcome), then forgotten.
+    when_open: Vec<VisitorToServer>,
     /// Kept alive as long as the socket they serve.
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
 }
@@ -63,6 +65,7 @@ impl LiveLink {
                 thread,
                 visitor,
                 handoff: None,
+                when_open: Vec::new(),
                 handlers: Vec::new(),
             })),
         }
@@ -185,6 +188,23 @@ impl LiveLink {
         self.transmit(&VisitorToServer::End);
     }
 
+    /// Sends `frame` now if connected, else once connected (connecting if needed): the bot's
+    /// conversations reach the server only when there is something to tell it.
+    pub fn send_soon(&self, frame: VisitorToServer) {
+        let open = self
+            .inner
+            .borrow()
+            .socket
+            .as_ref()
+            .is_some_and(|s| s.ready_state() == WebSocket::OPEN);
+        if open {
+            self.transmit(&frame);
+        } else {
+            self.inner.borrow_mut().when_open.push(frame);
+            self.connect();
+        }
+    }
+
     fn on_frame(&self, text: &str) {
         let Some(frame) = ServerToVisitor::read(text) else {
             leptos::logging::warn!("Ito: ignored a chat frame it cannot read");
@@ -200,6 +220,10 @@ impl LiveLink {
                 let handoff = self.inner.borrow().handoff.clone();
                 if let Some(handoff) = handoff {
                     self.transmit(&handoff);
+                }
+                let waiting = std::mem::take(&mut self.inner.borrow_mut().when_open);
+                for frame in waiting {
+                    self.transmit(&frame);
                 }
                 for frame in live.with_untracked(Live::resend) {
                     self.transmit(&frame);

@@ -16,6 +16,23 @@ pub struct Strings {
     pub article_card: ArticleCardStrings,
     pub feedback: FeedbackStrings,
     pub pre_chat: PreChatStrings,
+    pub survey: SurveyStrings,
+}
+
+/// The satisfaction and effort survey.
+#[derive(Debug, Clone)]
+pub struct SurveyStrings {
+    pub csat: String,
+    /// The five CSAT scores' words, `|`-separated.
+    pub csat_labels: String,
+    pub ces: String,
+    pub ces_low: String,
+    pub ces_high: String,
+    pub comment: String,
+    pub send: String,
+    pub skip: String,
+    pub thanks: String,
+    pub skipped: String,
 }
 
 /// The questions some sites ask before a handoff, and what the bot says to an invalid answer.
@@ -185,6 +202,18 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             email: take("pre_chat", "email"),
             bad_name: take("pre_chat", "bad_name"),
             bad_email: take("pre_chat", "bad_email"),
+        },
+        survey: SurveyStrings {
+            csat: take("survey", "csat"),
+            csat_labels: take("survey", "csat_labels"),
+            ces: take("survey", "ces"),
+            ces_low: take("survey", "ces_low"),
+            ces_high: take("survey", "ces_high"),
+            comment: take("survey", "comment"),
+            send: take("survey", "send"),
+            skip: take("survey", "skip"),
+            thanks: take("survey", "thanks"),
+            skipped: take("survey", "skipped"),
         },
     };
     // The loader's words are the server's business (it sends them with the site settings).

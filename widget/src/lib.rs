@@ -29,12 +29,14 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use ito_assistant::{Assistant, KnowledgeBase};
-use ito_protocol::embed::{Author, HostToWidget, WidgetToHost};
+use ito_protocol::chat::VisitorToServer;
+use ito_protocol::embed::{Author, HostToWidget, SurveyScores, WidgetToHost};
 use leptos::prelude::*;
 
 use components::composer::Composer;
 use components::message_list::{LineActions, MessageList};
 use components::panel_header::PanelHeader;
+use components::survey::SurveyAnswer;
 use connection::LiveLink;
 use context::VisitorContext;
 use embed::EmbedContext;
@@ -43,7 +45,7 @@ use ito_protocol::chat::HandoffContext;
 use ito_protocol::site_settings::PreChatField;
 use persist::Persisted;
 use storage::Stores;
-use thread::{Entry, Thread};
+use thread::{Entry, Feedback, Thread};
 
 /// What the person taking over gets from the widget: the bot transcript, the pages, the
 /// visitor's language, time zone and browser, and what the host page said about them.
@@ -329,12 +331,33 @@ pub fn App(
             focus_composer();
         }),
         feedback: Callback::new(move |(line, verdict)| {
-            thread.update(|t| {
-                t.give_feedback(line, verdict);
-            });
+            let given = thread
+                .try_update(|t| t.give_feedback(line, verdict))
+                .unwrap_or(false);
+            // "It helped" is the bot resolving the conversation: the server counts it.
+            if given && verdict == Feedback::Helpful {
+                link.with_value(|l| l.send_soon(VisitorToServer::Solved));
+            }
             focus_composer();
         }),
         person,
+        survey: {
+            let host = host.clone();
+            Callback::new(move |(line, answer): (u32, Option<SurveyAnswer>)| {
+                if let Some((csat, ces, comment)) = answer.clone() {
+                    link.with_value(|l| {
+                        l.send_soon(VisitorToServer::Survey { csat, ces, comment })
+                    });
+                    host.post(WidgetToHost::Survey {
+                        detail: SurveyScores { csat, ces },
+                    });
+                }
+                thread.update(|t| {
+                    t.survey_done(line, answer.is_some());
+                });
+                focus_composer();
+            })
+        },
     };
     let waiting = move || thread.with(Thread::is_waiting);
     let with_person = move || thread.with(Thread::with_person);

@@ -94,6 +94,16 @@ pub enum Entry {
     Resolved,
     /// The visitor ended the chat.
     Ended,
+    /// The satisfaction and effort survey, asked once the conversation is over.
+    Survey { state: SurveyState },
+}
+
+/// Where the survey stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SurveyState {
+    Asked,
+    Answered,
+    Skipped,
 }
 
 impl Entry {
@@ -310,6 +320,44 @@ impl Thread {
             Feedback::Helpful => Entry::Glad,
             Feedback::NotHelpful => Entry::Sorry,
         });
+        if verdict == Feedback::Helpful {
+            self.ask_survey();
+        }
+        true
+    }
+
+    /// Asks the survey, once per conversation (the server takes one answer).
+    fn ask_survey(&mut self) {
+        if !self
+            .lines
+            .iter()
+            .any(|l| matches!(l.entry, Entry::Survey { .. }))
+        {
+            self.push(Entry::Survey {
+                state: SurveyState::Asked,
+            });
+        }
+    }
+
+    /// The visitor answered (or skipped) the survey on `line`.
+    pub fn survey_done(&mut self, line: u32, answered: bool) -> bool {
+        let Some(survey) = self.line_mut(line) else {
+            return false;
+        };
+        if survey.entry
+            != (Entry::Survey {
+                state: SurveyState::Asked,
+            })
+        {
+            return false;
+        }
+        let state = if answered {
+            SurveyState::Answered
+        } else {
+            SurveyState::Skipped
+        };
+        survey.entry = Entry::Survey { state };
+        survey.revision += 1;
         true
     }
 
@@ -423,7 +471,11 @@ impl Thread {
             EventKind::Ended => Entry::Ended,
             _ => return false,
         };
+        let over = matches!(entry, Entry::Resolved | Entry::Ended);
         self.push(entry);
+        if over {
+            self.ask_survey();
+        }
         true
     }
 

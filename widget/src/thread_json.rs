@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::thread::{ArticleRef, ChatLine, Entry, Feedback, Thread};
+use crate::thread::{ArticleRef, ChatLine, Entry, Feedback, SurveyState, Thread};
 use ito_protocol::site_settings::PreChatField;
 
 type Object = Map<String, Value>;
@@ -87,6 +87,14 @@ fn entry(value: &Value) -> Option<Entry> {
         "Agent" => Entry::Agent {
             name: text(e, "name")?,
             text: text(e, "text")?,
+        },
+        "Survey" => Entry::Survey {
+            state: match e.get("state")?.as_str()? {
+                "Asked" => SurveyState::Asked,
+                "Answered" => SurveyState::Answered,
+                "Skipped" => SurveyState::Skipped,
+                _ => return None,
+            },
         },
         _ => return None,
     })

@@ -487,9 +487,10 @@ async fn an_answer_is_an_article_card_with_safe_markdown_and_feedback() {
     assert_eq!(app.count(".ito-feedback__button"), 0, "answered once");
     let lines = app.lines();
     assert!(
-        lines.last().unwrap().contains("glad that helped"),
+        lines[lines.len() - 2].contains("glad that helped"),
         "{lines:?}"
     );
+    assert_eq!(app.count(".ito-survey"), 1, "then the survey");
     assert!(
         lines[2].contains("You found this helpful"),
         "the card keeps the verdict: {lines:?}"
@@ -687,7 +688,7 @@ fn a_stored_thread_reads_back_with_every_kind_of_line() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(kinds.len(), 15, "every kind of line: {kinds:?}");
+    assert_eq!(kinds.len(), 16, "every kind of line: {kinds:?}");
     thread.ask_first.clear();
     assert_eq!(Thread::from_json(&thread.to_json()), Some(thread));
     assert_eq!(
@@ -696,6 +697,81 @@ fn a_stored_thread_reads_back_with_every_kind_of_line() {
         "damaged"
     );
     assert_eq!(Thread::from_json("not json"), None);
+}
+
+#[wasm_bindgen_test]
+fn the_survey_is_asked_once_when_the_conversation_is_over() {
+    use ito_protocol::chat::EventKind;
+    use ito_widget::thread::SurveyState;
+    let surveys = |t: &Thread| {
+        t.lines()
+            .iter()
+            .filter(|l| matches!(l.entry, Entry::Survey { .. }))
+            .count()
+    };
+    let mut thread = Thread::default();
+    thread.request_person();
+    thread.apply(&EventKind::Resolved);
+    assert_eq!(surveys(&thread), 1, "after the agent resolves");
+    let line = thread.lines().last().unwrap().id;
+    assert!(thread.survey_done(line, true));
+    assert!(!thread.survey_done(line, false), "answered once");
+    assert_eq!(
+        thread.lines().last().unwrap().entry,
+        Entry::Survey {
+            state: SurveyState::Answered
+        }
+    );
+    thread.request_person();
+    thread.apply(&EventKind::Ended);
+    assert_eq!(surveys(&thread), 1, "one survey per conversation");
+
+    let assistant = Assistant::new(shop_base());
+    let mut bot_only = Thread::default();
+    bot_only.ask("reset password", Some(&assistant));
+    let answer = bot_only.lines().last().unwrap().id;
+    bot_only.give_feedback(answer, Feedback::Helpful);
+    assert_eq!(surveys(&bot_only), 1, "the bot solved it");
+}
+
+#[wasm_bindgen_test]
+async fn the_survey_takes_faces_a_scale_and_a_comment_or_a_skip() {
+    let app = mount(Locale::En);
+    app.send("reset password");
+    settle().await;
+    app.click(".ito-feedback__button");
+    settle().await;
+    assert_eq!(app.count(".ito-survey"), 1, "{:?}", app.lines());
+    assert_eq!(app.count(".ito-survey__score"), 12, "5 faces and 7 numbers");
+    let face = app
+        .root
+        .query_selector(".ito-survey__score")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        face.get_attribute("aria-label").as_deref(),
+        Some("1 – Very dissatisfied")
+    );
+    app.click(".ito-survey__scale:nth-of-type(1) .ito-survey__score:nth-of-type(4)");
+    app.click(".ito-survey__scale:nth-of-type(2) .ito-survey__score:nth-of-type(6)");
+    settle().await;
+    let pressed = app
+        .root
+        .query_selector_all("[aria-pressed=true]")
+        .unwrap()
+        .length();
+    assert_eq!(pressed, 2);
+    app.click(".ito-survey__send");
+    settle().await;
+    assert_eq!(app.count(".ito-survey"), 0);
+    assert!(
+        app.lines()
+            .last()
+            .unwrap()
+            .contains("Thank you for your feedback!"),
+        "{:?}",
+        app.lines()
+    );
 }
 
 #[wasm_bindgen_test]

@@ -23,6 +23,15 @@ pub enum WidgetToHost {
     Message { author: Author },
     /// The visitor asked for a person.
     Handoff,
+    /// The visitor answered the survey (the loader emits `detail` as the event's data).
+    Survey { detail: SurveyScores },
+}
+
+/// The scores of a survey answer, for the host page (never the comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyScores {
+    pub csat: Option<u8>,
+    pub ces: Option<u8>,
 }
 
 /// Who wrote a line, as the host page learns it.
@@ -165,6 +174,17 @@ mod tests {
         assert_eq!(
             encode(&WidgetToHost::Handoff),
             r#"{"ito":1,"type":"handoff"}"#
+        );
+        let survey = WidgetToHost::Survey {
+            detail: SurveyScores {
+                csat: Some(4),
+                ces: None,
+            },
+        };
+        assert_eq!(
+            encode(&survey),
+            r#"{"ito":1,"type":"survey","detail":{"csat":4,"ces":null}}"#,
+            "the loader emits `detail` as the event's data"
         );
         assert_eq!(
             decode_host(

@@ -7,3 +7,4 @@ pub mod feedback;
 pub mod message_list;
 pub mod panel_header;
 pub mod suggestions;
+pub mod survey;

@@ -3,8 +3,9 @@ use leptos::prelude::*;
 use crate::components::article_card::ArticleCard;
 use crate::components::feedback::Feedback;
 use crate::components::suggestions::Suggestions;
+use crate::components::survey::{Survey, SurveyAnswer};
 use crate::i18n::Strings;
-use crate::thread::{ChatLine, Entry, Feedback as Verdict};
+use crate::thread::{ChatLine, Entry, Feedback as Verdict, SurveyState};
 use ito_protocol::site_settings::PreChatField;
 
 /// What the visitor can do from inside the conversation.
@@ -16,6 +17,8 @@ pub struct LineActions {
     pub feedback: Callback<(u32, Verdict)>,
     /// "Talk to a person" offered after the bot could not help.
     pub person: Callback<()>,
+    /// The survey answered or skipped: (line id, answer).
+    pub survey: Callback<(u32, Option<SurveyAnswer>)>,
 }
 
 /// The conversation, oldest first, announced to screen readers as it grows.
@@ -152,6 +155,21 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         Entry::Agent { text, .. } => text.into_any(),
         Entry::Resolved => bot.resolved.clone().into_any(),
         Entry::Ended => bot.ended.clone().into_any(),
+        Entry::Survey {
+            state: SurveyState::Asked,
+        } => view! {
+            <Survey
+                strings=strings.survey
+                on_answer=Callback::new(move |answer| actions.survey.run((id, answer)))
+            />
+        }
+        .into_any(),
+        Entry::Survey {
+            state: SurveyState::Answered,
+        } => strings.survey.thanks.into_any(),
+        Entry::Survey {
+            state: SurveyState::Skipped,
+        } => strings.survey.skipped.into_any(),
         Entry::Glad => bot.glad.clone().into_any(),
     };
     view! {
