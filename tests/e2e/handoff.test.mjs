@@ -107,10 +107,28 @@ test("a visitor the bot could not help talks to an agent in the console who has 
   await survey.locator(".ito-survey__send").click();
   await again.getByText("Thank you for your feedback!").waitFor();
   await screenshot(visitor.page, "survey-answered");
+
+  // Another visitor is helped by the bot alone: a conversation started and deflected.
+  const botOnly = await env.browser.newContext();
+  const shopper = await botOnly.newPage();
+  await shopper.goto(env.server.url + "/");
+  await shopper.locator("[data-ito] button.launcher").click();
+  const helped = shopper.frameLocator("[data-ito] iframe");
+  await helped.locator("textarea.ito-composer__input").fill("how long does shipping take?");
+  await helped.locator("textarea.ito-composer__input").press("Enter");
+  await helped.getByRole("button", { name: "Yes" }).click();
+  await helped.locator(".ito-survey").waitFor();
+  await helped.locator(".ito-survey__skip").click();
+  await helped.getByText("No problem.").waitFor();
+  await botOnly.close();
+
   await console_.getByRole("button", { name: "Dashboard" }).click();
   const card = (label) =>
     console_.locator(".dashboard__card").filter({ has: console_.locator("dt", { hasText: label }) }).locator("dd");
   await card("CSAT answers").getByText("1", { exact: true }).waitFor();
+  assert.equal(await card("Conversations").first().textContent(), "2");
+  assert.equal(await card("Deflection rate (%)").textContent(), "50.0 %");
+  assert.equal(await card("Handoff rate").textContent(), "50.0 %");
   assert.equal(await card("CSAT mean (1–5)").textContent(), "4.00");
   assert.equal(await card("CES mean (1–7)").textContent(), "6.00");
   await console_.locator(".dashboard__comments").getByText("Quick and kind").waitFor();

@@ -254,7 +254,7 @@ pub fn App(
         }
     });
     on_cleanup(move || escape.remove());
-    let ask = move |text: String| match articles.get_untracked() {
+    let answer = move |text: String| match articles.get_untracked() {
         // The bot asked something before the handoff: these words answer it.
         _ if thread.with_untracked(|t| t.pre_chat_question().is_some()) => {
             if let Some((field, value)) = thread.try_update(|t| t.answer_pre_chat(&text)).flatten()
@@ -301,6 +301,14 @@ pub fn App(
                 t.articles_unavailable();
             }
         }),
+    };
+    // A conversation exists on the server from the visitor's first words, so the measures
+    // count every conversation started, not only those that reached a person.
+    let ask = move |text: String| {
+        if live.with_untracked(|l| l.token.is_none()) && !text.trim().is_empty() {
+            link.with_value(LiveLink::connect);
+        }
+        answer(text);
     };
     // Before a handoff the bot asks what the site wants to know and nobody has said yet.
     let asked_fields = context.settings.pre_chat.clone();
