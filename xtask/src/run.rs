@@ -8,7 +8,25 @@ use crate::setup::{CHROMEDRIVER, WASM_TARGET, step};
 
 const E2E_DIR: &str = "tests/e2e";
 
+/// The demo's database (`server.database` in examples/ito.toml).
+const DEMO_DATABASE: &str = "target/demo/ito.sqlite3";
+
 pub fn demo(extra_args: &[String]) -> Result<()> {
+    if !std::path::Path::new(DEMO_DATABASE).exists() {
+        step(
+            "first run: filling the demo database with a few weeks of conversations (ito seed-demo)",
+        );
+        status(Command::new("cargo").args([
+            "run",
+            "--quiet",
+            "--package",
+            "ito",
+            "--",
+            "seed-demo",
+            "--config",
+            "examples/ito.toml",
+        ]))?;
+    }
     step("starting the demo: Ctrl-C stops it");
     status(
         Command::new("cargo")
