@@ -255,6 +255,7 @@ async fn main() {
     // Agents sign in and go online; the active visitors hand off and are auto-assigned.
     let latencies = Arc::new(Mutex::new(Vec::<Duration>::new()));
     let epoch = Instant::now();
+    let trace = std::env::var_os("CHAT_LOAD_TRACE").is_some();
     let (opened_tx, mut opened_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     for n in 0..args.agents {
         let cookie = sign_in(&url, n).await;
@@ -295,9 +296,7 @@ async fn main() {
                         {
                             let sent = Duration::from_nanos(sent.parse().unwrap());
                             let took = epoch.elapsed().saturating_sub(sent);
-                            if std::env::var_os("CHAT_LOAD_TRACE").is_some()
-                                && took > Duration::from_millis(20)
-                            {
+                            if trace && took > Duration::from_millis(20) {
                                 eprintln!(
                                     "slow {:.3}s {:.1}ms",
                                     sent.as_secs_f64(),

@@ -100,17 +100,19 @@ pub async fn report(
             .map(|t| t.to_zoned(tz.clone()).date())
             .ok()
     };
+    // Each conversation's local day, found once; then every day of the range, empty ones too.
+    let mut by_day: std::collections::BTreeMap<Date, Vec<_>> = std::collections::BTreeMap::new();
+    for facts in &all {
+        if let Some(day) = local_date(facts.started_at) {
+            by_day.entry(day).or_default().push(facts.clone());
+        }
+    }
     let mut daily = Vec::new();
     let mut date = days.from;
     while date <= days.to {
-        let that_day: Vec<_> = all
-            .iter()
-            .filter(|f| local_date(f.started_at) == Some(date))
-            .cloned()
-            .collect();
         daily.push(DayMeasures {
             date: date.to_string(),
-            measures: measure(&that_day),
+            measures: measure(by_day.get(&date).map_or(&[][..], Vec::as_slice)),
         });
         date = match date.tomorrow() {
             Ok(next) => next,

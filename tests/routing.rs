@@ -25,6 +25,33 @@ async fn agent_joins(visitor: &mut Socket) -> String {
     }
 }
 
+/// Ann, online, has been given a visitor who asked for a person.
+struct Talking {
+    _dir: tempfile::TempDir,
+    server: common::Server,
+    pool: sqlx::SqlitePool,
+    ann: Socket,
+    visitor: Socket,
+    conversation: ConversationId,
+}
+
+async fn ann_talking_to_a_visitor() -> Talking {
+    let (_dir, server, pool) = server_and_store().await;
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+    go_online(&mut ann, true).await;
+    let (mut visitor, conversation) = visitor_handed_off(&server).await;
+    agent_joins(&mut visitor).await;
+    Talking {
+        _dir,
+        server,
+        pool,
+        ann,
+        visitor,
+        conversation,
+    }
+}
+
 async fn go_online(agent: &mut Socket, online: bool) {
     say(agent, &AgentToServer::Status { online }).await;
 }
@@ -141,12 +168,14 @@ async fn waiting_visitors_get_an_expected_wait_only_while_someone_is_online() {
 
 #[tokio::test]
 async fn typing_passes_both_ways_and_is_never_stored() {
-    let (_dir, server, pool) = server_and_store().await;
-    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
-    let mut ann = agent(&server, &cookie).await;
-    go_online(&mut ann, true).await;
-    let (mut visitor, conversation) = visitor_handed_off(&server).await;
-    agent_joins(&mut visitor).await;
+    let Talking {
+        _dir,
+        pool,
+        mut ann,
+        mut visitor,
+        conversation,
+        ..
+    } = ann_talking_to_a_visitor().await;
     let open = AgentToServer::Open {
         conversation: conversation.clone(),
     };
@@ -191,12 +220,14 @@ async fn stored_events(pool: &sqlx::SqlitePool, conversation: &ConversationId) -
 
 #[tokio::test]
 async fn the_visitor_ends_the_chat_once_and_the_agent_sees_it() {
-    let (_dir, server, pool) = server_and_store().await;
-    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
-    let mut ann = agent(&server, &cookie).await;
-    go_online(&mut ann, true).await;
-    let (mut visitor, conversation) = visitor_handed_off(&server).await;
-    agent_joins(&mut visitor).await;
+    let Talking {
+        _dir,
+        pool,
+        mut ann,
+        mut visitor,
+        conversation,
+        ..
+    } = ann_talking_to_a_visitor().await;
     say(
         &mut ann,
         &AgentToServer::Open {
@@ -234,13 +265,14 @@ async fn the_visitor_ends_the_chat_once_and_the_agent_sees_it() {
 
 #[tokio::test]
 async fn any_agent_can_open_a_conversation_to_read_it() {
-    let (_dir, server, pool) = server_and_store().await;
-    let ann_cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let Talking {
+        _dir,
+        server,
+        pool,
+        conversation,
+        ..
+    } = ann_talking_to_a_visitor().await;
     let bob_cookie = signed_in(&server, &pool, "bob@shop.example").await;
-    let mut ann = agent(&server, &ann_cookie).await;
-    go_online(&mut ann, true).await;
-    let (mut visitor, conversation) = visitor_handed_off(&server).await;
-    agent_joins(&mut visitor).await;
 
     let mut bob = agent(&server, &bob_cookie).await;
     let open = AgentToServer::Open {
