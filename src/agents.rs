@@ -126,12 +126,33 @@ pub async fn check_login(
         ),
         None => (None, decoy_hash().to_owned()),
     };
-    let matches = PasswordHash::new(&hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    });
+    let password = password.to_owned();
+    let matches = on_hashing_threads(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await;
     Ok(agent.filter(|_| matches))
+}
+
+/// Password hashes computed at once, at most: argon2 takes a core for tens of milliseconds and
+/// much memory, so a burst of sign-ins waits here instead of taking every core.
+const HASHING_AT_ONCE: usize = 2;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_AT_ONCE);
+
+/// Runs `hash` on tokio's blocking threads, [`HASHING_AT_ONCE`] at most: never on the async
+/// workers, which must keep serving chats while someone signs in.
+async fn on_hashing_threads<T: Send + 'static>(hash: impl FnOnce() -> T + Send + 'static) -> T {
+    let _turn = HASHING
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(hash)
+        .await
+        .expect("hashing does not panic")
 }
 
 /// A real hash of a password nobody has, checked when the email is unknown.
@@ -254,6 +275,43 @@ mod tests {
             None,
             "signed out"
         );
+    }
+
+    /// The closure waits for word from the async side, which can only send it if the
+    /// closure is not running on the runtime's one worker thread.
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_runs_off_the_async_worker_and_only_so_many_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, mpsc};
+        let (word, heard) = mpsc::channel::<()>();
+        let hashing = tokio::spawn(on_hashing_threads(move || {
+            heard
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .is_ok()
+        }));
+        tokio::task::yield_now().await;
+        word.send(()).unwrap();
+        assert!(
+            hashing.await.unwrap(),
+            "the async side could not run meanwhile"
+        );
+
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let hashes: Vec<_> = (0..6)
+            .map(|_| {
+                let (running, most) = (running.clone(), most.clone());
+                tokio::spawn(on_hashing_threads(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for hash in hashes {
+            hash.await.unwrap();
+        }
+        assert!(most.load(Ordering::SeqCst) <= HASHING_AT_ONCE);
     }
 
     #[tokio::test]

@@ -8,16 +8,19 @@ use ito_protocol::chat::{ConversationId, EventKind};
 use sqlx::{Connection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::events::{self, APPEND_TURN, Appended, StoreError};
+use crate::events::{self, APPEND_TURN, Appended, StatusChange, StoreError};
 
 /// Appends committed together at most: bounds one transaction's length.
 const MAX_BATCH: usize = 256;
 
 struct Request {
     conversation: ConversationId,
+    /// Stored with the event, or the event is not stored at all.
+    change: Option<StatusChange>,
     kind: EventKind,
     at: i64,
-    reply: oneshot::Sender<Result<Appended, StoreError>>,
+    /// `None`: the change did not apply (already claimed, already closed); nothing stored.
+    reply: oneshot::Sender<Result<Option<Appended>, StoreError>>,
 }
 
 /// The handle appends are sent through; cloned handles share the one writer task.
@@ -41,9 +44,33 @@ impl Appender {
         kind: EventKind,
         at: i64,
     ) -> Result<Appended, StoreError> {
+        let appended = self.request(conversation, None, kind, at).await?;
+        Ok(appended.expect("an append without a change always stores its event"))
+    }
+
+    /// Applies `change` and appends `kind` in one transaction; `None` when the change did not
+    /// apply, and then nothing is stored.
+    pub async fn append_if(
+        &self,
+        conversation: &ConversationId,
+        change: StatusChange,
+        kind: EventKind,
+        at: i64,
+    ) -> Result<Option<Appended>, StoreError> {
+        self.request(conversation, Some(change), kind, at).await
+    }
+
+    async fn request(
+        &self,
+        conversation: &ConversationId,
+        change: Option<StatusChange>,
+        kind: EventKind,
+        at: i64,
+    ) -> Result<Option<Appended>, StoreError> {
         let (reply, answer) = oneshot::channel();
         let request = Request {
             conversation: conversation.clone(),
+            change,
             kind,
             at,
             reply,
@@ -86,19 +113,13 @@ async fn write_batches(pool: SqlitePool, mut incoming: mpsc::Receiver<Request>) 
 async fn write(
     pool: &SqlitePool,
     batch: &[Request],
-) -> Result<Vec<Result<Appended, StoreError>>, sqlx::Error> {
+) -> Result<Vec<Result<Option<Appended>, StoreError>>, sqlx::Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
         let mut savepoint = tx.begin().await?;
-        let result = events::append_in(
-            &mut savepoint,
-            &request.conversation,
-            &request.kind,
-            request.at,
-        )
-        .await;
-        if result.is_ok() {
+        let result = append_one(&mut savepoint, request).await;
+        if matches!(result, Ok(Some(_))) {
             savepoint.commit().await?;
         } else {
             savepoint.rollback().await?;
@@ -107,6 +128,21 @@ async fn write(
     }
     tx.commit().await?;
     Ok(results)
+}
+
+/// One request inside its savepoint: the change first, then (if it applied) the event.
+async fn append_one(
+    tx: &mut sqlx::SqliteConnection,
+    request: &Request,
+) -> Result<Option<Appended>, StoreError> {
+    if let Some(change) = &request.change
+        && !events::change_in(tx, &request.conversation, change).await?
+    {
+        return Ok(None);
+    }
+    events::append_in(tx, &request.conversation, &request.kind, request.at)
+        .await
+        .map(Some)
 }
 
 #[cfg(test)]

@@ -39,6 +39,54 @@ pub struct ServerConfig {
     /// Connections per address and per visitor, message rate, idle timeout.
     #[serde(default)]
     pub limits: Limits,
+    /// Networks of the proxies in front of Ito whose `Forwarded` / `X-Forwarded-For` headers
+    /// name the client (`["127.0.0.1/32", "10.0.0.0/8"]`); anyone else's are ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<crate::proxy::IpNet>,
+    /// The address people reach Ito at (`https://chat.example.com`): with https, cookies are
+    /// `Secure`; own-origin checks compare against it rather than the `Host` header.
+    #[serde(default)]
+    pub public_url: Option<PublicUrl>,
+}
+
+/// `public_url`: an origin, `scheme://host[:port]`, without a path.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PublicUrl {
+    origin: String,
+}
+
+impl PublicUrl {
+    /// What a browser sends as `Origin` from pages at this address.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.origin.starts_with("https://")
+    }
+}
+
+impl TryFrom<String> for PublicUrl {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let origin = s.trim_end_matches('/').to_ascii_lowercase();
+        let explain = || {
+            format!(
+                "public_url {s:?} must be http(s)://host[:port] with no path, e.g. \"https://chat.example.com\""
+            )
+        };
+        let (scheme, host) = origin.split_once("://").ok_or_else(explain)?;
+        let host_ok = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+        if !matches!(scheme, "http" | "https") || !host_ok {
+            return Err(explain());
+        }
+        Ok(PublicUrl { origin })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,7 +4,7 @@
 
 use ito_protocol::chat::{AgentRef, ConversationId, ConversationStatus, EventKind, Seq};
 
-use crate::events::{self, Claim, StoreError};
+use crate::events::{self, Claim, StatusChange, StoreError};
 use crate::http::AppState;
 use crate::routing;
 
@@ -31,40 +31,62 @@ pub async fn append(
     Ok(appended)
 }
 
-/// Gives a waiting conversation to `agent`; on a win the visitor is told who joined and
-/// every queue listener that the queue moved.
+/// Applies a status change together with the event that tells of it (one transaction) and
+/// tells the listeners; `None` when the change did not apply.
+pub async fn change(
+    state: &AppState,
+    conversation: &ConversationId,
+    change: StatusChange,
+    kind: EventKind,
+) -> Result<Option<Seq>, StoreError> {
+    let appended = state
+        .appender
+        .append_if(conversation, change, kind, now_millis())
+        .await?;
+    if let Some(appended) = appended {
+        state.hub.committed(conversation, appended.seq);
+    }
+    Ok(appended.map(|a| a.seq))
+}
+
+/// Gives a waiting conversation to `agent`; on a win the visitor is told who joined (in the
+/// same transaction as the claim) and every queue listener that the queue moved.
 pub async fn take(
     state: &AppState,
     conversation: &ConversationId,
     agent: &AgentRef,
 ) -> Result<Claim, StoreError> {
-    let claim = events::claim(&state.db, conversation, &agent.id).await?;
-    if claim == Claim::Won {
-        let joined = EventKind::AgentJoined {
-            agent_id: agent.id.clone(),
-            name: agent.name.clone(),
-        };
-        append(state, conversation, joined).await?;
-        queue_moved(state, conversation).await?;
+    let joined = EventKind::AgentJoined {
+        agent_id: agent.id.clone(),
+        name: agent.name.clone(),
+    };
+    let claim = StatusChange::Claim {
+        agent: agent.id.clone(),
+    };
+    if change(state, conversation, claim, joined).await?.is_none() {
+        return events::holder(&state.db, conversation)
+            .await
+            .map(Claim::Taken);
     }
-    Ok(claim)
+    queue_moved(state, conversation).await?;
+    Ok(Claim::Won)
 }
 
-/// Closes an open conversation (`Resolved` or `Ended`) with its event, then lets the agent's
-/// freed capacity take the next waiting visitor. Closing twice stores nothing more.
+/// Closes an open conversation (`Resolved` or `Ended`) with its event, in one transaction,
+/// then lets the agent's freed capacity take the next waiting visitor. Closing twice stores
+/// nothing more.
 pub async fn close(
     state: &AppState,
     conversation: &ConversationId,
     how: ConversationStatus,
 ) -> Result<Option<Seq>, StoreError> {
-    if !events::close(&state.db, conversation, how).await? {
-        return Ok(None);
-    }
     let kind = match how {
         ConversationStatus::Ended => EventKind::Ended,
         _ => EventKind::Resolved,
     };
-    let seq = append(state, conversation, kind).await?.seq;
+    let Some(seq) = change(state, conversation, StatusChange::Close(how), kind).await? else {
+        return Ok(None);
+    };
     queue_moved(state, conversation).await?;
     assign_waiting(state).await?;
     Ok(Some(seq))

@@ -91,13 +91,20 @@ pub async fn identify(
     who: &VisitorIdentity,
 ) -> Result<(), StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT visitor_id, site FROM conversations WHERE id = ?")
-            .bind(conversation.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (visitor, site) =
+    let row: Option<(String, String, bool, Option<String>)> = sqlx::query_as(
+        "SELECT c.visitor_id, c.site, v.verified, v.external_id
+         FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?",
+    )
+    .bind(conversation.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (visitor, site, verified, external_id) =
         row.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))?;
+    if verified && external_id != who.id {
+        // Someone else's verified conversation is never relabelled or moved (shared devices:
+        // the chat layer starts a conversation of their own instead).
+        return Ok(());
+    }
     let known: Option<String> = match (&who.id, who.verified) {
         (Some(external_id), true) => {
             sqlx::query_scalar(
@@ -203,37 +210,16 @@ pub enum Claim {
     Taken(Option<String>),
 }
 
-/// Puts a conversation in its site's queue (it was with the bot), keeping why and what the
-/// widget knew. A second request while it waits only updates the context.
+/// Puts a conversation in its site's queue (without its event: for seeding and tests; the
+/// server hands off through the appender). See [`StatusChange::Handoff`].
 pub async fn request_handoff(
     pool: &SqlitePool,
     conversation: &ConversationId,
     reason: HandoffReason,
     context: &HandoffContext,
-) -> Result<(), StoreError> {
-    let reason = serde_json::to_value(reason).expect("reasons serialize");
-    // Stored as the protocol's name for it, e.g. "not_helpful".
-    let context = serde_json::to_string(context).expect("contexts serialize");
-    // A closed conversation asked again is opened again, from the back of the queue.
-    sqlx::query(
-        "UPDATE conversations SET handoff_reason = ?, handoff_context = ?,
-             status = CASE WHEN status IN ('bot', 'resolved', 'ended') THEN 'waiting'
-                           ELSE status END,
-             agent_id = CASE WHEN status IN ('resolved', 'ended') THEN NULL ELSE agent_id END,
-             assigned_at = CASE WHEN status IN ('resolved', 'ended') THEN NULL
-                                ELSE assigned_at END,
-             handed_off_at = CASE WHEN status IN ('resolved', 'ended') OR handed_off_at IS NULL
-                                  THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-                                  ELSE handed_off_at END,
-             closed_at = NULL
-         WHERE id = ?",
-    )
-    .bind(reason.as_str())
-    .bind(context)
-    .bind(conversation.as_str())
-    .execute(pool)
-    .await?;
-    Ok(())
+) -> Result<bool, StoreError> {
+    let change = StatusChange::handoff(reason, context);
+    change_in(&mut *pool.acquire().await?, conversation, &change).await
 }
 
 /// A stored reason or status (the protocol's name for it, e.g. `not_helpful`) read back.
@@ -447,34 +433,120 @@ pub async fn recent_waits(pool: &SqlitePool, site: &str) -> Result<Vec<u64>, Sto
         .collect())
 }
 
-/// Gives a waiting conversation to `agent`. One statement decides, so of two agents claiming
-/// at once exactly one wins.
+/// A change of a conversation's status, stored in the same transaction as the event that
+/// tells of it (see [`crate::appender::Appender::append_if`]): either both are stored or
+/// neither, so a retry after a failure is never a silent no-op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusChange {
+    /// A waiting conversation given to an agent (told by `AgentJoined`).
+    Claim { agent: String },
+    /// An open conversation resolved by its agent or ended by the visitor.
+    Close(ConversationStatus),
+    /// A conversation with the bot (or a closed one, asked again) joins its site's queue
+    /// with why and what the widget knew (`context` as JSON); one already waiting or with
+    /// an agent is left as it is (told by `HandoffRequested`).
+    Handoff {
+        reason: HandoffReason,
+        context: String,
+    },
+}
+
+impl StatusChange {
+    pub fn handoff(reason: HandoffReason, context: &HandoffContext) -> StatusChange {
+        StatusChange::Handoff {
+            reason,
+            context: serde_json::to_string(context).expect("contexts serialize"),
+        }
+    }
+}
+
+/// Applies `change` inside the caller's transaction; whether it applied (a conversation
+/// already claimed or closed is left as it is).
+pub(crate) async fn change_in(
+    tx: &mut sqlx::SqliteConnection,
+    conversation: &ConversationId,
+    change: &StatusChange,
+) -> Result<bool, StoreError> {
+    let changed = match change {
+        StatusChange::Claim { agent } => {
+            sqlx::query(
+                "UPDATE conversations SET status = 'assigned', agent_id = ?,
+                     assigned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id = ? AND status = 'waiting'",
+            )
+            .bind(agent)
+            .bind(conversation.as_str())
+            .execute(&mut *tx)
+            .await?
+        }
+        StatusChange::Close(how) => {
+            let status = match how {
+                ConversationStatus::Resolved => "resolved",
+                ConversationStatus::Ended => "ended",
+                other => panic!("{other:?} does not close a conversation"),
+            };
+            sqlx::query(
+                "UPDATE conversations SET status = ?,
+                     closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id = ? AND status IN ('bot', 'waiting', 'assigned')",
+            )
+            .bind(status)
+            .bind(conversation.as_str())
+            .execute(&mut *tx)
+            .await?
+        }
+        // A closed conversation asked again is opened again, from the back of the queue.
+        StatusChange::Handoff { reason, context } => {
+            sqlx::query(
+                "UPDATE conversations SET handoff_reason = ?, handoff_context = ?,
+                     status = 'waiting', agent_id = NULL, assigned_at = NULL,
+                     handed_off_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), closed_at = NULL
+                 WHERE id = ? AND status IN ('bot', 'resolved', 'ended')",
+            )
+            // Stored as the protocol's name for it, e.g. "not_helpful".
+            .bind(
+                serde_json::to_value(reason)
+                    .expect("reasons serialize")
+                    .as_str()
+                    .map(str::to_owned),
+            )
+            .bind(context)
+            .bind(conversation.as_str())
+            .execute(&mut *tx)
+            .await?
+        }
+    };
+    Ok(changed.rows_affected() == 1)
+}
+
+/// Gives a waiting conversation to `agent` (without its event: for seeding and tests; the
+/// server claims through the appender). One statement decides, so of two agents claiming at
+/// once exactly one wins.
 pub async fn claim(
     pool: &SqlitePool,
     conversation: &ConversationId,
     agent: &str,
 ) -> Result<Claim, StoreError> {
-    let won: Option<String> = sqlx::query_scalar(
-        "UPDATE conversations SET status = 'assigned', agent_id = ?,
-             assigned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = ? AND status = 'waiting' RETURNING id",
-    )
-    .bind(agent)
-    .bind(conversation.as_str())
-    .fetch_optional(pool)
-    .await?;
-    if won.is_some() {
+    let change = StatusChange::Claim {
+        agent: agent.to_owned(),
+    };
+    if change_in(&mut *pool.acquire().await?, conversation, &change).await? {
         return Ok(Claim::Won);
     }
+    holder(pool, conversation).await.map(Claim::Taken)
+}
+
+/// Who has a conversation now (`None`: nobody), or that it does not exist.
+pub async fn holder(
+    pool: &SqlitePool,
+    conversation: &ConversationId,
+) -> Result<Option<String>, StoreError> {
     let holder: Option<Option<String>> =
         sqlx::query_scalar("SELECT agent_id FROM conversations WHERE id = ?")
             .bind(conversation.as_str())
             .fetch_optional(pool)
             .await?;
-    match holder {
-        None => Err(StoreError::UnknownConversation(conversation.clone())),
-        Some(holder) => Ok(Claim::Taken(holder)),
-    }
+    holder.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))
 }
 
 /// The agent a conversation is assigned to, if any.
@@ -491,29 +563,20 @@ pub async fn assignee(
     Ok(holder.flatten())
 }
 
-/// Closes a conversation: `Resolved` by its agent, `Ended` by the visitor. Returns whether it
-/// was open (waiting or assigned, or with the bot for the visitor's end) and is closed now; a
-/// second close changes nothing.
+/// Closes a conversation: `Resolved` by its agent, `Ended` by the visitor (without its event:
+/// for seeding and tests). Returns whether it was open (waiting or assigned, or with the bot
+/// for the visitor's end) and is closed now; a second close changes nothing.
 pub async fn close(
     pool: &SqlitePool,
     conversation: &ConversationId,
     how: ConversationStatus,
 ) -> Result<bool, StoreError> {
-    let status = match how {
-        ConversationStatus::Resolved => "resolved",
-        ConversationStatus::Ended => "ended",
-        other => panic!("{other:?} does not close a conversation"),
-    };
-    let closed = sqlx::query(
-        "UPDATE conversations SET status = ?,
-             closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = ? AND status IN ('bot', 'waiting', 'assigned')",
+    change_in(
+        &mut *pool.acquire().await?,
+        conversation,
+        &StatusChange::Close(how),
     )
-    .bind(status)
-    .bind(conversation.as_str())
-    .execute(pool)
-    .await?;
-    Ok(closed.rows_affected() == 1)
+    .await
 }
 
 /// Appends wait their turn here, in order, rather than in SQLite's busy handler, whose back-off

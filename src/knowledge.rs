@@ -22,6 +22,8 @@ pub struct CompiledBase {
     /// A weak ETag (the same for the plain and the compressed body), from the JSON alone.
     pub etag: String,
     pub articles: usize,
+    /// Each article's title by id: what the bot said when it offered the article.
+    pub titles: HashMap<String, String>,
 }
 
 /// Every site's bases, by site id and locale.
@@ -71,6 +73,18 @@ impl KnowledgeBases {
     }
 }
 
+impl KnowledgeBases {
+    /// The title of article `id` of `site`, in `locale` if that base has it, else in any.
+    pub fn article_title(&self, site: &str, locale: Option<Locale>, id: &str) -> Option<String> {
+        let bases = self.sites.get(site)?;
+        locale
+            .and_then(|l| bases.get(&l))
+            .and_then(|b| b.titles.get(id))
+            .or_else(|| bases.values().find_map(|b| b.titles.get(id)))
+            .cloned()
+    }
+}
+
 fn compile(site: &SiteConfig, locale: Locale, path: &Path) -> Result<CompiledBase, KnowledgeError> {
     let invalid = |problem: String| KnowledgeError::Invalid {
         site: site.id.as_str().to_owned(),
@@ -109,6 +123,11 @@ fn compile(site: &SiteConfig, locale: Locale, path: &Path) -> Result<CompiledBas
         brotli: brotli.into(),
         etag: format!("W/\"{:016x}\"", fnv1a(json.as_bytes())),
         articles: base.articles.len(),
+        titles: base
+            .articles
+            .iter()
+            .map(|a| (a.id.clone(), a.title.clone()))
+            .collect(),
         json: json.into(),
     })
 }

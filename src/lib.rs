@@ -16,8 +16,9 @@
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
 //! - [`measures`]: deflection, handoff rate, first response, CSAT, CES, FCR, abandonment from plain facts (pure).
-//! - [`limits`]: per-connection rate limits (token buckets).
+//! - [`limits`]: what clients may do: connections, message and action rates (token buckets), sign-in failures.
 //! - [`report`]: a site's measures for days in its time zone, overall and per agent, as a table.
+//! - [`proxy`]: the client's address behind trusted proxies, and the /64 IPv6 limits count by.
 //! - [`presence`]: which agents are at their console and online, in memory.
 //! - [`routing`]: who gets the next waiting conversation, and a visitor's expected wait (pure).
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
@@ -40,6 +41,7 @@ pub mod knowledge;
 pub mod limits;
 pub mod measures;
 pub mod presence;
+pub mod proxy;
 pub mod report;
 pub mod routing;
 pub mod seed;

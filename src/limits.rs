@@ -1,9 +1,10 @@
-//! What a client may do: connections per address and per visitor, messages per second (a
-//! token bucket per connection, refilled with time), and how long a silent connection lives.
-//! Going over a message limit gets an error frame, not a closed socket. The numbers are
-//! `[server.limits]` in `ito.toml`.
+//! What a client may do: connections per address and per visitor, how often each kind of
+//! frame may come (token buckets per visitor, refilled with time, kept across reconnects), new
+//! conversations per address, failed sign-ins, and how long a silent connection lives. Going
+//! over a frame's limit gets an error frame, not a closed socket. The configurable numbers are
+//! `[server.limits]` in `ito.toml`; the others are fixed well above what the widget does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,11 @@ pub struct Limits {
     /// A connection that says nothing for this long (not even a pong to the server's
     /// heartbeat pings, which browsers answer by themselves) is closed.
     pub idle_timeout_secs: u64,
+    /// New conversations one address may start in an hour (an office or a school shares one).
+    pub conversations_per_address_per_hour: u32,
+    /// A waiting conversation whose visitor has had no connection for this long leaves the
+    /// queue as abandoned, so a closed tab never holds an agent's seat.
+    pub queue_abandon_secs: u64,
 }
 
 impl Default for Limits {
@@ -36,6 +42,8 @@ impl Default for Limits {
             message_burst: 10,
             messages_per_second: 1.0,
             idle_timeout_secs: 90,
+            conversations_per_address_per_hour: 30,
+            queue_abandon_secs: 300,
         }
     }
 }
@@ -54,15 +62,26 @@ impl Limits {
             ("message_burst", f64::from(self.message_burst)),
             ("messages_per_second", self.messages_per_second),
             ("idle_timeout_secs", self.idle_timeout_secs as f64),
+            (
+                "conversations_per_address_per_hour",
+                f64::from(self.conversations_per_address_per_hour),
+            ),
+            ("queue_abandon_secs", self.queue_abandon_secs as f64),
         ];
         // NaN is not more than 0 either.
-        match positive
+        if let Some((name, _)) = positive
             .iter()
             .find(|(_, v)| v.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater))
         {
-            Some((name, _)) => Err(format!("[server.limits] {name} must be more than 0")),
-            None => Ok(()),
+            return Err(format!("[server.limits] {name} must be more than 0"));
         }
+        // A wait longer than this cannot be said as a duration (and would be a closed chat).
+        if self.messages_per_second < MIN_RATE {
+            return Err(format!(
+                "[server.limits] messages_per_second must be at least {MIN_RATE} (one a day)"
+            ));
+        }
+        Ok(())
     }
 
     pub fn idle_timeout(&self) -> Duration {
@@ -76,6 +95,100 @@ impl Limits {
 
     pub fn visitor_rate(&self, now: Instant) -> RateLimit {
         RateLimit::new(f64::from(self.message_burst), self.messages_per_second, now)
+    }
+
+    /// The bucket of new conversations for one address.
+    pub fn new_conversations(&self, now: Instant) -> RateLimit {
+        let per_hour = f64::from(self.conversations_per_address_per_hour);
+        RateLimit::new(per_hour, per_hour / 3600.0, now)
+    }
+
+    pub fn queue_abandon(&self) -> Duration {
+        Duration::from_secs(self.queue_abandon_secs)
+    }
+}
+
+/// The slowest rate a limit may have: one a day.
+const MIN_RATE: f64 = 1.0 / 86_400.0;
+
+/// A kind of visitor frame with a limit of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// A message (`[server.limits]` message_burst and messages_per_second).
+    Message,
+    /// Typing on or off: the widget says so at most every two seconds.
+    Typing,
+    /// A read receipt: one per message read.
+    Read,
+    /// A request for a person: a few, then one every ten minutes.
+    Handoff,
+    /// A survey answer or "the bot solved it".
+    Survey,
+}
+
+impl Limits {
+    /// A full bucket for `action`.
+    pub fn bucket(&self, action: Action, now: Instant) -> RateLimit {
+        let (burst, per_second) = match action {
+            Action::Message => return self.visitor_rate(now),
+            Action::Typing => (10.0, 1.0),
+            Action::Read => (20.0, 2.0),
+            Action::Handoff => (3.0, 1.0 / 600.0),
+            Action::Survey => (10.0, 1.0 / 30.0),
+        };
+        RateLimit::new(burst, per_second, now)
+    }
+}
+
+/// Token buckets by key (a visitor's conversation and a kind of frame, an address), kept
+/// across connections so that closing and reopening a socket never refills one. A bucket is
+/// forgotten only once it would be full again anyway, so forgetting it changes nothing.
+#[derive(Debug)]
+pub struct KeyedBuckets<K> {
+    buckets: Arc<Mutex<HashMap<K, RateLimit>>>,
+}
+
+impl<K> Default for KeyedBuckets<K> {
+    fn default() -> Self {
+        KeyedBuckets {
+            buckets: Arc::default(),
+        }
+    }
+}
+
+impl<K> Clone for KeyedBuckets<K> {
+    fn clone(&self) -> Self {
+        KeyedBuckets {
+            buckets: Arc::clone(&self.buckets),
+        }
+    }
+}
+
+/// Buckets kept before the full ones are swept.
+const BUCKETS_SWEEP_AT: usize = 4_096;
+
+impl<K: Eq + Hash> KeyedBuckets<K> {
+    /// Takes one token from `key`'s bucket (a new one from `fresh` if it has none), or says
+    /// how long until there is one.
+    pub fn take(
+        &self,
+        key: K,
+        fresh: impl FnOnce() -> RateLimit,
+        now: Instant,
+    ) -> Result<(), Duration> {
+        let mut buckets = self.buckets.lock().expect("buckets lock");
+        if buckets.len() >= BUCKETS_SWEEP_AT && !buckets.contains_key(&key) {
+            buckets.retain(|_, bucket| bucket.full_at() > now);
+        }
+        buckets.entry(key).or_insert_with(fresh).take(now)
+    }
+
+    pub fn len(&self) -> usize {
+        self.buckets.lock().expect("buckets lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -167,6 +280,12 @@ impl RateLimit {
         }
     }
 
+    /// When the bucket will be full again if nothing more is taken.
+    fn full_at(&self) -> Instant {
+        let missing = (self.capacity - self.tokens).max(0.0);
+        self.at + Duration::from_secs_f64(missing / self.per_second)
+    }
+
     /// Takes one token if there is one; otherwise says how long until there will be.
     pub fn take(&mut self, now: Instant) -> Result<(), Duration> {
         let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
@@ -183,9 +302,121 @@ impl RateLimit {
     }
 }
 
+/// Failures per key (an email, an address) within a sliding window: after `max` of them,
+/// further attempts wait until the oldest leaves the window. Successes forget a key's failures.
+#[derive(Debug)]
+pub struct FailureThrottle<K> {
+    max: usize,
+    window: Duration,
+    failures: Mutex<HashMap<K, VecDeque<Instant>>>,
+}
+
+/// Keys kept before old ones are swept: bounds the memory an attacker with many keys can take.
+const THROTTLE_SWEEP_AT: usize = 10_000;
+
+impl<K: Eq + Hash> FailureThrottle<K> {
+    pub fn new(max: usize, window: Duration) -> FailureThrottle<K> {
+        FailureThrottle {
+            max,
+            window,
+            failures: Mutex::default(),
+        }
+    }
+
+    /// `Err(wait)` while `key` has had `max` failures within the window.
+    pub fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        let Some(times) = failures.get_mut(key) else {
+            return Ok(());
+        };
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        match times.front() {
+            Some(oldest) if times.len() >= self.max => {
+                Err(self.window - now.saturating_duration_since(*oldest))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, key: K, now: Instant) {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        if failures.len() >= THROTTLE_SWEEP_AT {
+            let window = self.window;
+            failures.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.saturating_duration_since(*t) < window)
+            });
+        }
+        let times = failures.entry(key).or_default();
+        times.push_back(now);
+        if times.len() > self.max {
+            times.pop_front();
+        }
+    }
+
+    pub fn forget(&self, key: &K) {
+        self.failures.lock().expect("throttle lock").remove(key);
+    }
+}
+
+/// How a wait is said to people: "15 minutes", "1 minute", "40 seconds".
+pub fn in_words(wait: Duration) -> String {
+    let secs = wait.as_secs().max(1);
+    match secs {
+        1 => "1 second".to_owned(),
+        2..=59 => format!("{secs} seconds"),
+        _ => match secs.div_ceil(60) {
+            1 => "1 minute".to_owned(),
+            minutes => format!("{minutes} minutes"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_throttle_a_key_until_the_oldest_leaves_the_window() {
+        let start = Instant::now();
+        let throttle = FailureThrottle::new(3, Duration::from_secs(900));
+        for n in 0..3 {
+            assert!(throttle.check(&"ann", start).is_ok());
+            throttle.failed("ann", start + Duration::from_secs(n * 60));
+        }
+        let at = start + Duration::from_secs(180);
+        assert_eq!(throttle.check(&"ann", at), Err(Duration::from_secs(720)));
+        assert!(
+            throttle.check(&"bob", at).is_ok(),
+            "others are not affected"
+        );
+        assert!(
+            throttle
+                .check(&"ann", start + Duration::from_secs(900))
+                .is_ok()
+        );
+        throttle.failed("ann", start + Duration::from_secs(900));
+        assert!(
+            throttle
+                .check(&"ann", start + Duration::from_secs(901))
+                .is_err()
+        );
+        throttle.forget(&"ann");
+        assert!(
+            throttle
+                .check(&"ann", start + Duration::from_secs(901))
+                .is_ok()
+        );
+        assert_eq!(in_words(Duration::from_secs(720)), "12 minutes");
+        assert_eq!(in_words(Duration::from_secs(61)), "2 minutes");
+        assert_eq!(in_words(Duration::from_millis(1500)), "1 second");
+    }
 
     #[test]
     fn connections_are_counted_per_address_until_dropped() {
@@ -227,6 +458,49 @@ mod tests {
             toml::from_str::<Limits>("connections = 3").is_err(),
             "unknown keys"
         );
+    }
+
+    #[test]
+    fn buckets_hold_across_connections_and_are_forgotten_only_when_full_again() {
+        let limits = Limits {
+            message_burst: 2,
+            ..Limits::default()
+        };
+        let buckets = KeyedBuckets::default();
+        let start = Instant::now();
+        let take = |key: &'static str, action, at| {
+            buckets.take((key, action), || limits.bucket(action, start), at)
+        };
+        assert!(take("a", Action::Message, start).is_ok());
+        assert!(take("a", Action::Message, start).is_ok());
+        // A new connection of the same visitor takes from the same bucket.
+        assert!(take("a", Action::Message, start).is_err());
+        assert!(take("b", Action::Message, start).is_ok());
+        // Each kind of frame has its own bucket.
+        for _ in 0..3 {
+            assert!(take("a", Action::Handoff, start).is_ok());
+        }
+        assert_eq!(
+            take("a", Action::Handoff, start).unwrap_err(),
+            Duration::from_secs(600)
+        );
+        let handoffs = buckets.buckets.lock().unwrap()[&("a", Action::Handoff)].clone();
+        assert!(handoffs.full_at() > start + Duration::from_secs(1799));
+        assert!(handoffs.full_at() <= start + Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn a_rate_too_small_to_say_is_refused_not_a_panic() {
+        let tiny = Limits {
+            messages_per_second: 1e-300,
+            ..Limits::default()
+        };
+        assert!(tiny.validate().unwrap_err().contains("at least"));
+        let nan = Limits {
+            messages_per_second: f64::NAN,
+            ..Limits::default()
+        };
+        assert!(nan.validate().is_err());
     }
 
     #[test]

@@ -50,7 +50,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
             assert_eq!(summary[0], "Asked: where is my parcel?");
             assert_eq!(
                 summary[1],
-                "Bot tried: Checking your order status (did not help)"
+                "Bot tried: Checking your order status and tracking (did not help)"
             );
             assert_eq!(context.transcript.len(), 2);
         }

@@ -151,7 +151,7 @@ async fn wrong_origins_forged_tokens_and_bad_frames_are_refused() {
     assert!(matches!(
         hear(&mut other).await,
         ServerToVisitor::Error {
-            code: ErrorCode::Unauthorized,
+            code: ErrorCode::StaleToken,
             ..
         }
     ));
@@ -215,7 +215,7 @@ async fn an_expired_token_and_another_sites_token_are_refused() {
     say(&mut late, hello(Some(expired), 0)).await;
     match hear(&mut late).await {
         ServerToVisitor::Error {
-            code: ErrorCode::Unauthorized,
+            code: ErrorCode::StaleToken,
             message,
         } => assert!(message.contains("expired"), "{message}"),
         other => panic!("expected a refusal, got {other:?}"),
@@ -235,7 +235,7 @@ async fn an_expired_token_and_another_sites_token_are_refused() {
     assert!(matches!(
         hear(&mut elsewhere).await,
         ServerToVisitor::Error {
-            code: ErrorCode::Unauthorized,
+            code: ErrorCode::StaleToken,
             ..
         }
     ));

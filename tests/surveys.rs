@@ -6,7 +6,7 @@ mod common;
 
 use common::live::{agent, greeted, server_and_store, signed_in, visitor_handed_off};
 use common::{Server, Socket, hear, say};
-use ito_protocol::chat::{AgentToServer, ErrorCode, ServerToVisitor, VisitorToServer};
+use ito_protocol::chat::{AgentToServer, ErrorCode, EventKind, ServerToVisitor, VisitorToServer};
 
 async fn visitor(server: &Server, token: Option<String>) -> (Socket, ServerToVisitor) {
     greeted(server, token, 0, None).await
@@ -74,15 +74,17 @@ async fn an_agents_resolution_asks_for_the_survey_and_nobody_answers_for_another
     )
     .await;
     say(&mut ann, &AgentToServer::Resolve { conversation }).await;
-    let mut stored = Err(String::new());
-    for _ in 0..100 {
-        stored = answer(&mut visitor_socket, survey(Some(4), Some(6))).await;
-        if stored.is_ok() {
+    // Once the visitor hears of the resolution, the survey is asked for.
+    loop {
+        if let ServerToVisitor::Event(event) = hear(&mut visitor_socket).await
+            && event.kind == EventKind::Resolved
+        {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    stored.unwrap();
+    answer(&mut visitor_socket, survey(Some(4), Some(6)))
+        .await
+        .unwrap();
 
     // Another visitor cannot reach this conversation: a made-up token is refused at hello.
     let (_, refused) = visitor(&server, Some("someone-else.9999999999.AAAA".into())).await;
@@ -90,7 +92,7 @@ async fn an_agents_resolution_asks_for_the_survey_and_nobody_answers_for_another
         matches!(
             refused,
             ServerToVisitor::Error {
-                code: ErrorCode::Unauthorized,
+                code: ErrorCode::StaleToken,
                 ..
             }
         ),

@@ -17,7 +17,9 @@ use ito_protocol::chat::{
 };
 use tokio::sync::mpsc;
 
-use super::chat::{Heartbeat, IDLE_MESSAGE, SessionError, goodbye, send};
+use super::chat::{
+    Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye, send,
+};
 use super::session::{current_agent, from_own_page};
 use super::{AppState, HttpError};
 use crate::agents::Agent;
@@ -27,6 +29,10 @@ use crate::handoff;
 use crate::hub::Notice;
 use crate::presence::Seat;
 
+/// An agent's largest frame: a reply of [`MAX_TEXT_BYTES`] with its JSON around it (escapes
+/// can double its length). Anything larger is refused before it is buffered.
+const MAX_AGENT_FRAME_BYTES: usize = 2 * MAX_TEXT_BYTES + 1024;
+
 /// How long an inbox waits for more queue moves before it is read and sent.
 const INBOX_SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
 
@@ -35,15 +41,17 @@ pub async fn agent_socket(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, HttpError> {
-    if !from_own_page(&headers) {
+    if !from_own_page(&state.config.server, &headers) {
         return Err(HttpError::Forbidden("the console must run on this server"));
     }
     let agent = current_agent(&state, &headers).await?;
-    Ok(upgrade.on_upgrade(move |socket| async move {
-        if let Err(e) = AgentSession::run(state, agent, socket).await {
-            tracing::debug!(error = %e, "agent connection ended");
-        }
-    }))
+    Ok(
+        bounded(upgrade, MAX_AGENT_FRAME_BYTES).on_upgrade(move |socket| async move {
+            if let Err(e) = AgentSession::run(state, agent, socket).await {
+                tracing::debug!(error = %e, "agent connection ended");
+            }
+        }),
+    )
 }
 
 struct AgentSession {
@@ -97,7 +105,12 @@ impl AgentSession {
             followers,
             seat,
         };
-        let ended = session.serve(&mut incoming, &mut queues).await;
+        let mut ended = session.serve(&mut incoming, &mut queues).await;
+        if let Err(SessionError::Store(e)) = &ended {
+            tracing::error!(cause = %e, agent = %session.agent.id, "an agent connection failed: the store did not answer");
+            ended = session.error(ErrorCode::Internal, STORE_FAILED).await;
+            goodbye(&mut session.socket).await;
+        }
         // Leaving takes the agent's presence with it: waiting visitors' expected waits change.
         let state = session.state.clone();
         drop(session);
@@ -187,18 +200,25 @@ impl AgentSession {
         self.catch_up(conversation).await
     }
 
+    /// Sends every stored event of `conversation` after the last one sent, however many.
     async fn catch_up(&mut self, conversation: &ConversationId) -> Result<(), SessionError> {
-        let after = self.sent.get(conversation).copied().unwrap_or(0);
-        let missed = events::events_after(&self.state.db, conversation, after, 500).await?;
-        for event in missed {
-            self.sent.insert(conversation.clone(), event.seq);
-            let frame = ServerToAgent::Event {
-                conversation: conversation.clone(),
-                event,
-            };
-            send(&mut self.socket, &frame).await?;
+        loop {
+            let after = self.sent.get(conversation).copied().unwrap_or(0);
+            let missed =
+                events::events_after(&self.state.db, conversation, after, REPLAY_BATCH).await?;
+            let caught_up = missed.len() < REPLAY_BATCH as usize;
+            for event in missed {
+                self.sent.insert(conversation.clone(), event.seq);
+                let frame = ServerToAgent::Event {
+                    conversation: conversation.clone(),
+                    event,
+                };
+                send(&mut self.socket, &frame).await?;
+            }
+            if caught_up {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// Whether this agent may write in `conversation`; says why not otherwise.

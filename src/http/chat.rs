@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
@@ -15,31 +15,33 @@ use axum::http::header::ORIGIN;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use ito_protocol::chat::{
-    Author, CHAT_VERSION, ConversationId, ConversationStatus, ErrorCode, EventKind, MAX_TEXT_BYTES,
-    Seq, ServerToVisitor, VisitorIdentity, VisitorToServer,
+    Author, CHAT_VERSION, ConversationId, ConversationStatus, ErrorCode, EventKind, HandoffContext,
+    HandoffReason, MAX_TEXT_BYTES, Seq, ServerToVisitor, VisitorIdentity, VisitorToServer,
 };
 use ito_protocol::embed::Visitor;
-use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::session::from_own_page;
 use super::{AppState, HttpError};
-use crate::config::SiteConfig;
+use crate::config::{ServerConfig, SiteConfig};
 use crate::dispatch::{self, now_millis};
-use crate::events::{self, StoreError};
-use crate::hub::Notice;
-use crate::limits::{Limits, RateLimit};
+use crate::events::{self, StatusChange, StoreError};
+use crate::handoff;
+use crate::hub::{Listener, Notice};
+use crate::limits::{Action, Limits};
 use crate::surveys::{self, SurveyError};
+
+type QueueListener = Listener<String, ()>;
 
 /// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
 /// under this gets a `too_large` error and the connection stays open.
-const MAX_FRAME_BYTES: usize = 1024 * 1024;
+pub(super) const MAX_FRAME_BYTES: usize = 1024 * 1024;
 /// A visitor socket's read and write buffers to start with.
 const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Events sent per store read when catching up.
-const REPLAY_BATCH: u32 = 500;
+pub(super) const REPLAY_BATCH: u32 = 500;
 
 pub async fn visitor_socket(
     State(state): State<AppState>,
@@ -49,42 +51,47 @@ pub async fn visitor_socket(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, HttpError> {
     let site = state.config.site(&site).ok_or(HttpError::UnknownSite)?;
-    if !origin_allowed(site, &headers) {
+    if !origin_allowed(&state.config.server, site, &headers) {
         return Err(HttpError::Forbidden("this origin may not open the chat"));
     }
+    let address = super::client_address(&state.config.server, peer, &headers);
     let slot = state
         .connections
-        .take(
-            peer.ip(),
-            state.config.server.limits.connections_per_address,
-        )
+        .take(address, state.config.server.limits.connections_per_address)
         .ok_or(HttpError::TooMany(
             "too many chat connections from this address",
         ))?;
     let site = site.id.as_str().to_owned();
-    Ok(upgrade
-        .max_message_size(MAX_FRAME_BYTES)
-        // Small buffers (they grow when a frame needs it): thousands of mostly idle visitors
-        // must not cost the default 128 KiB each.
-        .read_buffer_size(SOCKET_BUFFER_BYTES)
-        .write_buffer_size(SOCKET_BUFFER_BYTES)
-        .on_upgrade(move |socket| async move {
-            if let Err(e) = Session::run(state, site, socket).await {
+    Ok(
+        bounded(upgrade, MAX_FRAME_BYTES).on_upgrade(move |socket| async move {
+            if let Err(e) = Session::run(state, site, address, socket).await {
                 tracing::debug!(error = %e, "visitor connection ended");
             }
             drop(slot);
-        }))
+        }),
+    )
+}
+
+/// A socket that refuses any frame or message over `max_bytes` from its header, before
+/// buffering it, with small buffers to start with (they grow when a frame needs it): thousands
+/// of mostly idle connections must not cost the default 128 KiB each.
+pub(super) fn bounded(upgrade: WebSocketUpgrade, max_bytes: usize) -> WebSocketUpgrade {
+    upgrade
+        .max_frame_size(max_bytes)
+        .max_message_size(max_bytes)
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
 }
 
 /// Whether the request's `Origin` is one the site allows; `'self'` is this server's own.
-fn origin_allowed(site: &SiteConfig, headers: &HeaderMap) -> bool {
+fn origin_allowed(server: &ServerConfig, site: &SiteConfig, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
     };
     site.allowed_origins.iter().any(|allowed| {
         let allowed = allowed.csp_source();
         if allowed == "'self'" {
-            return from_own_page(headers);
+            return from_own_page(server, headers);
         }
         match allowed.split_once("://*.") {
             Some((scheme, domain)) => origin
@@ -96,7 +103,7 @@ fn origin_allowed(site: &SiteConfig, headers: &HeaderMap) -> bool {
 }
 
 /// The next notice of a queue being listened to; pending forever when there is none.
-async fn next_move(queue: &mut Option<broadcast::Receiver<()>>) -> Option<Result<(), RecvError>> {
+async fn next_move(queue: &mut Option<QueueListener>) -> Option<Result<(), RecvError>> {
     match queue {
         Some(queue) => Some(queue.recv().await),
         None => std::future::pending().await,
@@ -220,7 +227,6 @@ struct Session {
     /// queue concern this connection (most visitors never wait, and a queue moves often).
     in_queue: bool,
     socket: WebSocket,
-    limit: RateLimit,
     conversation: ConversationId,
     /// The newest event this connection has sent.
     sent: Seq,
@@ -245,8 +251,105 @@ async fn refuse(mut socket: WebSocket, code: ErrorCode, message: &str) -> Result
     Ok(())
 }
 
+/// The conversation a hello continues or starts (with who the visitor is recorded), or the
+/// refusal to send.
+async fn opening(
+    state: &AppState,
+    site: &str,
+    address: IpAddr,
+    token: Option<String>,
+    identity: Option<&VisitorIdentity>,
+) -> Result<Result<ConversationId, (ErrorCode, String)>, StoreError> {
+    // A verified visitor on a new device continues their newest conversation.
+    let verified_id = identity.filter(|i| i.verified).and_then(|i| i.id.clone());
+    // A token that cannot continue anything gets its own code, so the widget knows to start
+    // afresh rather than retry the same token forever.
+    let stale = |why: String| {
+        Ok(Err((
+            ErrorCode::StaleToken,
+            format!("{why}: start a new conversation"),
+        )))
+    };
+    let continued = match token {
+        Some(token) => match state.tokens.verify(&token, now_millis() / 1000) {
+            Ok(conversation) => match events::site_of(&state.db, &conversation).await? {
+                Some(of) if of == site => Some(conversation),
+                Some(_) => return stale("this token is for another site".to_owned()),
+                None => return stale("this token's conversation is not on this server".to_owned()),
+            },
+            // Forged is what a token from before the database was recreated looks like.
+            Err(e) => return stale(e.to_string()),
+        },
+        None => None,
+    };
+    // On a shared device, someone else signed in: the stored conversation is not theirs.
+    let continued = match (continued, &verified_id) {
+        (Some(conversation), Some(id)) => {
+            let owner = events::visitor_of(&state.db, &conversation)
+                .await?
+                .filter(|v| v.verified)
+                .and_then(|v| v.id);
+            owner
+                .is_none_or(|owner| &owner == id)
+                .then_some(conversation)
+        }
+        (continued, _) => continued,
+    };
+    let known = match (continued, verified_id) {
+        (Some(conversation), _) => Some(conversation),
+        (None, Some(id)) => events::latest_of_verified(&state.db, site, &id).await?,
+        (None, None) => None,
+    };
+    let conversation = match known {
+        Some(conversation) => conversation,
+        None => {
+            let limits = &state.config.server.limits;
+            let now = Instant::now();
+            if let Err(wait) =
+                state
+                    .new_conversations
+                    .take(address, || limits.new_conversations(now), now)
+            {
+                let refusal = format!(
+                    "too many new conversations from this address: try again in {}",
+                    crate::limits::in_words(wait)
+                );
+                return Ok(Err((ErrorCode::RateLimited, refusal)));
+            }
+            events::start_conversation(&state.db, site).await?.1
+        }
+    };
+    if let Some(identity) = identity {
+        events::identify(&state.db, &conversation, identity).await?;
+    }
+    Ok(Ok(conversation))
+}
+
+/// The store failed under a visitor: the cause goes to the log, the visitor gets an
+/// `internal` error frame (nothing unacknowledged is lost: their widget resends it after
+/// reconnecting) and the connection is closed.
+async fn store_failed(mut socket: WebSocket, e: StoreError) -> Result<(), SessionError> {
+    tracing::error!(cause = %e, "a visitor connection failed: the store did not answer");
+    let frame = ServerToVisitor::Error {
+        code: ErrorCode::Internal,
+        message: STORE_FAILED.to_owned(),
+    };
+    send(&mut socket, &frame).await?;
+    goodbye(&mut socket).await;
+    Ok(())
+}
+
+/// What a client is told when the store fails under it; the cause is only in the log.
+pub(super) const STORE_FAILED: &str =
+    "the server could not store or read this conversation: reconnect to try again";
+
 impl Session {
-    async fn run(state: AppState, site: String, mut socket: WebSocket) -> Result<(), SessionError> {
+    async fn run(
+        state: AppState,
+        site: String,
+        address: IpAddr,
+        mut socket: WebSocket,
+    ) -> Result<(), SessionError> {
         let hello = match tokio::time::timeout(HELLO_TIMEOUT, socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => {
                 serde_json::from_str::<VisitorToServer>(&text).ok()
@@ -266,40 +369,11 @@ impl Session {
             return refuse(socket, ErrorCode::Version, &message).await;
         };
         let identity = visitor.and_then(|v| identity(&state, &site, v));
-        // A verified visitor on a new device continues their newest conversation.
-        let verified_id = identity
-            .as_ref()
-            .filter(|i| i.verified)
-            .and_then(|i| i.id.clone());
-        let conversation = match token {
-            Some(token) => match state.tokens.verify(&token, now_millis() / 1000) {
-                Ok(conversation)
-                    if events::site_of(&state.db, &conversation).await?.as_deref()
-                        == Some(site.as_str()) =>
-                {
-                    conversation
-                }
-                Ok(_) => {
-                    return refuse(
-                        socket,
-                        ErrorCode::Unauthorized,
-                        "this token is for another site",
-                    )
-                    .await;
-                }
-                Err(e) => return refuse(socket, ErrorCode::Unauthorized, &e.to_string()).await,
-            },
-            None => match verified_id {
-                Some(id) => match events::latest_of_verified(&state.db, &site, &id).await? {
-                    Some(conversation) => conversation,
-                    None => events::start_conversation(&state.db, &site).await?.1,
-                },
-                None => events::start_conversation(&state.db, &site).await?.1,
-            },
+        let conversation = match opening(&state, &site, address, token, identity.as_ref()).await {
+            Ok(Ok(conversation)) => conversation,
+            Ok(Err((code, message))) => return refuse(socket, code, &message).await,
+            Err(e) => return store_failed(socket, e).await,
         };
-        if let Some(identity) = &identity {
-            events::identify(&state.db, &conversation, identity).await?;
-        }
         let limits = state.config.server.limits.clone();
         let Some(slot) = state
             .visitor_connections
@@ -324,20 +398,22 @@ impl Session {
             place: None,
             in_queue: false,
             socket,
-            limit: limits.visitor_rate(Instant::now()),
             conversation,
             sent: last_seq,
         };
         let served = session.serve(&limits).await;
         drop(slot);
-        served
+        match served {
+            Err(SessionError::Store(e)) => store_failed(session.socket, e).await,
+            other => other,
+        }
     }
 
     async fn serve(&mut self, limits: &Limits) -> Result<(), SessionError> {
         let mut committed = self.state.hub.subscribe(&self.conversation);
         // Only a waiting conversation listens to its queue: thousands of visitors who never
         // wait must not all wake each time someone is handed off.
-        let mut queue: Option<broadcast::Receiver<()>> = None;
+        let mut queue: Option<QueueListener> = None;
         let mut heartbeat = Heartbeat::new(limits);
         let (status, _) = events::status_of(&self.state.db, &self.conversation).await?;
         self.in_queue = status == ConversationStatus::Waiting;
@@ -456,20 +532,87 @@ impl Session {
         Ok(dispatch::append(&self.state, &self.conversation, kind).await?)
     }
 
+    /// Takes one `action` from this visitor's budget (shared by all their connections).
+    fn allowed(&self, action: Action) -> Result<(), Duration> {
+        let limits = &self.state.config.server.limits;
+        let now = Instant::now();
+        self.state.visitor_buckets.take(
+            (self.conversation.clone(), action),
+            || limits.bucket(action, now),
+            now,
+        )
+    }
+
+    /// Puts the conversation in the queue with the context checked, and the event telling of
+    /// it, in one transaction; a request while it already waits or has an agent stores nothing
+    /// (the widget resends its request after every reconnect until it sees that event).
+    async fn hand_off(
+        &mut self,
+        reason: HandoffReason,
+        context: HandoffContext,
+    ) -> Result<(), SessionError> {
+        let bases = &self.state.bases;
+        let locale = context.locale;
+        let (mut context, changed) =
+            handoff::checked(context, |id| bases.article_title(&self.site, locale, id));
+        if !changed.is_empty() {
+            tracing::warn!(conversation = %self.conversation, ?changed, "a handoff context was not as the widget writes it");
+        }
+        context.name = clip(context.name.take());
+        context.email = clip(context.email.take());
+        events::remember_contact(
+            &self.state.db,
+            &self.conversation,
+            context.name.as_deref(),
+            context.email.as_deref(),
+        )
+        .await?;
+        let change = StatusChange::handoff(reason, &context);
+        let requested = EventKind::HandoffRequested { reason };
+        if dispatch::change(&self.state, &self.conversation, change, requested)
+            .await?
+            .is_some()
+        {
+            self.state.hub.queue_changed(&self.site);
+            dispatch::assign_waiting(&self.state).await?;
+        }
+        Ok(())
+    }
+
     async fn on_frame(&mut self, text: &str) -> Result<(), SessionError> {
         let frame = match serde_json::from_str::<VisitorToServer>(text) {
             Ok(frame) => frame,
             Err(e) => return self.error(ErrorCode::Malformed, &e.to_string()).await,
         };
+        let action = match &frame {
+            VisitorToServer::Send { .. } => Some(Action::Message),
+            VisitorToServer::Typing { .. } => Some(Action::Typing),
+            VisitorToServer::Read { .. } => Some(Action::Read),
+            VisitorToServer::Handoff { .. } => Some(Action::Handoff),
+            VisitorToServer::Survey { .. } | VisitorToServer::Solved => Some(Action::Survey),
+            VisitorToServer::End | VisitorToServer::Ping | VisitorToServer::Hello { .. } => None,
+        };
+        if let Some(action) = action
+            && let Err(wait) = self.allowed(action)
+        {
+            // Typing is only a hint: an excess is dropped without an error per keystroke.
+            if action == Action::Typing {
+                return Ok(());
+            }
+            let message = match &frame {
+                VisitorToServer::Send { id, .. } => format!(
+                    "too many messages: wait {} ms, then send {id} again",
+                    wait.as_millis()
+                ),
+                _ => format!(
+                    "too many of these too fast: try again in {}",
+                    crate::limits::in_words(wait)
+                ),
+            };
+            return self.error(ErrorCode::RateLimited, &message).await;
+        }
         match frame {
             VisitorToServer::Send { id, text } => {
-                if let Err(wait) = self.limit.take(Instant::now()) {
-                    let message = format!(
-                        "too many messages: wait {} ms, then send {id} again",
-                        wait.as_millis()
-                    );
-                    return self.error(ErrorCode::RateLimited, &message).await;
-                }
                 if text.len() > MAX_TEXT_BYTES {
                     let message = format!("a message may have at most {MAX_TEXT_BYTES} bytes");
                     return self.error(ErrorCode::TooLarge, &message).await;
@@ -495,26 +638,7 @@ impl Session {
                 )
                 .await
             }
-            VisitorToServer::Handoff {
-                reason,
-                mut context,
-            } => {
-                context.name = clip(context.name.take());
-                context.email = clip(context.email.take());
-                events::remember_contact(
-                    &self.state.db,
-                    &self.conversation,
-                    context.name.as_deref(),
-                    context.email.as_deref(),
-                )
-                .await?;
-                events::request_handoff(&self.state.db, &self.conversation, reason, &context)
-                    .await?;
-                self.state.hub.queue_changed(&self.site);
-                self.append(EventKind::HandoffRequested { reason }).await?;
-                dispatch::assign_waiting(&self.state).await?;
-                Ok(())
-            }
+            VisitorToServer::Handoff { reason, context } => self.hand_off(reason, *context).await,
             VisitorToServer::End => {
                 dispatch::close(&self.state, &self.conversation, ConversationStatus::Ended).await?;
                 Ok(())

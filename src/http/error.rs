@@ -14,6 +14,12 @@ pub enum HttpError {
     /// Too many at once from one place; the text says what.
     #[error("{0}")]
     TooMany(&'static str),
+    /// Too many attempts: try again after `retry_after` (sent as `Retry-After`, and in words).
+    #[error("{what}: try again in {}", crate::limits::in_words(*retry_after))]
+    Throttled {
+        what: &'static str,
+        retry_after: std::time::Duration,
+    },
     /// No valid session, or wrong email or password (never which).
     #[error("sign in first, with a valid email and password")]
     Unauthorized,
@@ -41,7 +47,7 @@ impl HttpError {
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
-            HttpError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::TooMany(_) | HttpError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             HttpError::NotBuilt(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -53,6 +59,15 @@ impl IntoResponse for HttpError {
         if let HttpError::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        (self.status(), format!("{self}\n")).into_response()
+        let mut response = (self.status(), format!("{self}\n")).into_response();
+        if let HttpError::Throttled { retry_after, .. } = &self {
+            let secs = retry_after.as_secs().max(1).to_string();
+            let value =
+                axum::http::HeaderValue::from_str(&secs).expect("digits are a header value");
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

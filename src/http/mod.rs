@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::db::DbError;
 use crate::hub::Hub;
 use crate::knowledge::KnowledgeBases;
-use crate::limits::{AddressCounts, ConnectionCounts};
+use crate::limits::{Action, AddressCounts, ConnectionCounts, KeyedBuckets};
 use crate::presence::Presence;
 use crate::token::TokenKey;
 pub use error::HttpError;
@@ -44,6 +44,12 @@ pub struct AppState {
     pub appender: Appender,
     /// Held during an auto-assignment round (see `dispatch::assign_waiting`).
     pub assigning: Arc<tokio::sync::Mutex<()>>,
+    /// Every visitor's frame limits (by conversation and kind), across their connections.
+    pub visitor_buckets: KeyedBuckets<(ConversationId, Action)>,
+    /// New conversations per address.
+    pub new_conversations: KeyedBuckets<std::net::IpAddr>,
+    /// Failed sign-ins by email and by address.
+    pub sign_ins: Arc<session::SignInThrottle>,
 }
 
 impl AppState {
@@ -66,6 +72,9 @@ impl AppState {
             visitor_connections: ConnectionCounts::default(),
             presence: Arc::default(),
             assigning: Arc::default(),
+            sign_ins: Arc::default(),
+            visitor_buckets: KeyedBuckets::default(),
+            new_conversations: KeyedBuckets::default(),
         })
     }
 }
@@ -92,6 +101,29 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The address a request comes from, behind the trusted proxies of `[server]`, as
+/// per-address limits count it (IPv6 by its /64).
+pub(crate) fn client_address(
+    server: &crate::config::ServerConfig,
+    peer: std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> std::net::IpAddr {
+    let lines = |name: &str| -> Vec<&str> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    let client = crate::proxy::client_address(
+        peer.ip(),
+        &server.trusted_proxies,
+        &lines("forwarded"),
+        &lines("x-forwarded-for"),
+    );
+    crate::proxy::limit_key(client)
 }
 
 /// The console's files, which no other site may frame (clickjacking an agent's reply).

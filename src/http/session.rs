@@ -5,8 +5,11 @@
 //! origin (`Origin` header) and carry JSON, which no plain cross-site form can send: together
 //! these make the login CSRF-safe without a separate token.
 
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,8 +17,32 @@ use serde::{Deserialize, Serialize};
 
 use super::{AppState, HttpError};
 use crate::agents::{self, Agent, SESSION_SECS};
+use crate::config::ServerConfig;
+use crate::limits::FailureThrottle;
 
 const COOKIE_NAME: &str = "ito_session";
+
+/// Failed sign-ins allowed per email, and per address (an office shares one), in
+/// [`SIGN_IN_WINDOW`].
+const FAILURES_PER_EMAIL: usize = 5;
+const FAILURES_PER_ADDRESS: usize = 20;
+const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Failed sign-ins, by the email tried and by the address they came from.
+#[derive(Debug)]
+pub struct SignInThrottle {
+    by_email: FailureThrottle<String>,
+    by_address: FailureThrottle<std::net::IpAddr>,
+}
+
+impl Default for SignInThrottle {
+    fn default() -> Self {
+        SignInThrottle {
+            by_email: FailureThrottle::new(FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
+            by_address: FailureThrottle::new(FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
+        }
+    }
+}
 
 #[derive(Deserialize)]
 pub struct Login {
@@ -42,29 +69,44 @@ impl From<Agent> for Me {
     }
 }
 
-fn now() -> i64 {
+fn now_secs() -> i64 {
     crate::dispatch::now_millis() / 1000
 }
 
-/// Whether the request comes from a page on this server (its `Origin` is this `Host`).
-pub fn from_own_page(headers: &HeaderMap) -> bool {
+/// Whether the request comes from a page on this server: its `Origin` is `public_url`, or,
+/// without one, the `Host` it was sent to, when that is an address or `localhost` (a name
+/// could be an attacker's, rebound to this server's address).
+pub fn from_own_page(server: &ServerConfig, headers: &HeaderMap) -> bool {
     let header = |name| {
         headers
             .get(name)
             .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
             .unwrap_or("")
     };
-    let (host, origin) = (header(HOST), header(ORIGIN));
-    !host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}"))
+    let origin = header(ORIGIN);
+    if let Some(public) = &server.public_url {
+        return origin.eq_ignore_ascii_case(public.origin());
+    }
+    let host = header(HOST);
+    let name = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(name, _)| name);
+    let literal = name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
+        || (name.starts_with('[') && name.ends_with(']'));
+    literal
+        && !host.is_empty()
+        && (origin == format!("http://{host}") || origin == format!("https://{host}"))
 }
 
 /// Refuses state changes that do not come from this server's own pages as JSON.
-fn same_origin_json(headers: &HeaderMap) -> Result<(), HttpError> {
+fn same_origin_json(server: &ServerConfig, headers: &HeaderMap) -> Result<(), HttpError> {
     let json = headers
         .get(CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())
         .is_some_and(|c| c.starts_with("application/json"));
-    if from_own_page(headers) && json {
+    if from_own_page(server, headers) && json {
         Ok(())
     } else {
         Err(HttpError::Forbidden(
@@ -85,27 +127,58 @@ fn session_token(headers: &HeaderMap) -> Option<&str> {
 /// The signed-in agent, or 401.
 pub async fn current_agent(state: &AppState, headers: &HeaderMap) -> Result<Agent, HttpError> {
     let token = session_token(headers).ok_or(HttpError::Unauthorized)?;
-    agents::session_agent(&state.db, token, now())
+    agents::session_agent(&state.db, token, now_secs())
         .await
         .map_err(HttpError::internal)?
         .ok_or(HttpError::Unauthorized)
 }
 
+/// The cookie's attributes: `Secure` when people reach Ito over https.
+fn cookie_attributes(server: &ServerConfig) -> &'static str {
+    if server.public_url.as_ref().is_some_and(|u| u.is_https()) {
+        "HttpOnly; Secure; SameSite=Strict; Path=/"
+    } else {
+        "HttpOnly; SameSite=Strict; Path=/"
+    }
+}
+
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(login): Json<Login>,
 ) -> Result<Response, HttpError> {
-    same_origin_json(&headers)?;
-    let agent = agents::check_login(&state.db, &login.email, &login.password)
+    let server = &state.config.server;
+    same_origin_json(server, &headers)?;
+    let address = super::client_address(server, peer, &headers);
+    let email = login.email.trim().to_ascii_lowercase();
+    let throttle = &state.sign_ins;
+    let now = Instant::now();
+    // Checked before the password, so a throttled guess learns nothing.
+    if let Err(wait) = throttle
+        .by_email
+        .check(&email, now)
+        .and(throttle.by_address.check(&address, now))
+    {
+        return Err(HttpError::Throttled {
+            what: "too many failed sign-ins",
+            retry_after: wait,
+        });
+    }
+    let Some(agent) = agents::check_login(&state.db, &email, &login.password)
         .await
         .map_err(HttpError::internal)?
-        .ok_or(HttpError::Unauthorized)?;
-    let token = agents::start_session(&state.db, &agent, now())
+    else {
+        throttle.by_email.failed(email, now);
+        throttle.by_address.failed(address, now);
+        return Err(HttpError::Unauthorized);
+    };
+    throttle.by_email.forget(&email);
+    let token = agents::start_session(&state.db, &agent, now_secs())
         .await
         .map_err(HttpError::internal)?;
-    let cookie =
-        format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECS}");
+    let attributes = cookie_attributes(server);
+    let cookie = format!("{COOKIE_NAME}={token}; {attributes}; Max-Age={SESSION_SECS}");
     Ok(([(SET_COOKIE, cookie)], Json(Me::from(agent))).into_response())
 }
 
@@ -113,13 +186,14 @@ pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    same_origin_json(&headers)?;
+    same_origin_json(&state.config.server, &headers)?;
     if let Some(token) = session_token(&headers) {
         agents::end_session(&state.db, token)
             .await
             .map_err(HttpError::internal)?;
     }
-    let expired = format!("{COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let attributes = cookie_attributes(&state.config.server);
+    let expired = format!("{COOKIE_NAME}=; {attributes}; Max-Age=0");
     Ok(([(SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response())
 }
 

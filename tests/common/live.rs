@@ -126,7 +126,7 @@ pub async fn visitor_asking(server: &Server) -> (Socket, ConversationId) {
                     article: Some("order-status".into()),
                     confidence: Some(0.4),
                 },
-                text: "Checking your order status".into(),
+                text: "Checking your order status and tracking".into(),
                 helpful: Some(false),
             },
         ],

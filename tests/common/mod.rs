@@ -16,6 +16,8 @@ use ito::knowledge::KnowledgeBases;
 pub struct Server {
     pub url: String,
     pub dir: PathBuf,
+    /// What the server's handlers share (its hub, limits, store).
+    pub state: AppState,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -71,12 +73,14 @@ pub async fn serve_configured(
     let db = db::open(&dir.join("ito.sqlite3")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(AppState::new(config, db, bases).await.unwrap());
+    let state = AppState::new(config, db, bases).await.unwrap();
+    let router = app(state.clone());
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let task = tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     Server {
         url,
         dir: dir.to_owned(),
+        state,
         task,
     }
 }

@@ -220,8 +220,12 @@ pub enum ErrorCode {
     Version,
     /// The frame could not be read.
     Malformed,
-    /// A token or session is missing, forged or expired.
+    /// A session is missing, forged or expired.
     Unauthorized,
+    /// The conversation token is expired, forged, for another site or for a conversation this
+    /// server does not have (its database was recreated): say hello without it, which starts
+    /// a new conversation.
+    StaleToken,
     /// The frame names a conversation this client may not touch.
     Forbidden,
     TooLarge,
