@@ -95,15 +95,18 @@ impl Drop for Server {
     }
 }
 
-/// A config with the demo's sites and room for every connection from this one address.
+/// A config with the demo's sites and room for every connection and conversation from this
+/// one address.
 fn start_server(args: &Args, dir: &std::path::Path) -> Server {
     let config = dir.join("ito.toml");
     let demo = include_str!("ito.toml");
     std::fs::write(
         &config,
         format!(
-            "{demo}\n[server.limits]\nconnections_per_address = {}\n",
-            args.visitors + args.agents + 100
+            "{demo}\n[server.limits]\nconnections_per_address = {}\nconversations_per_address_per_hour = {}\n",
+            args.visitors + args.agents + 100,
+            // Every visitor's conversation starts from this one address.
+            10 * args.visitors + 100
         ),
     )
     .unwrap();

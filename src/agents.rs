@@ -29,6 +29,8 @@ pub enum AgentError {
     ShortPassword,
     #[error("an agent with email {0} already exists")]
     Exists(String),
+    #[error("no agent signs in with {0}")]
+    Unknown(String),
     #[error("cannot hash the password: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -77,13 +79,7 @@ pub async fn add(
     if name.is_empty() || name.chars().count() > 80 {
         return Err(AgentError::BadName);
     }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AgentError::ShortPassword);
-    }
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
-        .map_err(|e| AgentError::Hash(e.to_string()))?
-        .to_string();
+    let hash = hash_password(password).await?;
     let role = if admin { "admin" } else { "agent" };
     let inserted = sqlx::query_as::<_, Agent>(
         "INSERT INTO agents (id, email, name, password_hash, role)
@@ -102,6 +98,94 @@ pub async fn add(
     }
 }
 
+async fn hash_password(password: &str) -> Result<String, AgentError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AgentError::ShortPassword);
+    }
+    let password = password.to_owned();
+    on_hashing_threads(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+            .map(|hash| hash.to_string())
+            .map_err(|e| AgentError::Hash(e.to_string()))
+    })
+    .await
+}
+
+/// The active agent who signs in with `email`.
+async fn by_email(pool: &SqlitePool, email: &str) -> Result<Agent, AgentError> {
+    let email = email.trim().to_ascii_lowercase();
+    sqlx::query_as(
+        "SELECT id, email, name, role FROM agents WHERE email = ? AND removed_at IS NULL",
+    )
+    .bind(&email)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AgentError::Unknown(email))
+}
+
+/// Gives the agent a new password and ends every session they have (their open consoles
+/// notice within a second and sign out).
+pub async fn set_password(
+    pool: &SqlitePool,
+    email: &str,
+    password: &str,
+) -> Result<Agent, AgentError> {
+    let agent = by_email(pool, email).await?;
+    let hash = hash_password(password).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE agents SET password_hash = ? WHERE id = ?")
+        .bind(hash)
+        .bind(&agent.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE agent_id = ?")
+        .bind(&agent.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(agent)
+}
+
+/// Ends every session of the agent; returns how many there were.
+pub async fn revoke_sessions(pool: &SqlitePool, email: &str) -> Result<(Agent, u64), AgentError> {
+    let agent = by_email(pool, email).await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE agent_id = ?")
+        .bind(&agent.id)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok((agent, ended))
+}
+
+/// Removes an agent who leaves: they can no longer sign in, their sessions end, and the
+/// server gives whatever they still had to someone else. Their name stays on what they did.
+pub async fn remove(pool: &SqlitePool, email: &str) -> Result<Agent, AgentError> {
+    let agent = by_email(pool, email).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE agents SET removed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+    )
+    .bind(&agent.id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM sessions WHERE agent_id = ?")
+        .bind(&agent.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(agent)
+}
+
+/// Deletes sessions that expired before `now`; returns how many.
+pub async fn purge_expired_sessions(pool: &SqlitePool, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
 /// The agent whose email and password these are. Unknown emails take as long as wrong
 /// passwords, so the answer does not tell which emails exist.
 pub async fn check_login(
@@ -110,7 +194,7 @@ pub async fn check_login(
     password: &str,
 ) -> Result<Option<Agent>, sqlx::Error> {
     let row: Option<(String, String, String, String, String)> =
-        sqlx::query_as("SELECT id, email, name, role, password_hash FROM agents WHERE email = ?")
+        sqlx::query_as("SELECT id, email, name, role, password_hash FROM agents WHERE email = ? AND removed_at IS NULL")
             .bind(email.trim().to_ascii_lowercase())
             .fetch_optional(pool)
             .await?;
@@ -199,7 +283,7 @@ pub async fn session_agent(
 ) -> Result<Option<Agent>, sqlx::Error> {
     sqlx::query_as(
         "SELECT a.id, a.email, a.name, a.role FROM sessions s JOIN agents a ON a.id = s.agent_id
-         WHERE s.token_hash = ? AND s.expires_at > ?",
+         WHERE s.token_hash = ? AND s.expires_at > ? AND a.removed_at IS NULL",
     )
     .bind(token_hash(token))
     .bind(now)

@@ -86,6 +86,57 @@ pub enum AgentCommand {
         #[arg(long)]
         database: Option<PathBuf>,
     },
+    /// Remove an agent who leaves: no more sign-ins, every session ends (an open console
+    /// closes within a second), and what they still had goes back to the queue.
+    Remove {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Set a new password, read from the first line of standard input; every session ends.
+    Password {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// End every session of an agent (a lost laptop): they sign in again.
+    SignOut {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Which database a command works on.
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// The configuration file whose database it is; the demo's without it.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Overrides `server.database`.
+    #[arg(long)]
+    database: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    async fn open(self) -> anyhow::Result<sqlx::SqlitePool> {
+        let args = ServeArgs {
+            config: self.config,
+            listen: None,
+            database: self.database,
+        };
+        Ok(crate::db::open(&args.config()?.server.database).await?)
+    }
+}
+
+/// The first line of standard input, without its line ending.
+fn password_from_stdin() -> std::io::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,16 +237,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 database,
             };
             let config = args.config()?;
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
+            let password = password_from_stdin()?;
             let pool = crate::db::open(&config.server.database).await?;
-            let agent = crate::agents::add(&pool, &email, &name, password, admin).await?;
+            let agent = crate::agents::add(&pool, &email, &name, &password, admin).await?;
             crate::agents::set_capacity(&pool, &agent.id, capacity).await?;
             pool.close().await;
             println!(
                 "ito: added {} {} <{}>, {capacity} conversations at once",
                 agent.role, agent.name, agent.email
+            );
+        }
+        Command::Agent(AgentCommand::Remove { email, store }) => {
+            let pool = store.open().await?;
+            let agent = crate::agents::remove(&pool, &email).await?;
+            pool.close().await;
+            println!(
+                "ito: removed {} <{}>: signed out everywhere; a running server gives their open conversations to others",
+                agent.name, agent.email
+            );
+        }
+        Command::Agent(AgentCommand::Password { email, store }) => {
+            let password = password_from_stdin()?;
+            let pool = store.open().await?;
+            let agent = crate::agents::set_password(&pool, &email, &password).await?;
+            pool.close().await;
+            println!(
+                "ito: new password for {} <{}>; every session ended",
+                agent.name, agent.email
+            );
+        }
+        Command::Agent(AgentCommand::SignOut { email, store }) => {
+            let pool = store.open().await?;
+            let (agent, ended) = crate::agents::revoke_sessions(&pool, &email).await?;
+            pool.close().await;
+            println!(
+                "ito: ended {ended} sessions of {} <{}>",
+                agent.name, agent.email
             );
         }
     }

@@ -94,16 +94,23 @@ pub async fn close(
 
 async fn queue_moved(state: &AppState, conversation: &ConversationId) -> Result<(), StoreError> {
     if let Some(site) = events::site_of(&state.db, conversation).await? {
-        state.hub.queue_changed(&site);
+        site_queue_moved(state, &site);
     }
     Ok(())
+}
+
+/// `site`'s queue moved: the board reads it again, then its listeners are told (in that
+/// order, so nobody told reads the old queue).
+pub fn site_queue_moved(state: &AppState, site: &str) {
+    state.queues.moved(site);
+    state.hub.queue_changed(site);
 }
 
 /// Every site's queue may have moved (an agent came online or left): waiting visitors
 /// recompute their expected wait and consoles refresh their inbox.
 pub fn all_queues_moved(state: &AppState) {
     for site in &state.config.sites {
-        state.hub.queue_changed(site.id.as_str());
+        site_queue_moved(state, site.id.as_str());
     }
 }
 
@@ -143,17 +150,18 @@ pub async fn assign_waiting(state: &AppState) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Seconds a visitor at `position` in `site`'s queue should expect to wait, if anything can
-/// honestly be said.
-pub async fn expected_wait(
+/// A waiting conversation's place in `site`'s queue and the seconds it should expect to wait
+/// (if anything can honestly be said), from the site's shared snapshot of its queue.
+pub async fn place_in_queue(
     state: &AppState,
     site: &str,
-    position: u32,
-) -> Result<Option<u32>, StoreError> {
-    let online = state.presence.online_agents();
-    if online == 0 {
+    conversation: &ConversationId,
+) -> Result<Option<(u32, Option<u32>)>, StoreError> {
+    let snapshot = state.queues.snapshot(&state.db, site).await?;
+    let Some(position) = snapshot.place(conversation) else {
         return Ok(None);
-    }
-    let waits = events::recent_waits(&state.db, site).await?;
-    Ok(routing::expected_wait(position, &waits, online))
+    };
+    let online = state.presence.online_agents();
+    let wait = routing::expected_wait(position, &snapshot.recent_waits, online);
+    Ok(Some((position, wait)))
 }

@@ -250,23 +250,6 @@ pub async fn handoff_of(
     Ok(Some((reason, context)))
 }
 
-/// A waiting conversation's place in its site's queue, from 1; `None` once it is not waiting.
-pub async fn queue_position(
-    pool: &SqlitePool,
-    conversation: &ConversationId,
-) -> Result<Option<u32>, StoreError> {
-    let position: Option<i64> = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM conversations w
-                 WHERE w.site = c.site AND w.status = 'waiting'
-                   AND (w.handed_off_at, w.id) <= (c.handed_off_at, c.id))
-         FROM conversations c WHERE c.id = ? AND c.status = 'waiting'",
-    )
-    .bind(conversation.as_str())
-    .fetch_optional(pool)
-    .await?;
-    Ok(position.map(|p| p as u32))
-}
-
 /// Every open conversation (waiting or assigned), oldest handoff first, with who has it, the
 /// visitor's name and their latest words (from the chat, else from the bot transcript).
 pub async fn inbox(pool: &SqlitePool) -> Result<Vec<InboxEntry>, StoreError> {
@@ -326,6 +309,59 @@ pub async fn inbox(pool: &SqlitePool) -> Result<Vec<InboxEntry>, StoreError> {
 pub async fn waiting(pool: &SqlitePool) -> Result<Vec<ConversationId>, StoreError> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM conversations WHERE status = 'waiting' ORDER BY handed_off_at, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().filter_map(|id| id.parse().ok()).collect())
+}
+
+/// Conversations still assigned to agents who were removed, with why they were handed off.
+pub async fn assigned_to_removed(
+    pool: &SqlitePool,
+) -> Result<Vec<(ConversationId, HandoffReason)>, StoreError> {
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT c.id, c.handoff_reason FROM conversations c JOIN agents a ON a.id = c.agent_id
+         WHERE c.status = 'assigned' AND a.removed_at IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, reason)| {
+            let reason = reason
+                .and_then(|r| parse_name(r).ok())
+                .unwrap_or(HandoffReason::Asked);
+            Some((id.parse().ok()?, reason))
+        })
+        .collect())
+}
+
+/// One site's waiting conversations in queue order (place 1 first).
+pub async fn waiting_on(pool: &SqlitePool, site: &str) -> Result<Vec<ConversationId>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE site = ? AND status = 'waiting'
+         ORDER BY handed_off_at, id",
+    )
+    .bind(site)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().filter_map(|id| id.parse().ok()).collect())
+}
+
+/// Waiting conversations whose visitor has written nothing since their latest handoff: only
+/// these may be abandoned (a message left for the person waits for one).
+pub async fn waiting_without_words(
+    pool: &SqlitePool,
+) -> Result<std::collections::HashSet<ConversationId>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT c.id FROM conversations c
+         WHERE c.status = 'waiting' AND NOT EXISTS (
+             SELECT 1 FROM events e
+             WHERE e.conversation_id = c.id
+               AND json_extract(e.body, '$.message.author') = 'visitor'
+               AND e.seq > (SELECT COALESCE(MAX(h.seq), 0) FROM events h
+                            WHERE h.conversation_id = c.id
+                              AND json_type(h.body, '$.handoff_requested') IS NOT NULL))",
     )
     .fetch_all(pool)
     .await?;
@@ -398,7 +434,7 @@ pub async fn agent_loads(pool: &SqlitePool) -> Result<Vec<(AgentLoad, String)>, 
         "SELECT a.id, a.name, a.capacity,
                 (SELECT COUNT(*) FROM conversations c
                  WHERE c.agent_id = a.id AND c.status = 'assigned')
-         FROM agents a ORDER BY a.id",
+         FROM agents a WHERE a.removed_at IS NULL ORDER BY a.id",
     )
     .fetch_all(pool)
     .await?;
@@ -449,6 +485,9 @@ pub enum StatusChange {
         reason: HandoffReason,
         context: String,
     },
+    /// An assigned conversation whose agent was removed goes back to the queue, at its old
+    /// place (told by `HandoffRequested`, as a visitor's widget understands it).
+    Requeue,
 }
 
 impl StatusChange {
@@ -467,55 +506,63 @@ pub(crate) async fn change_in(
     conversation: &ConversationId,
     change: &StatusChange,
 ) -> Result<bool, StoreError> {
-    let changed = match change {
-        StatusChange::Claim { agent } => {
-            sqlx::query(
-                "UPDATE conversations SET status = 'assigned', agent_id = ?,
+    let changed =
+        match change {
+            StatusChange::Claim { agent } => {
+                sqlx::query(
+                    "UPDATE conversations SET status = 'assigned', agent_id = ?,
                      assigned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                  WHERE id = ? AND status = 'waiting'",
-            )
-            .bind(agent)
-            .bind(conversation.as_str())
-            .execute(&mut *tx)
-            .await?
-        }
-        StatusChange::Close(how) => {
-            let status = match how {
-                ConversationStatus::Resolved => "resolved",
-                ConversationStatus::Ended => "ended",
-                other => panic!("{other:?} does not close a conversation"),
-            };
-            sqlx::query(
-                "UPDATE conversations SET status = ?,
+                )
+                .bind(agent)
+                .bind(conversation.as_str())
+                .execute(&mut *tx)
+                .await?
+            }
+            StatusChange::Close(how) => {
+                let status = match how {
+                    ConversationStatus::Resolved => "resolved",
+                    ConversationStatus::Ended => "ended",
+                    other => panic!("{other:?} does not close a conversation"),
+                };
+                sqlx::query(
+                    "UPDATE conversations SET status = ?,
                      closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                  WHERE id = ? AND status IN ('bot', 'waiting', 'assigned')",
-            )
-            .bind(status)
-            .bind(conversation.as_str())
-            .execute(&mut *tx)
-            .await?
-        }
-        // A closed conversation asked again is opened again, from the back of the queue.
-        StatusChange::Handoff { reason, context } => {
-            sqlx::query(
-                "UPDATE conversations SET handoff_reason = ?, handoff_context = ?,
+                )
+                .bind(status)
+                .bind(conversation.as_str())
+                .execute(&mut *tx)
+                .await?
+            }
+            // A closed conversation asked again is opened again, from the back of the queue.
+            StatusChange::Handoff { reason, context } => {
+                sqlx::query(
+                    "UPDATE conversations SET handoff_reason = ?, handoff_context = ?,
                      status = 'waiting', agent_id = NULL, assigned_at = NULL,
                      handed_off_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), closed_at = NULL
                  WHERE id = ? AND status IN ('bot', 'resolved', 'ended')",
+                )
+                // Stored as the protocol's name for it, e.g. "not_helpful".
+                .bind(
+                    serde_json::to_value(reason)
+                        .expect("reasons serialize")
+                        .as_str()
+                        .map(str::to_owned),
+                )
+                .bind(context)
+                .bind(conversation.as_str())
+                .execute(&mut *tx)
+                .await?
+            }
+            StatusChange::Requeue => sqlx::query(
+                "UPDATE conversations SET status = 'waiting', agent_id = NULL, assigned_at = NULL
+                 WHERE id = ? AND status = 'assigned'",
             )
-            // Stored as the protocol's name for it, e.g. "not_helpful".
-            .bind(
-                serde_json::to_value(reason)
-                    .expect("reasons serialize")
-                    .as_str()
-                    .map(str::to_owned),
-            )
-            .bind(context)
             .bind(conversation.as_str())
             .execute(&mut *tx)
-            .await?
-        }
-    };
+            .await?,
+        };
     Ok(changed.rows_affected() == 1)
 }
 

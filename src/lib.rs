@@ -19,6 +19,7 @@
 //! - [`limits`]: what clients may do: connections, message and action rates (token buckets), sign-in failures.
 //! - [`report`]: a site's measures for days in its time zone, overall and per agent, as a table.
 //! - [`proxy`]: the client's address behind trusted proxies, and the /64 IPv6 limits count by.
+//! - [`queue`]: each site's queue read once per move for all its waiters, and the sweep of abandoned ones.
 //! - [`presence`]: which agents are at their console and online, in memory.
 //! - [`routing`]: who gets the next waiting conversation, and a visitor's expected wait (pure).
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
@@ -42,6 +43,7 @@ pub mod limits;
 pub mod measures;
 pub mod presence;
 pub mod proxy;
+pub mod queue;
 pub mod report;
 pub mod routing;
 pub mod seed;

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::chat::{
     Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye, send,
 };
-use super::session::{current_agent, from_own_page};
+use super::session::{current_agent, from_own_page, session_token};
 use super::{AppState, HttpError};
 use crate::agents::Agent;
 use crate::dispatch;
@@ -32,6 +32,11 @@ use crate::presence::Seat;
 /// An agent's largest frame: a reply of [`MAX_TEXT_BYTES`] with its JSON around it (escapes
 /// can double its length). Anything larger is refused before it is buffered.
 const MAX_AGENT_FRAME_BYTES: usize = 2 * MAX_TEXT_BYTES + 1024;
+
+/// How often an open socket checks that its session still holds: a revoked or removed agent's
+/// console is closed within this.
+const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+const SESSION_ENDED: &str = "your session has ended: sign in again";
 
 /// How long an inbox waits for more queue moves before it is read and sent.
 const INBOX_SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
@@ -45,18 +50,22 @@ pub async fn agent_socket(
         return Err(HttpError::Forbidden("the console must run on this server"));
     }
     let agent = current_agent(&state, &headers).await?;
-    Ok(
-        bounded(upgrade, MAX_AGENT_FRAME_BYTES).on_upgrade(move |socket| async move {
-            if let Err(e) = AgentSession::run(state, agent, socket).await {
-                tracing::debug!(error = %e, "agent connection ended");
-            }
-        }),
-    )
+    let session = session_token(&headers)
+        .expect("a current agent has a session")
+        .to_owned();
+    let upgrade = bounded(upgrade, MAX_AGENT_FRAME_BYTES);
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        if let Err(e) = AgentSession::run(state, agent, session, socket).await {
+            tracing::debug!(error = %e, "agent connection ended");
+        }
+    }))
 }
 
 struct AgentSession {
     state: AppState,
     agent: Agent,
+    /// The session the socket was opened with, checked again every [`SESSION_CHECK`].
+    session: String,
     socket: WebSocket,
     /// Per followed conversation, the newest event sent.
     sent: HashMap<ConversationId, Seq>,
@@ -75,7 +84,12 @@ impl Drop for AgentSession {
 }
 
 impl AgentSession {
-    async fn run(state: AppState, agent: Agent, socket: WebSocket) -> Result<(), SessionError> {
+    async fn run(
+        state: AppState,
+        agent: Agent,
+        session: String,
+        socket: WebSocket,
+    ) -> Result<(), SessionError> {
         let (notices, mut incoming) = mpsc::channel(256);
         // Any site's queue moving means a new inbox for every agent.
         let (queue_moved, mut queues) = mpsc::channel::<()>(16);
@@ -99,6 +113,7 @@ impl AgentSession {
         let mut session = AgentSession {
             state,
             agent,
+            session,
             socket,
             sent: HashMap::new(),
             notices,
@@ -124,8 +139,16 @@ impl AgentSession {
         queues: &mut mpsc::Receiver<()>,
     ) -> Result<(), SessionError> {
         let mut heartbeat = Heartbeat::new(&self.state.config.server.limits);
+        let mut session_check = tokio::time::interval(SESSION_CHECK);
         loop {
             tokio::select! {
+                _ = session_check.tick() => {
+                    if !self.session_still_valid().await? {
+                        self.error(ErrorCode::Unauthorized, SESSION_ENDED).await?;
+                        goodbye(&mut self.socket).await;
+                        return Ok(());
+                    }
+                }
                 _ = heartbeat.tick() => {
                     if !heartbeat.beat(&mut self.socket).await? {
                         self.error(ErrorCode::Idle, IDLE_MESSAGE).await?;
@@ -155,6 +178,16 @@ impl AgentSession {
                 }
             }
         }
+    }
+
+    /// Whether the socket's session still signs this agent in (not signed out, expired,
+    /// revoked, or the agent removed).
+    async fn session_still_valid(&mut self) -> Result<bool, SessionError> {
+        let now = dispatch::now_millis() / 1000;
+        let agent = crate::agents::session_agent(&self.state.db, &self.session, now)
+            .await
+            .map_err(events::StoreError::from)?;
+        Ok(agent.is_some_and(|a| a.id == self.agent.id))
     }
 
     async fn send_inbox(&mut self) -> Result<(), SessionError> {

@@ -461,14 +461,9 @@ impl Session {
             self.place = None;
             return Ok(());
         }
-        let place = match events::queue_position(&self.state.db, &self.conversation).await? {
-            Some(position) => Some((
-                position,
-                dispatch::expected_wait(&self.state, &self.site, position).await?,
-                self.state.presence.online_agents() == 0,
-            )),
-            None => None,
-        };
+        let place = dispatch::place_in_queue(&self.state, &self.site, &self.conversation)
+            .await?
+            .map(|(position, wait)| (position, wait, self.state.presence.online_agents() == 0));
         if place == self.place {
             return Ok(());
         }
@@ -573,7 +568,7 @@ impl Session {
             .await?
             .is_some()
         {
-            self.state.hub.queue_changed(&self.site);
+            dispatch::site_queue_moved(&self.state, &self.site);
             dispatch::assign_waiting(&self.state).await?;
         }
         Ok(())

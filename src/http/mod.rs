@@ -48,6 +48,8 @@ pub struct AppState {
     pub visitor_buckets: KeyedBuckets<(ConversationId, Action)>,
     /// New conversations per address.
     pub new_conversations: KeyedBuckets<std::net::IpAddr>,
+    /// Each site's queue as last read, shared by its waiting visitors.
+    pub queues: Arc<crate::queue::QueueBoard>,
     /// Failed sign-ins by email and by address.
     pub sign_ins: Arc<session::SignInThrottle>,
 }
@@ -61,7 +63,7 @@ impl AppState {
     ) -> Result<AppState, DbError> {
         let tokens = TokenKey::new(crate::db::token_secret(&db).await?);
         let appender = Appender::start(db.clone());
-        Ok(AppState {
+        let state = AppState {
             appender,
             config: Arc::new(config),
             db,
@@ -73,9 +75,12 @@ impl AppState {
             presence: Arc::default(),
             assigning: Arc::default(),
             sign_ins: Arc::default(),
+            queues: Arc::default(),
             visitor_buckets: KeyedBuckets::default(),
             new_conversations: KeyedBuckets::default(),
-        })
+        };
+        crate::queue::start_sweeping(state.clone());
+        Ok(state)
     }
 }
 

@@ -115,7 +115,7 @@ fn same_origin_json(server: &ServerConfig, headers: &HeaderMap) -> Result<(), Ht
     }
 }
 
-fn session_token(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn session_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(COOKIE)
         .iter()
