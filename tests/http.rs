@@ -199,3 +199,48 @@ async fn knowledge_bases_are_served_per_language_and_revalidated_by_etag() {
         assert_eq!((status, body.as_str()), (404, message), "{path}");
     }
 }
+
+#[tokio::test]
+async fn responses_are_never_sniffed_api_answers_never_cached_and_the_console_runs_only_its_own_scripts()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let console = dir.path().join("dist/console");
+    std::fs::create_dir_all(&console).unwrap();
+    std::fs::write(
+        console.join("index.html"),
+        "<!doctype html><title>Ito console</title><script type=module>import init from '/console/c.js';init();</script>",
+    )
+    .unwrap();
+    let (status, _, headers) = get(&format!("{}/console/", server.url)).await;
+    assert_eq!(status, 200);
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "{csp}"
+    );
+    assert!(csp.ends_with("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    for path in ["/api/v1/me", "/api/v1/sites"] {
+        let (status, _, headers) = get(&format!("{}{path}", server.url)).await;
+        assert_eq!(status, 401, "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+    }
+    let (_, _, headers) = get(&format!("{}/ito.js", server.url)).await;
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    // A body larger than any request needs is refused before it is read.
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/login", server.url))
+        .header("origin", &server.url)
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"email\": \"{}\", \"password\": \"x\"}}",
+            "a".repeat(200_000)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+}

@@ -189,6 +189,18 @@ impl WidgetPage {
     }
 }
 
+/// The console page's policy: its own files, Trunk's inline start-up module by hash, never
+/// framed.
+pub(super) fn console_csp(built: &str) -> String {
+    let scripts: Vec<String> = inline_elements(built, "<script type=module>", "</script>")
+        .map(csp_hash)
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        scripts.join(" ")
+    )
+}
+
 /// The contents of each `open`…`close` element in `html`.
 fn inline_elements<'a>(
     html: &'a str,

@@ -84,24 +84,42 @@ impl AppState {
     }
 }
 
+/// The largest request body any route takes (a sign-in is a few hundred bytes).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
 pub fn app(state: AppState) -> Router {
+    use axum::http::{HeaderValue, header};
+    use tower_http::set_header::SetResponseHeaderLayer;
     let assets = &state.config.server.assets;
+    // What an agent's session can read is never kept by a browser or a proxy.
+    let api = Router::new()
+        .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/me", get(session::me))
+        .route("/agent/socket", get(agent_chat::agent_socket))
+        .route("/sites", get(metrics::sites))
+        .route("/sites/{site}/metrics", get(metrics::metrics))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .route("/ito.js", get(embed::loader))
         .route("/sites/{site}/settings.js", get(embed::site_settings))
         .route("/sites/{site}/kb/{file}", get(embed::knowledge_base))
         .route("/embed/{site}", get(embed::widget_page))
         .route("/sites/{site}/chat", get(chat::visitor_socket))
-        .route("/api/v1/login", post(session::login))
-        .route("/api/v1/logout", post(session::logout))
-        .route("/api/v1/me", get(session::me))
-        .route("/api/v1/agent/socket", get(agent_chat::agent_socket))
-        .route("/api/v1/sites", get(metrics::sites))
-        .route("/api/v1/sites/{site}/metrics", get(metrics::metrics))
+        .nest("/api/v1", api)
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))
         .nest_service("/console", console_pages(assets.join("console")))
         .fallback_service(assets::public_dir(&state.config.server.public))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Every response is what its Content-Type says: browsers never guess another.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         // Brotli or gzip for whatever the client accepts: the widget's budget is counted compressed.
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
@@ -131,15 +149,29 @@ pub(crate) fn client_address(
     crate::proxy::limit_key(client)
 }
 
-/// The console's files, which no other site may frame (clickjacking an agent's reply).
+/// The console's files, which no other site may frame (clickjacking an agent's reply), and
+/// whose page may run only its own scripts: Trunk's inline start-up module by its hash.
 fn console_pages(dir: std::path::PathBuf) -> Router {
     use axum::http::{HeaderValue, header};
     use tower_http::set_header::SetResponseHeaderLayer;
+    let index = dir.join("index.html");
     Router::new()
         .fallback_service(assets::console(dir))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'; object-src 'none'; base-uri 'none'"),
+        .layer(axum::middleware::map_response(
+            move |mut response: axum::response::Response| {
+                let index = index.clone();
+                async move {
+                    // Read each time: a rebuild changes the start-up module and so its hash.
+                    let built = tokio::fs::read_to_string(&index).await.unwrap_or_default();
+                    let policy = embed::console_csp(&built);
+                    if let Ok(value) = HeaderValue::from_str(&policy) {
+                        response
+                            .headers_mut()
+                            .insert(header::CONTENT_SECURITY_POLICY, value);
+                    }
+                    response
+                }
+            },
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,

@@ -46,7 +46,13 @@ pub fn demo(extra_args: &[String]) -> Result<()> {
 
 pub fn tests() -> Result<()> {
     step("native tests");
-    status(Command::new("cargo").arg("test"))?;
+    // The tests that need a real nginx fail rather than skip when it is missing here:
+    // `setup` installed it.
+    status(
+        Command::new("cargo")
+            .arg("test")
+            .env("ITO_NGINX", crate::setup::NGINX),
+    )?;
 
     step("widget and console tests in headless Chromium");
     status(in_chromium(Command::new("cargo").args([

@@ -14,6 +14,8 @@ pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The proxy the integration tests put in front of `ito serve` (`tests/proxy_nginx.rs`).
+pub const NGINX: &str = "/usr/sbin/nginx";
 /// Where `npm ci` installs the npm tools of the root package.json.
 pub const NODE_BIN: &str = "node_modules/.bin";
 
@@ -45,6 +47,9 @@ pub fn ensure(needs: Needs) -> Result<()> {
         }
         if !Path::new(CHROMEDRIVER).exists() {
             packages.push("chromium-driver");
+        }
+        if !Path::new(NGINX).exists() {
+            packages.push("nginx");
         }
     }
     apt_install(&packages)?;
