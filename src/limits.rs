@@ -32,6 +32,11 @@ pub struct Limits {
     /// A waiting conversation whose visitor has had no connection for this long leaves the
     /// queue as abandoned, so a closed tab never holds an agent's seat.
     pub queue_abandon_secs: u64,
+    /// A client must send a request's headers within this, also between the requests of a
+    /// kept-alive connection (slowloris, idle connections).
+    pub header_read_timeout_secs: u64,
+    /// Open TCP connections at most, of every kind; new ones beyond are closed at once.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +49,8 @@ impl Default for Limits {
             idle_timeout_secs: 90,
             conversations_per_address_per_hour: 30,
             queue_abandon_secs: 300,
+            header_read_timeout_secs: 10,
+            max_connections: 10_000,
         }
     }
 }
@@ -67,6 +74,11 @@ impl Limits {
                 f64::from(self.conversations_per_address_per_hour),
             ),
             ("queue_abandon_secs", self.queue_abandon_secs as f64),
+            (
+                "header_read_timeout_secs",
+                self.header_read_timeout_secs as f64,
+            ),
+            ("max_connections", self.max_connections as f64),
         ];
         // NaN is not more than 0 either.
         if let Some((name, _)) = positive
@@ -101,6 +113,10 @@ impl Limits {
     pub fn new_conversations(&self, now: Instant) -> RateLimit {
         let per_hour = f64::from(self.conversations_per_address_per_hour);
         RateLimit::new(per_hour, per_hour / 3600.0, now)
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
     }
 
     pub fn queue_abandon(&self) -> Duration {

@@ -64,14 +64,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         );
     }
 
+    let limits = config.server.limits.clone();
     let state = AppState::new(config, pool.clone(), bases).await?;
-    // The peer's address feeds the per-address connection limit.
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    crate::http::listener::serve(listener, app(state), &limits, shutdown).await?;
     pool.close().await;
     tracing::info!("ito stopped");
     Ok(())

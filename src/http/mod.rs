@@ -1,10 +1,12 @@
-//! The HTTP surface: `app(state)` builds every route, so tests can serve it on `127.0.0.1:0`.
+//! The HTTP surface: `app(state)` builds every route, so tests can serve it on `127.0.0.1:0`;
+//! `listener::serve` accepts connections with timeouts and a cap.
 
 mod agent_chat;
 mod assets;
 mod chat;
 mod embed;
 mod error;
+pub mod listener;
 mod metrics;
 mod session;
 

@@ -73,10 +73,15 @@ pub async fn serve_configured(
     let db = db::open(&dir.join("ito.sqlite3")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let limits = config.server.limits.clone();
     let state = AppState::new(config, db, bases).await.unwrap();
     let router = app(state.clone());
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let task = tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    let task = tokio::spawn(async move {
+        let forever = std::future::pending();
+        ito::http::listener::serve(listener, router, &limits, forever)
+            .await
+            .unwrap()
+    });
     Server {
         url,
         dir: dir.to_owned(),
