@@ -6,12 +6,16 @@ use ito_protocol::chat::{
 };
 use serde_json::json;
 
-use super::{Build, Server, Socket, connect, hear, say, serve_in};
+use super::{Build, Server, Socket, connect, hear, say, serve_configured};
 
 /// A server on a fresh database, and that database for the test to add agents to.
 pub async fn server_and_store() -> (tempfile::TempDir, Server, sqlx::SqlitePool) {
     let dir = tempfile::tempdir().unwrap();
-    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
+        // Every visitor of a test comes from 127.0.0.1.
+        config.server.limits.conversations_per_address_per_hour = 10_000;
+    })
+    .await;
     let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
         .await
         .unwrap();

@@ -153,6 +153,12 @@ test("an away agent sees the queue and claims by hand", async () => {
   await console_.getByRole("button", { name: "Claim" }).click();
   await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
   await console_.getByLabel("Reply").fill("Hello from a claim by hand");
+  // Frames arriving while the agent types (here the visitor's message) leave the draft alone:
+  // the conversation view was once rebuilt on every frame, losing what was typed.
+  await visitor.composer.fill("Are you there?");
+  await visitor.composer.press("Enter");
+  await console_.locator(".conversation__line--visitor").getByText("Are you there?").waitFor();
+  assert.equal(await console_.getByLabel("Reply").inputValue(), "Hello from a claim by hand");
   await console_.getByLabel("Reply").press("Enter");
   await visitor.widget.getByText("Hello from a claim by hand").waitFor();
 

@@ -23,10 +23,12 @@ const TYPING_IDLE_MS: u64 = 3_000;
 pub fn Conversation() -> impl IntoView {
     let shared: Shared = expect_context();
     let desk = shared.desk;
-    let selected = move || desk.with(|d| d.selected.clone());
+    // Only a different selection makes a new view: rebuilt on every frame, the reply box
+    // would lose what the agent was typing (and its timers would outlive it).
+    let selected = Memo::new(move |_| desk.with(|d| d.selected.clone()));
     view! {
         <main class="conversation">
-            {move || match selected() {
+            {move || match selected.get() {
                 None => view! { <p class="conversation__none">{t("conversation.none")}</p> }.into_any(),
                 Some(id) => view! { <Opened id=id /> }.into_any(),
             }}
@@ -110,8 +112,10 @@ fn Opened(
         }
         let handle = set_timeout_with_handle(
             move || {
-                last_typing.set_value(0.0);
-                tell_typing(false);
+                // The conversation may have been closed meanwhile: then there is nothing to say.
+                if last_typing.try_set_value(0.0).is_none() {
+                    tell_typing(false);
+                }
             },
             std::time::Duration::from_millis(TYPING_IDLE_MS),
         )
