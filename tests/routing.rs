@@ -385,3 +385,51 @@ async fn with_nobody_online_a_message_left_is_answered_in_the_same_thread_later(
         }
     }
 }
+
+/// A visitor back after 31 days: their token is refused as stale (not "unauthorized", which
+/// would leave the widget retrying it forever), a hello without it starts a new conversation,
+/// and the handoff there reaches an agent.
+#[tokio::test]
+async fn a_visitor_with_a_month_old_token_starts_afresh_and_reaches_an_agent() {
+    let (_dir, server, pool) = server_and_store().await;
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut ann = agent(&server, &cookie).await;
+    go_online(&mut ann, true).await;
+    let (_, old) = ito::events::start_conversation(&pool, "demo")
+        .await
+        .unwrap();
+    let key = ito::token::TokenKey::new(ito::db::token_secret(&pool).await.unwrap());
+    let now = ito::dispatch::now_millis() / 1000;
+    let stale = key.sign(&old, now - 31 * 24 * 3600);
+    let (_, refused) = common::live::greeted(&server, Some(stale), 7, None).await;
+    assert!(
+        matches!(
+            refused,
+            ServerToVisitor::Error {
+                code: ErrorCode::StaleToken,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let (mut visitor, fresh) = visitor_handed_off(&server).await;
+    assert_ne!(fresh, old);
+    assert_eq!(agent_joins(&mut visitor).await, "ann@shop.example");
+}
+
+/// An active visitor's token is renewed at every connection, so it never expires under them.
+#[tokio::test]
+async fn every_connection_renews_the_token() {
+    let (_dir, server, pool) = server_and_store().await;
+    let (_, conversation) = ito::events::start_conversation(&pool, "demo")
+        .await
+        .unwrap();
+    let key = ito::token::TokenKey::new(ito::db::token_secret(&pool).await.unwrap());
+    let now = ito::dispatch::now_millis() / 1000;
+    let old = key.sign(&conversation, now - 29 * 24 * 3600);
+    let (_, welcome) = common::live::greeted(&server, Some(old), 0, None).await;
+    let ServerToVisitor::Welcome { token, .. } = welcome else {
+        panic!("a welcome for a 29-day-old token")
+    };
+    assert_eq!(key.verify(&token, now + 29 * 24 * 3600), Ok(conversation));
+}

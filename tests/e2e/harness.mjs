@@ -12,10 +12,11 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const screenshotDir = path.join(repoRoot, "target/e2e");
 
 /**
- * Starts `ito serve` with the demo config; resolves once it prints its address. With
- * `seed: true` the database first gets `ito seed-demo`'s weeks of conversations.
+ * Starts `ito serve` with the demo config on a fresh database; resolves once it prints its
+ * address. With `seed: true` the database first gets `ito seed-demo`'s weeks of conversations;
+ * `listen` picks the address (a free port by default).
  */
-export async function startServer({ seed = false } = {}) {
+export async function startServer({ seed = false, listen = "127.0.0.1:0" } = {}) {
   const bin = process.env.ITO_BIN ?? path.join(repoRoot, "target/debug/ito");
   const dataDir = mkdtempSync(path.join(tmpdir(), "ito-e2e-"));
   if (seed) {
@@ -24,7 +25,7 @@ export async function startServer({ seed = false } = {}) {
   }
   const child = spawn(
     bin,
-    ["serve", "--config", "examples/ito.toml", "--listen", "127.0.0.1:0", "--database", path.join(dataDir, "ito.sqlite3")],
+    ["serve", "--config", "examples/ito.toml", "--listen", listen, "--database", path.join(dataDir, "ito.sqlite3")],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
   );
   const { url, agentPassword } = await new Promise((resolve, reject) => {

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ito_protocol::chat::{
-    Author, EventKind, HandoffContext, HandoffReason, ServerToVisitor, VisitorToServer,
+    Author, ErrorCode, EventKind, HandoffContext, HandoffReason, ServerToVisitor, VisitorToServer,
 };
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
@@ -259,6 +259,16 @@ impl LiveLink {
                 expected_wait_secs,
                 nobody_online,
             } => thread.update(|t| t.set_queue(position, expected_wait_secs, nobody_online)),
+            // The next connection (the server closes this one) starts a new conversation;
+            // a request for a person on its way goes there.
+            ServerToVisitor::Error {
+                code: ErrorCode::StaleToken,
+                ..
+            } => {
+                live.update(Live::start_afresh);
+                let asking = self.inner.borrow().handoff.is_some();
+                thread.update(|t| t.restart(asking));
+            }
             ServerToVisitor::Error { message, .. } => {
                 leptos::logging::warn!("Ito: the chat server said: {message}")
             }

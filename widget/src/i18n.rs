@@ -92,6 +92,7 @@ pub struct BotStrings {
     /// Nobody is online: the visitor may leave a message.
     pub nobody_online: String,
     pub ended: String,
+    pub restarted: String,
     /// Offered when the visitor sounds frustrated.
     pub frustrated: String,
     /// `{name}` is the person's name.
@@ -184,6 +185,7 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             wait_soon: take("bot", "wait_soon"),
             nobody_online: take("bot", "nobody_online"),
             ended: take("bot", "ended"),
+            restarted: take("bot", "restarted"),
             frustrated: take("bot", "frustrated"),
             agent_typing: take("bot", "agent_typing"),
         },

@@ -151,6 +151,18 @@ impl Live {
         })
     }
 
+    /// The server no longer has this conversation (its token expired, or the server's data was
+    /// replaced): everything of it is forgotten but the messages still to be sent, which go
+    /// to the new one, and the ids of this browser's own messages.
+    pub fn start_afresh(&mut self) {
+        *self = Live {
+            outbox: std::mem::take(&mut self.outbox),
+            next_id: self.next_id,
+            own: std::mem::take(&mut self.own),
+            ..Live::default()
+        };
+    }
+
     pub fn connected(&mut self, token: String) {
         self.token = Some(token);
         self.failures = 0;

@@ -94,6 +94,9 @@ pub enum Entry {
     Resolved,
     /// The visitor ended the chat.
     Ended,
+    /// The server no longer had the conversation (its token expired, or the server's data
+    /// was replaced): a quiet divider, and what follows is a new conversation.
+    Restarted,
     /// The satisfaction and effort survey, asked once the conversation is over.
     Survey { state: SurveyState },
 }
@@ -258,7 +261,7 @@ impl Thread {
         self.lines[..asked_at]
             .iter()
             .rev()
-            .take_while(|l| !matches!(l.entry, Entry::Resolved | Entry::Ended))
+            .take_while(|l| !matches!(l.entry, Entry::Resolved | Entry::Ended | Entry::Restarted))
             .find_map(|l| match l.entry {
                 Entry::Frustrated => Some(HandoffReason::Frustrated),
                 Entry::Sorry => Some(HandoffReason::NotHelpful),
@@ -421,10 +424,26 @@ impl Thread {
             .rev()
             .find_map(|l| match l.entry {
                 Entry::PersonRequested => Some(true),
-                Entry::Resolved | Entry::Ended => Some(false),
+                Entry::Resolved | Entry::Ended | Entry::Restarted => Some(false),
                 _ => None,
             })
             .unwrap_or(false)
+    }
+
+    /// The server started a new conversation: a divider, and a person must be asked again
+    /// unless a request is on its way (`keep_person`).
+    pub fn restart(&mut self, keep_person: bool) {
+        if self
+            .lines
+            .last()
+            .is_some_and(|l| l.entry == Entry::Restarted)
+        {
+            return;
+        }
+        self.push(Entry::Restarted);
+        if keep_person {
+            self.push(Entry::PersonRequested);
+        }
     }
 
     /// Shows the queue place: the last place line is updated rather than a new one added.

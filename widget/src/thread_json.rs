@@ -37,6 +37,7 @@ fn entry(value: &Value) -> Option<Entry> {
             "Unavailable" => Entry::Unavailable,
             "Resolved" => Entry::Resolved,
             "Ended" => Entry::Ended,
+            "Restarted" => Entry::Restarted,
             _ => return None,
         });
     }

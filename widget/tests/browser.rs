@@ -675,6 +675,7 @@ fn a_stored_thread_reads_back_with_every_kind_of_line() {
     thread.apply(&EventKind::Resolved);
     thread.request_person();
     thread.apply(&EventKind::Ended);
+    thread.restart(false);
     thread.ask("one more", None);
 
     let kinds: std::collections::BTreeSet<String> = thread
@@ -688,7 +689,7 @@ fn a_stored_thread_reads_back_with_every_kind_of_line() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(kinds.len(), 16, "every kind of line: {kinds:?}");
+    assert_eq!(kinds.len(), 17, "every kind of line: {kinds:?}");
     thread.ask_first.clear();
     assert_eq!(Thread::from_json(&thread.to_json()), Some(thread));
     assert_eq!(
@@ -940,6 +941,71 @@ fn the_outbox_keeps_messages_until_acknowledged_and_survives_storage() {
         live.hello(None),
         VisitorToServer::Hello { token: Some(t), last_seq: 2, .. } if t == "token"
     ));
+}
+
+#[wasm_bindgen_test]
+fn a_conversation_the_server_no_longer_has_starts_afresh_and_resends_nothing_twice() {
+    use ito_protocol::chat::{Event, EventKind, VisitorToServer};
+    use ito_widget::live::Live;
+
+    let mut live = Live::default();
+    let VisitorToServer::Send { id: sent, .. } = live.send("stored in the old one", "tab1") else {
+        panic!("a send frame")
+    };
+    live.acknowledged(&sent, 4);
+    let VisitorToServer::Send { id: pending, .. } = live.send("not stored yet", "tab1") else {
+        panic!("a send frame")
+    };
+    live.connected("expired-token".into());
+    let joined = Event {
+        seq: 5,
+        at: 0,
+        kind: EventKind::HandoffRequested {
+            reason: ito_protocol::chat::HandoffReason::Asked,
+        },
+    };
+    assert!(live.received(&joined) && live.handed_off);
+    live.start_afresh();
+    // A hello without the token: the server starts a new conversation from event 0.
+    assert!(matches!(
+        live.hello(None),
+        VisitorToServer::Hello {
+            token: None,
+            last_seq: 0,
+            ..
+        }
+    ));
+    assert!(!live.handed_off);
+    // Only what the old conversation never stored is sent again, with the same id.
+    let resend = live.resend();
+    assert_eq!(resend.len(), 1);
+    assert!(matches!(&resend[0], VisitorToServer::Send { id, .. } if *id == pending));
+    assert!(
+        live.is_own(&sent),
+        "this browser's messages are still its own"
+    );
+
+    // The thread keeps everything shown, with a divider; a person is asked again unless a
+    // request is on its way.
+    let mut thread = Thread::default();
+    thread.request_person();
+    assert!(thread.with_person());
+    let before = thread.lines().len();
+    thread.restart(false);
+    assert_eq!(thread.lines().len(), before + 1);
+    assert!(matches!(
+        thread.lines().last().unwrap().entry,
+        Entry::Restarted
+    ));
+    assert!(!thread.with_person());
+    thread.restart(false);
+    assert_eq!(thread.lines().len(), before + 1, "one divider");
+    thread.request_person();
+    thread.restart(true);
+    assert!(
+        thread.with_person(),
+        "the request on its way goes to the new conversation"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -155,6 +155,7 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         Entry::Agent { text, .. } => text.into_any(),
         Entry::Resolved => bot.resolved.clone().into_any(),
         Entry::Ended => bot.ended.clone().into_any(),
+        Entry::Restarted => view! { <hr /> {bot.restarted.clone()} }.into_any(),
         Entry::Survey {
             state: SurveyState::Asked,
         } => view! {
