@@ -93,7 +93,14 @@ async fn site_settings_are_public_and_unknown_sites_are_404() {
 #[tokio::test]
 async fn the_widget_page_carries_frame_ancestors_for_its_site() {
     let server = serve(true).await;
-    let (status, body, headers) = get(&format!("{}/embed/demo?origin=x", server.url)).await;
+    // The host origin the widget will talk to must be one the site allows.
+    for foreign in ["x", "https://evil.example"] {
+        let (status, body, _) = get(&format!("{}/embed/demo?origin={foreign}", server.url)).await;
+        assert_eq!(status, 403, "{foreign}");
+        assert!(body.contains("add it to allowed_origins"), "{body}");
+    }
+    let (status, body, headers) =
+        get(&format!("{}/embed/demo?origin={}", server.url, server.url)).await;
     assert_eq!(status, 200);
     assert!(body.contains("<title>widget</title>"));
     let csp = headers["content-security-policy"].to_str().unwrap();

@@ -21,7 +21,7 @@ use ito_protocol::chat::{
 use ito_protocol::embed::Visitor;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::session::from_own_page;
+use super::session::is_own_origin;
 use super::{AppState, HttpError};
 use crate::config::{ServerConfig, SiteConfig};
 use crate::dispatch::{self, now_millis};
@@ -85,13 +85,24 @@ pub(super) fn bounded(upgrade: WebSocketUpgrade, max_bytes: usize) -> WebSocketU
 
 /// Whether the request's `Origin` is one the site allows; `'self'` is this server's own.
 fn origin_allowed(server: &ServerConfig, site: &SiteConfig, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return false;
-    };
+    headers
+        .get(ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|origin| site_allows(server, site, headers, origin))
+}
+
+/// Whether `origin` is one the site allows: listed, under a listed `*.` domain, or this
+/// server's own for `'self'`.
+pub(super) fn site_allows(
+    server: &ServerConfig,
+    site: &SiteConfig,
+    headers: &HeaderMap,
+    origin: &str,
+) -> bool {
     site.allowed_origins.iter().any(|allowed| {
         let allowed = allowed.csp_source();
         if allowed == "'self'" {
-            return from_own_page(server, headers);
+            return is_own_origin(server, headers, origin);
         }
         match allowed.split_once("://*.") {
             Some((scheme, domain)) => origin

@@ -1,7 +1,7 @@
 //! What a host page loads: the loader script, its site's public settings, and the widget page
 //! that goes in the iframe.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
     IF_NONE_MATCH, VARY,
@@ -122,8 +122,19 @@ pub async fn knowledge_base(
 pub async fn widget_page(
     State(state): State<AppState>,
     Path(site): Path<String>,
+    Query(query): Query<WidgetQuery>,
+    headers: HeaderMap,
 ) -> Result<impl IntoResponse, HttpError> {
     let site = known_site(&state, &site)?;
+    // The widget talks to the host page at this origin: only one the site allows (the frame
+    // ancestors then make sure it is the page that really frames it).
+    if let Some(origin) = &query.origin
+        && !super::chat::site_allows(&state.config.server, site, &headers, origin)
+    {
+        return Err(HttpError::Forbidden(
+            "this origin may not embed the site's widget: add it to allowed_origins",
+        ));
+    }
     let index = state.config.server.assets.join("widget/index.html");
     let html = match tokio::fs::read_to_string(&index).await {
         Ok(html) => html,
@@ -140,6 +151,13 @@ pub async fn widget_page(
         ],
         Html(page.html),
     ))
+}
+
+/// What the loader puts after `/embed/{site}`.
+#[derive(serde::Deserialize)]
+pub struct WidgetQuery {
+    /// The host page's origin.
+    origin: Option<String>,
 }
 
 /// The built page with the site's theme and settings added, and the policy that lets exactly

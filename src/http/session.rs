@@ -77,17 +77,22 @@ fn now_secs() -> i64 {
 /// without one, the `Host` it was sent to, when that is an address or `localhost` (a name
 /// could be an attacker's, rebound to this server's address).
 pub fn from_own_page(server: &ServerConfig, headers: &HeaderMap) -> bool {
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
-            .unwrap_or("")
-    };
-    let origin = header(ORIGIN);
+    let origin = headers
+        .get(ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    is_own_origin(server, headers, origin)
+}
+
+/// Whether `origin` is this server's own (see [`from_own_page`]).
+pub fn is_own_origin(server: &ServerConfig, headers: &HeaderMap, origin: &str) -> bool {
     if let Some(public) = &server.public_url {
         return origin.eq_ignore_ascii_case(public.origin());
     }
-    let host = header(HOST);
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let name = host
         .rsplit_once(':')
         .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))

@@ -82,3 +82,59 @@ test("messages while the panel is closed show an unread badge until it opens", a
   assert.deepEqual(unread, [1, 0]);
   await context.close();
 });
+
+test("Ito('reset') on the host's logout forgets the stored thread, token and context", async () => {
+  const { context, page, widget } = await hostPage("Shop");
+  await page.evaluate(() => {
+    Ito("identify", { id: "u-7", name: "Ann" });
+    Ito("open");
+  });
+  const composer = widget.locator("textarea.ito-composer__input");
+  await composer.fill("where is my parcel");
+  await composer.press("Enter");
+  await widget.locator(".ito-message-list__line--visitor", { hasText: "where is my parcel" }).waitFor();
+  await widgetFrame(page).waitForFunction(() => localStorage.getItem("ito.demo.thread") !== null);
+
+  await page.evaluate(() => Ito("reset"));
+  // The widget starts again from nothing: its greeting, no thread, nothing stored.
+  await page.waitForFunction(() => {
+    const frame = document.querySelector("[data-ito]").shadowRoot.querySelector("iframe");
+    return frame && frame.contentWindow;
+  });
+  await widget.locator(".ito-message-list__line--visitor").first().waitFor({ state: "detached" });
+  const stored = await widgetFrame(page).evaluate(() =>
+    ["thread", "context", "live"].map((k) => localStorage.getItem("ito.demo." + k) ?? sessionStorage.getItem("ito.demo." + k)),
+  );
+  assert.deepEqual(stored.slice(0, 1).concat(stored.slice(2)), [null, null], JSON.stringify(stored));
+  // And it stays forgotten after a reload.
+  await page.reload();
+  await page.evaluate(() => Ito("open"));
+  await widget.locator("textarea.ito-composer__input").waitFor();
+  assert.equal(await widget.locator(".ito-message-list__line--visitor").count(), 0);
+  await context.close();
+});
+
+test("the widget takes frames only from the page that framed it, not from another window of its origin", async () => {
+  const { context, page, widget } = await hostPage("Shop");
+  await page.evaluate(() => Ito("open"));
+  await widget.locator("textarea.ito-composer__input").waitFor();
+  // A popup on the host's origin finds the widget's frame and sends it a well-formed frame.
+  await context.route(env.server.url + "/popup", (route) =>
+    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>popup</title>" }),
+  );
+  const [popup] = await Promise.all([
+    page.waitForEvent("popup"),
+    page.evaluate(() => window.open("/popup", "_blank")),
+  ]);
+  await popup.waitForLoadState();
+  await popup.evaluate((ito) => {
+    const frame = window.opener.document.querySelector("[data-ito]").shadowRoot.querySelector("iframe").contentWindow;
+    frame.postMessage(JSON.stringify({ ito: 1, type: "article", id: "return-policy" }), ito);
+  }, env.server.url);
+  // The same frame from the host page itself is taken: proof the frame was well-formed.
+  await page.evaluate(() => Ito("article", "shipping-time"));
+  await widget.locator(".ito-article-card__title").first().waitFor();
+  const titles = await widget.locator(".ito-article-card__title").allTextContents();
+  assert.deepEqual(titles, ["How long delivery takes"], JSON.stringify(titles));
+  await context.close();
+});

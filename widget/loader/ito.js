@@ -87,6 +87,10 @@
       if (!attributes || typeof attributes !== "object") return usage("'attributes', {name: value}");
       send({ type: "attributes", attributes: attributes });
     },
+    // The host's user logged out: the widget forgets their thread (Intercom's `shutdown`).
+    reset: function () {
+      send({ type: "reset" });
+    },
     article: function (id) {
       if (typeof id !== "string" || !id) return usage("'article', 'article-id'");
       setOpen(true);

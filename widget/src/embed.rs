@@ -90,7 +90,14 @@ impl HostLink {
     pub fn listen(self, on_frame: impl Fn(HostToWidget) + 'static) -> Option<WindowListenerHandle> {
         let origin = self.host_origin?;
         Some(window_event_listener(leptos::ev::message, move |event| {
-            if event.origin() != origin {
+            // From the host page itself, not another window of its origin (a popup it opened).
+            let from_parent = window()
+                .parent()
+                .ok()
+                .flatten()
+                .zip(event.source())
+                .is_some_and(|(parent, source)| js_sys::Object::is(&parent, &source));
+            if event.origin() != origin || !from_parent {
                 return;
             }
             let Some(text) = event.data().as_string() else {

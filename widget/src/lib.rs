@@ -115,6 +115,7 @@ pub fn App(
         stores.unwrap_or_else(|| Rc::new(Stores::browser())),
         &context.site,
     );
+    let forget = persisted.forget();
     let (restored, restored_context) = persisted.restore();
     let thread = RwSignal::new(restored);
     let visitor_context = RwSignal::new(restored_context);
@@ -235,6 +236,11 @@ pub fn App(
         HostToWidget::Attributes { attributes } => visitor_context.update(|c| {
             c.set_attributes(attributes);
         }),
+        // Forgotten, then started again from nothing: no signal, socket or timer survives.
+        HostToWidget::Reset => {
+            forget();
+            let _ = window().location().reload();
+        }
     });
     on_cleanup(move || {
         if let Some(listener) = listener {

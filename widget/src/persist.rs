@@ -30,6 +30,22 @@ impl Persisted {
         }
     }
 
+    /// Forgets everything stored for the site (`Ito('reset')`), now.
+    pub fn forget(&self) -> impl Fn() + 'static {
+        let stores = self.stores.clone();
+        let keys = [
+            self.thread_key.clone(),
+            self.context_key.clone(),
+            self.live_key.clone(),
+        ];
+        move || {
+            for key in &keys {
+                stores.persistent.remove(key);
+                stores.visit.remove(key);
+            }
+        }
+    }
+
     /// What an earlier page of this visit, or an earlier visit, left; empty when nothing or
     /// something unreadable was stored.
     pub fn restore(&self) -> (Thread, VisitorContext) {

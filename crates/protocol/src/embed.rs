@@ -60,6 +60,9 @@ pub enum HostToWidget {
     Attributes {
         attributes: serde_json::Map<String, serde_json::Value>,
     },
+    /// `Ito('reset')` (the host's user logged out): forget the stored thread, token and
+    /// context, as if this browser had never chatted.
+    Reset,
 }
 
 /// A visitor as the host page identifies them.
@@ -129,6 +132,7 @@ pub fn decode_host(json: &str) -> Result<HostToWidget, EmbedError> {
     };
     Ok(match frame.get("type").and_then(Value::as_str) {
         Some("open") => HostToWidget::Open,
+        Some("reset") => HostToWidget::Reset,
         Some("page") => HostToWidget::Page {
             url: text("url")?,
             title: text("title")?,
@@ -164,6 +168,10 @@ mod tests {
         assert_eq!(
             decode_host(r#"{"type":"open","ito":1}"#),
             Ok(HostToWidget::Open)
+        );
+        assert_eq!(
+            decode_host(r#"{"ito":1,"type":"reset"}"#),
+            Ok(HostToWidget::Reset)
         );
         assert_eq!(
             encode(&WidgetToHost::Message {
