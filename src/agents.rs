@@ -25,6 +25,8 @@ pub enum AgentError {
     BadEmail(String),
     #[error("the name must have 1 to 80 characters")]
     BadName,
+    #[error("the name may not contain invisible or direction-changing characters")]
+    DeceptiveName,
     #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
     ShortPassword,
     #[error("an agent with email {0} already exists")]
@@ -78,6 +80,9 @@ pub async fn add(
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(AgentError::BadName);
+    }
+    if name.chars().any(crate::names::is_deceptive) {
+        return Err(AgentError::DeceptiveName);
     }
     let hash = hash_password(password).await?;
     let role = if admin { "admin" } else { "agent" };
@@ -414,6 +419,12 @@ mod tests {
                 "is not an email address",
             ),
             ("x@shop.example", " ", "correct horse", "1 to 80 characters"),
+            (
+                "x@shop.example",
+                "Ann\u{202E}nimda",
+                "correct horse",
+                "invisible or direction-changing",
+            ),
             ("x@shop.example", "X", "short", "at least 10 characters"),
         ] {
             let err = add(&pool, email, name, password, false)

@@ -47,16 +47,27 @@ impl IdentitySecret {
         IdentitySecret(secret.into())
     }
 
-    fn mac(&self, id: &str) -> Hmac<Sha256> {
+    /// The signed message: the id, or the id, a newline and the expiry. Ids with control
+    /// characters are never verified, so a site never signs one that could read as an id
+    /// with an expiry.
+    fn mac(&self, id: &str, expires: Option<i64>) -> Hmac<Sha256> {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(id.as_bytes());
+        if let Some(expires) = expires {
+            mac.update(format!("\n{expires}").as_bytes());
+        }
         mac
     }
 
     /// The signature a site's server sends for visitor `id` (lowercase hex).
     pub fn sign(&self, id: &str) -> String {
-        self.mac(id)
+        self.sign_until(id, None)
+    }
+
+    /// The signature for `id` that stops vouching at `expires` (Unix seconds), if given.
+    pub fn sign_until(&self, id: &str, expires: Option<i64>) -> String {
+        self.mac(id, expires)
             .finalize()
             .into_bytes()
             .iter()
@@ -66,8 +77,17 @@ impl IdentitySecret {
 
     /// Whether `signature` (hex, either case) is this secret's for `id`, in constant time.
     pub fn verify(&self, id: &str, signature: &str) -> bool {
+        self.verify_at(id, None, signature, 0)
+    }
+
+    /// Whether `signature` is this secret's for `id` and `expires`, and `now` (Unix seconds)
+    /// is before `expires`.
+    pub fn verify_at(&self, id: &str, expires: Option<i64>, signature: &str, now: i64) -> bool {
+        if id.chars().any(char::is_control) || expires.is_some_and(|at| now >= at) {
+            return false;
+        }
         match decode_hex(signature) {
-            Some(bytes) => self.mac(id).verify_slice(&bytes).is_ok(),
+            Some(bytes) => self.mac(id, expires).verify_slice(&bytes).is_ok(),
             None => false,
         }
     }
@@ -86,6 +106,28 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_with_an_expiry_vouches_until_then_and_for_nothing_else() {
+        let secret = IdentitySecret::new("a secret of enough bytes");
+        let signed = secret.sign_until("user-42", Some(2_000));
+        assert!(secret.verify_at("user-42", Some(2_000), &signed, 1_999));
+        assert!(
+            !secret.verify_at("user-42", Some(2_000), &signed, 2_000),
+            "expired"
+        );
+        assert!(
+            !secret.verify_at("user-42", Some(9_999), &signed, 1_999),
+            "expiry is signed"
+        );
+        assert!(!secret.verify_at("user-42", None, &signed, 0));
+        let forever = secret.sign("user-42");
+        assert!(!secret.verify_at("user-42", Some(99_999_999_999), &forever, 0));
+        // An id with a control character is never verified: a site has no reason to sign one
+        // (and must not: its plain signature would read as one with an expiry).
+        let lookalike = secret.sign("user-42\n99999999999");
+        assert!(!secret.verify_at("user-42\n99999999999", None, &lookalike, 0));
+    }
 
     #[test]
     fn a_signature_made_with_the_secret_verifies_and_nothing_else_does() {

@@ -16,6 +16,7 @@
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
 //! - [`measures`]: deflection, handoff rate, first response, CSAT, CES, FCR, abandonment from plain facts (pure).
+//! - [`names`]: names without invisible or direction-changing characters.
 //! - [`limits`]: what clients may do: connections, message and action rates (token buckets), sign-in failures.
 //! - [`report`]: a site's measures for days in its time zone, overall and per agent, as a table.
 //! - [`proxy`]: the client's address behind trusted proxies, and the /64 IPv6 limits count by.
@@ -41,6 +42,7 @@ pub mod identity;
 pub mod knowledge;
 pub mod limits;
 pub mod measures;
+pub mod names;
 pub mod presence;
 pub mod proxy;
 pub mod queue;

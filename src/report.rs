@@ -17,11 +17,18 @@ pub enum ReportError {
     BadDate(String),
     #[error("the range ends ({to}) before it starts ({from})")]
     Backwards { from: Date, to: Date },
+    #[error(
+        "a report covers at most {MAX_DAYS} days ({from} to {to} is {days} days): ask for a shorter range"
+    )]
+    TooLong { from: Date, to: Date, days: i32 },
     #[error("time zone {0:?} is unknown")]
     TimeZone(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
+
+/// The longest range a report covers: years of daily rows are neither readable nor cheap.
+pub const MAX_DAYS: i32 = 400;
 
 /// Days `from` to `to`, both included, in a site's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +47,11 @@ impl Days {
         let (from, to) = (date(from)?, date(to)?);
         if to < from {
             return Err(ReportError::Backwards { from, to });
+        }
+        // Both days count: 2026-01-01 to 2026-01-01 is one day.
+        let days = to.since(from).map_or(i32::MAX, |span| span.get_days()) + 1;
+        if days > MAX_DAYS {
+            return Err(ReportError::TooLong { from, to, days });
         }
         Ok(Days { from, to })
     }
@@ -156,10 +168,18 @@ fn columns(report: &Report) -> Vec<(String, Vec<(&'static str, String)>)> {
 /// with the same values the table shows.
 pub fn csv(report: &Report) -> String {
     let quote = |field: &str| {
-        if field.contains([',', '"', '\n']) {
+        // A cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+`, `-`, `@`, or a
+        // tab or return first) is kept as text by a leading apostrophe. Figures never start
+        // so: a negative number would be the only case, and measures are never negative.
+        let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            std::borrow::Cow::Owned(format!("'{field}"))
+        } else {
+            std::borrow::Cow::Borrowed(field)
+        };
+        if field.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", field.replace('"', "\"\""))
         } else {
-            field.to_owned()
+            field.into_owned()
         }
     };
     let columns = columns(report);
@@ -247,6 +267,47 @@ mod tests {
         );
         let days = Days::parse("2026-11-02", "2026-11-02").unwrap();
         assert!(days.millis("Mars/Olympus").is_err());
+        assert_eq!(
+            Days::parse("0001-01-01", "9999-12-31")
+                .unwrap_err()
+                .to_string(),
+            "a report covers at most 400 days (0001-01-01 to 9999-12-31 is 3652059 days): ask for a shorter range"
+        );
+        assert!(Days::parse("2026-01-01", "2027-02-04").is_ok(), "400 days");
+        assert!(Days::parse("2026-01-01", "2027-02-05").is_err(), "401 days");
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_stay_text() {
+        let agent = |name: &str| AgentMeasures {
+            id: name.into(),
+            name: name.into(),
+            measures: measure(&[]),
+        };
+        let report = Report {
+            site: "demo".into(),
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+            time_zone: "UTC".into(),
+            measures: measure(&[]),
+            agents: vec![
+                agent("=HYPERLINK(\"https://evil.example\",\"x\")"),
+                agent("@SUM(1)"),
+                agent("+1"),
+                agent("-2"),
+                agent("Ann, \"the\" best"),
+            ],
+            daily: Vec::new(),
+            csat_scores: [0; 5],
+            ces_scores: [0; 7],
+            comments: Vec::new(),
+        };
+        let csv = csv(&report);
+        let header = csv.lines().next().unwrap();
+        assert_eq!(
+            header,
+            "Measure,All,\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",'@SUM(1),'+1,'-2,\"Ann, \"\"the\"\" best\""
+        );
     }
 
     #[test]

@@ -265,6 +265,7 @@ fn someone(id: &str, secret: &str) -> Visitor {
         name: Some(id.to_uppercase()),
         email: None,
         signature: Some(ito::identity::IdentitySecret::new(secret).sign(id)),
+        expires: None,
     }
 }
 

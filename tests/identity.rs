@@ -32,6 +32,7 @@ fn visitor(id: &str, signature: Option<String>) -> Visitor {
         name: Some("Ann Example".into()),
         email: Some("ann@example.com".into()),
         signature,
+        expires: None,
     }
 }
 
@@ -152,4 +153,28 @@ async fn pre_chat_answers_reach_the_agent_as_a_claim() {
         "the answer fills what was missing"
     );
     assert!(!identity.verified);
+}
+
+#[tokio::test]
+async fn a_signature_past_its_expiry_is_only_a_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
+        config.sites[0].identity_secret = Some(IdentitySecret::new(SECRET));
+    })
+    .await;
+    let secret = IdentitySecret::new(SECRET);
+    let now = ito::dispatch::now_millis() / 1000;
+    for (expires, verified) in [(now + 3600, true), (now - 1, false)] {
+        let mut who = visitor("user-7", Some(secret.sign_until("user-7", Some(expires))));
+        who.expires = Some(expires);
+        let (_, welcome) = greeted(&server, None, 0, Some(who)).await;
+        let ServerToVisitor::Welcome { conversation, .. } = welcome else {
+            panic!("a welcome")
+        };
+        let stored = ito::events::visitor_of(&server.state.db, &conversation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.verified, verified, "expires {expires}, now {now}");
+    }
 }

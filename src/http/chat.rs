@@ -186,11 +186,13 @@ fn survey_store_error(e: SurveyError) -> SessionError {
     }
 }
 
-/// A name or email as kept: trimmed, at most [`MAX_IDENTITY_CHARS`], `None` when blank.
+/// A name or email as kept: without deceptive characters, trimmed, at most
+/// [`MAX_IDENTITY_CHARS`], `None` when blank.
 fn clip(value: Option<String>) -> Option<String> {
     value
         .map(|v| {
-            v.trim()
+            crate::names::cleaned(v.trim())
+                .trim()
                 .chars()
                 .take(MAX_IDENTITY_CHARS)
                 .collect::<String>()
@@ -210,7 +212,9 @@ fn identity(state: &AppState, site: &str, visitor: Visitor) -> Option<VisitorIde
         .site(site)
         .and_then(|s| s.identity_secret.as_ref())
         .zip(visitor.signature.as_deref())
-        .is_some_and(|(secret, signature)| secret.verify(id, signature));
+        .is_some_and(|(secret, signature)| {
+            secret.verify_at(id, visitor.expires, signature, now_millis() / 1000)
+        });
     Some(VisitorIdentity {
         id: Some(id.to_owned()),
         name: clip(visitor.name),

@@ -72,6 +72,7 @@ impl VisitorContext {
             name: short(visitor.name),
             email: short(visitor.email),
             signature: visitor.signature.filter(|s| s.len() <= 128),
+            expires: visitor.expires,
         });
         true
     }

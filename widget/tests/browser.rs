@@ -605,6 +605,7 @@ fn pre_chat_questions_skip_what_the_host_page_said() {
         name: Some("Ann".into()),
         email: None,
         signature: None,
+        expires: None,
     });
     context.answer_pre_chat(PreChatField::Name, "Someone else".into());
     context.answer_pre_chat(PreChatField::Email, "ann@example.com".into());
@@ -879,6 +880,7 @@ fn identify_and_attributes_are_checked_and_merged() {
         name: Some("Ann".into()),
         email: None,
         signature: None,
+        expires: None,
     };
     assert!(!context.identify(visitor(" ")));
     assert!(context.identify(visitor("u-1")));

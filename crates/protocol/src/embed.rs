@@ -73,9 +73,13 @@ pub struct Visitor {
     pub name: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
-    /// Hex HMAC-SHA256 of `id` with the site's secret, computed by the site's server.
+    /// Hex HMAC-SHA256 with the site's secret, computed by the site's server: of `id`, or,
+    /// with `expires`, of `id`, a newline and `expires`.
     #[serde(default)]
     pub signature: Option<String>,
+    /// Unix seconds after which the signature no longer vouches for the visitor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
 }
 
 #[derive(Serialize)]
