@@ -11,7 +11,7 @@
 //!
 //! ```text
 //! cargo run --release --example chat_load -- --server target/release/ito \
-//!     [--visitors 5000] [--active 1000] [--agents 10] [--rate 1000] [--seconds 10]
+//!     [--visitors 5000] [--active 1000] [--agents 10] [--rate 1000] [--seconds 10] [--soak 10000]
 //! ```
 
 use std::io::{BufRead, BufReader, Write};
@@ -38,6 +38,8 @@ struct Args {
     agents: usize,
     rate: f64,
     seconds: u64,
+    /// Conversations opened, talked in and ended after the run, to see memory come back.
+    soak: usize,
 }
 
 fn args() -> Args {
@@ -48,6 +50,7 @@ fn args() -> Args {
         agents: 10,
         rate: 1000.0,
         seconds: 10,
+        soak: 10_000,
     };
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
@@ -66,6 +69,7 @@ fn args() -> Args {
             "--agents" => args.agents = number() as usize,
             "--rate" => args.rate = number(),
             "--seconds" => args.seconds = number() as u64,
+            "--soak" => args.soak = number() as usize,
             other => panic!("unknown flag {other}"),
         }
     }
@@ -104,9 +108,9 @@ fn start_server(args: &Args, dir: &std::path::Path) -> Server {
         &config,
         format!(
             "{demo}\n[server.limits]\nconnections_per_address = {}\nconversations_per_address_per_hour = {}\n",
-            args.visitors + args.agents + 100,
+            args.visitors + args.agents + 2 * SOAK_BATCH + 100,
             // Every visitor's conversation starts from this one address.
-            10 * args.visitors + 100
+            10 * args.visitors + args.soak + 100
         ),
     )
     .unwrap();
@@ -405,5 +409,54 @@ async fn main() {
         ms(percentile(&latencies, 0.99)),
         ms(latencies.last().copied().unwrap_or_default()),
     );
+
+    // The soak: conversations that come and go must leave nothing behind (the hub's channels
+    // go with their last listener), so memory returns near its connected level.
+    let soaking = Instant::now();
+    for batch in (0..args.soak).collect::<Vec<_>>().chunks(SOAK_BATCH) {
+        let joins: Vec<_> = batch
+            .iter()
+            .map(|n| tokio::spawn(come_and_go(url.clone(), *n)))
+            .collect();
+        for join in joins {
+            join.await.unwrap();
+        }
+    }
+    let soak_secs = soaking.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let soaked_rss = rss_bytes(pid);
+    println!(
+        "  soak: {} conversations opened, talked in and ended in {soak_secs:.1} s; server memory {:.1} MB after (connected level {:.1} MB, after the run {:.1} MB)",
+        args.soak,
+        soaked_rss as f64 / 1e6,
+        connected_rss as f64 / 1e6,
+        peak_rss as f64 / 1e6
+    );
     drop(server);
+}
+
+/// Soak visitors at once (beside every connected one).
+const SOAK_BATCH: usize = 250;
+
+/// A visitor who says one thing, is answered, ends the chat and leaves.
+async fn come_and_go(url: String, n: usize) {
+    let (mut socket, _) = visitor(url).await;
+    let id = format!("soak{n}");
+    say(
+        &mut socket,
+        &VisitorToServer::Send {
+            id: id.parse().unwrap(),
+            text: "just passing through".into(),
+        },
+    )
+    .await;
+    loop {
+        if let ServerToVisitor::Ack { .. } = hear(&mut socket).await {
+            break;
+        }
+    }
+    say(&mut socket, &VisitorToServer::End).await;
+    let _ = socket.close(None).await;
+    // Until the server has closed its side too (and so given back its connection place).
+    while let Some(Ok(_)) = socket.next().await {}
 }

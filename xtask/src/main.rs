@@ -3,9 +3,11 @@
 //! - [`setup`]: installs what the build and the tests need, skipping what is present.
 //! - [`build`]: compiles the widget and the console with Trunk into `dist/`.
 //! - [`size`]: the raw, gzip and brotli bytes of what a host page and the iframe download.
+//! - [`fuzz`]: runs the cargo-fuzz targets of `fuzz/` for a while each.
 //! - `demo` and `test` chain these with the server and the test suites.
 
 mod build;
+mod fuzz;
 mod run;
 mod setup;
 mod size;
@@ -22,7 +24,8 @@ usage: cargo xtask <command>
   build   build the widget and the console into dist/
   size    print raw, gzip and brotli sizes of the loader and of what the iframe downloads
   bench   print the assistant's speed (2,000 articles, native and Chromium) and the widget's load timing
-  setup   only install what is missing (add --browser for what the tests need)";
+  setup   only install what is missing (add --browser for what the tests need)
+  fuzz    run every fuzz target of fuzz/ for --seconds N each (60 by default; not part of test)";
 
 fn main() {
     if let Err(e) = run_command() {
@@ -57,6 +60,7 @@ fn run_command() -> Result<()> {
             build::front_ends()?;
             run::bench()
         }
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("setup") => {
             let browser = args.iter().any(|a| a == "--browser");
             setup::ensure(if browser {

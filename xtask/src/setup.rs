@@ -84,7 +84,7 @@ fn ensure_wasm_target() -> Result<()> {
 }
 
 /// Installs `krate` at `version` unless `binary --version` already reports it.
-fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, flags: &[&str]) -> Result<()> {
+pub fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, flags: &[&str]) -> Result<()> {
     let reported = output(Command::new(binary).arg("--version")).unwrap_or_default();
     if installed_version(&reported) == Some(version) {
         return Ok(());
