@@ -213,6 +213,7 @@ async fn visitor(url: String) -> (Socket, ConversationId) {
         visitor: None,
     };
     say(&mut socket, &hello).await;
+    say(&mut socket, &VisitorToServer::Start).await;
     loop {
         if let ServerToVisitor::Welcome { conversation, .. } = hear(&mut socket).await {
             return (socket, conversation);

@@ -321,3 +321,43 @@ async fn on_a_shared_device_the_next_person_gets_a_conversation_of_their_own() {
         .unwrap();
     assert_eq!(who.id.as_deref(), Some("bob"));
 }
+
+#[tokio::test]
+async fn a_hello_alone_starts_no_conversation_first_words_do() {
+    let (_dir, server, pool) = server_and_store().await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM conversations")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    // A script saying hello again and again and nothing else.
+    let mut hellos = Vec::new();
+    for _ in 0..15 {
+        let mut socket = connect(&server, "/sites/demo/chat", &server.url, &[])
+            .await
+            .unwrap();
+        let hello = VisitorToServer::Hello {
+            version: 1,
+            token: None,
+            last_seq: 0,
+            visitor: None,
+        };
+        say(&mut socket, &hello).await;
+        say(&mut socket, &VisitorToServer::Ping).await;
+        assert!(matches!(hear(&mut socket).await, ServerToVisitor::Pong));
+        hellos.push(socket);
+    }
+    assert_eq!(count().await, 0, "a hello alone creates nothing");
+    // The first words (here a message) start the conversation, and are stored in it.
+    let mut socket = hellos.pop().unwrap();
+    say(&mut socket, &send("m1")).await;
+    let ServerToVisitor::Welcome { .. } = hear(&mut socket).await else {
+        panic!("a welcome once there is something to keep")
+    };
+    assert!(matches!(
+        next_answer(&mut socket).await,
+        ServerToVisitor::Ack { seq: 1, .. }
+    ));
+    assert_eq!(count().await, 1);
+}

@@ -44,6 +44,7 @@ fn hello(token: Option<String>, last_seq: u64) -> VisitorToServer {
 /// Says hello and returns the conversation's token.
 async fn start(socket: &mut Socket, token: Option<String>, last_seq: u64) -> String {
     say(socket, hello(token, last_seq)).await;
+    say(socket, VisitorToServer::Start).await;
     match hear(socket).await {
         ServerToVisitor::Welcome { token, .. } => token,
         other => panic!("expected a welcome, got {other:?}"),

@@ -104,6 +104,7 @@ async fn a_server_killed_mid_conversation_loses_nothing_acknowledged_and_doubles
         },
     )
     .await;
+    say(&mut socket, &VisitorToServer::Start).await;
     let Some(ServerToVisitor::Welcome { token, .. }) = next(&mut socket).await else {
         panic!("a welcome")
     };

@@ -321,6 +321,7 @@ async fn with_nobody_online_a_message_left_is_answered_in_the_same_thread_later(
         .await
         .unwrap();
     say(&mut visitor, &hello(None, 0)).await;
+    say(&mut visitor, &VisitorToServer::Start).await;
     let ServerToVisitor::Welcome {
         token,
         conversation,

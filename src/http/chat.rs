@@ -1,7 +1,8 @@
 //! `GET /sites/{site}/chat`: the visitor's WebSocket. The upgrade is refused unless `Origin`
 //! is one of the site's allowed origins (axum does not check it). The first frame must be a
-//! hello of our protocol version; a valid token continues that conversation, none starts a
-//! new one. Every message is acknowledged only after its commit; the connection then sends
+//! hello of our protocol version; a valid token continues that conversation; without one, a
+//! new conversation starts with the visitor's first words (`start`, a message, a handoff),
+//! never with the hello alone. Every message is acknowledged only after its commit; the connection then sends
 //! each committed event it has not sent yet, read from the store, so nothing is skipped.
 
 use std::time::{Duration, Instant};
@@ -266,15 +267,14 @@ async fn refuse(mut socket: WebSocket, code: ErrorCode, message: &str) -> Result
     Ok(())
 }
 
-/// The conversation a hello continues or starts (with who the visitor is recorded), or the
-/// refusal to send.
+/// The conversation a hello continues (`None`: none yet, the visitor is new), or the refusal
+/// to send.
 async fn opening(
     state: &AppState,
     site: &str,
-    address: IpAddr,
     token: Option<String>,
     identity: Option<&VisitorIdentity>,
-) -> Result<Result<ConversationId, (ErrorCode, String)>, StoreError> {
+) -> Result<Result<Option<ConversationId>, (ErrorCode, String)>, StoreError> {
     // A verified visitor on a new device continues their newest conversation.
     let verified_id = identity.filter(|i| i.verified).and_then(|i| i.id.clone());
     // A token that cannot continue anything gets its own code, so the widget knows to start
@@ -310,34 +310,67 @@ async fn opening(
         }
         (continued, _) => continued,
     };
-    let known = match (continued, verified_id) {
+    Ok(Ok(match (continued, verified_id) {
         (Some(conversation), _) => Some(conversation),
         (None, Some(id)) => events::latest_of_verified(&state.db, site, &id).await?,
         (None, None) => None,
-    };
-    let conversation = match known {
-        Some(conversation) => conversation,
-        None => {
-            let limits = &state.config.server.limits;
-            let now = Instant::now();
-            if let Err(wait) =
-                state
-                    .new_conversations
-                    .take(address, || limits.new_conversations(now), now)
-            {
-                let refusal = format!(
-                    "too many new conversations from this address: try again in {}",
-                    crate::limits::in_words(wait)
-                );
-                return Ok(Err((ErrorCode::RateLimited, refusal)));
-            }
-            events::start_conversation(&state.db, site).await?.1
-        }
-    };
-    if let Some(identity) = identity {
-        events::identify(&state.db, &conversation, identity).await?;
+    }))
+}
+
+/// A new conversation for a visitor who said their first words, within the address's limit.
+async fn new_conversation(
+    state: &AppState,
+    site: &str,
+    address: IpAddr,
+) -> Result<Result<ConversationId, (ErrorCode, String)>, StoreError> {
+    let limits = &state.config.server.limits;
+    let now = Instant::now();
+    if let Err(wait) = state
+        .new_conversations
+        .take(address, || limits.new_conversations(now), now)
+    {
+        let refusal = format!(
+            "too many new conversations from this address: try again in {}",
+            crate::limits::in_words(wait)
+        );
+        return Ok(Err((ErrorCode::RateLimited, refusal)));
     }
-    Ok(Ok(conversation))
+    Ok(Ok(events::start_conversation(&state.db, site).await?.1))
+}
+
+/// Waits for a new visitor's first words: `start` (they asked the bot something), or a frame
+/// that needs a conversation, returned to be handled once there is one. `None` when they
+/// leave, or say nothing within [`HELLO_TIMEOUT`] of their last frame: a hello alone, as a
+/// script floods with, creates nothing.
+async fn first_words(socket: &mut WebSocket) -> Result<Option<Option<String>>, SessionError> {
+    loop {
+        let text = match tokio::time::timeout(HELLO_TIMEOUT, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => text,
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Err(_) => return Ok(None),
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(e))) => return Err(e.into()),
+        };
+        match serde_json::from_str::<VisitorToServer>(&text) {
+            Ok(VisitorToServer::Start) => return Ok(Some(None)),
+            Ok(
+                VisitorToServer::Send { .. }
+                | VisitorToServer::Handoff { .. }
+                | VisitorToServer::Solved
+                | VisitorToServer::Survey { .. },
+            ) => return Ok(Some(Some(text.to_string()))),
+            Ok(VisitorToServer::Ping) => send(socket, &ServerToVisitor::Pong).await?,
+            Ok(VisitorToServer::End) => return Ok(None),
+            // Typing, read receipts, a second hello: nothing to keep before a conversation.
+            Ok(_) => {}
+            Err(e) => {
+                let frame = ServerToVisitor::Error {
+                    code: ErrorCode::Malformed,
+                    message: e.to_string(),
+                };
+                send(socket, &frame).await?;
+            }
+        }
+    }
 }
 
 /// The store failed under a visitor: the cause goes to the log, the visitor gets an
@@ -384,11 +417,37 @@ impl Session {
             return refuse(socket, ErrorCode::Version, &message).await;
         };
         let identity = visitor.and_then(|v| identity(&state, &site, v));
-        let conversation = match opening(&state, &site, address, token, identity.as_ref()).await {
-            Ok(Ok(conversation)) => conversation,
+        let known = match opening(&state, &site, token, identity.as_ref()).await {
+            Ok(Ok(known)) => known,
             Ok(Err((code, message))) => return refuse(socket, code, &message).await,
             Err(e) => return store_failed(socket, e).await,
         };
+        // A visitor the site vouches for may start one at once (the widget connects to show
+        // their history on any device); anyone else's starts with their first words.
+        let vouched = identity.as_ref().is_some_and(|i| i.verified);
+        let (conversation, first_frame) = match known {
+            Some(conversation) => (conversation, None),
+            None => {
+                let first_frame = if vouched {
+                    None
+                } else {
+                    match first_words(&mut socket).await? {
+                        Some(first_frame) => first_frame,
+                        None => return Ok(()),
+                    }
+                };
+                match new_conversation(&state, &site, address).await {
+                    Ok(Ok(conversation)) => (conversation, first_frame),
+                    Ok(Err((code, message))) => return refuse(socket, code, &message).await,
+                    Err(e) => return store_failed(socket, e).await,
+                }
+            }
+        };
+        if let Some(identity) = &identity
+            && let Err(e) = events::identify(&state.db, &conversation, identity).await
+        {
+            return store_failed(socket, e).await;
+        }
         let limits = state.config.server.limits.clone();
         let Some(slot) = state
             .visitor_connections
@@ -416,7 +475,13 @@ impl Session {
             conversation,
             sent: last_seq,
         };
-        let served = session.serve(&limits).await;
+        let served = match first_frame {
+            Some(text) => match session.on_frame(&text).await {
+                Ok(()) => session.serve(&limits).await,
+                failed => failed,
+            },
+            None => session.serve(&limits).await,
+        };
         drop(slot);
         match served {
             Err(SessionError::Store(e)) => store_failed(session.socket, e).await,
@@ -600,7 +665,10 @@ impl Session {
             VisitorToServer::Read { .. } => Some(Action::Read),
             VisitorToServer::Handoff { .. } => Some(Action::Handoff),
             VisitorToServer::Survey { .. } | VisitorToServer::Solved => Some(Action::Survey),
-            VisitorToServer::End | VisitorToServer::Ping | VisitorToServer::Hello { .. } => None,
+            VisitorToServer::End
+            | VisitorToServer::Ping
+            | VisitorToServer::Start
+            | VisitorToServer::Hello { .. } => None,
         };
         if let Some(action) = action
             && let Err(wait) = self.allowed(action)
@@ -679,6 +747,8 @@ impl Session {
                 }
             }
             VisitorToServer::Ping => send(&mut self.socket, &ServerToVisitor::Pong).await,
+            // The conversation exists already: nothing more to start.
+            VisitorToServer::Start => Ok(()),
             VisitorToServer::Typing { typing } => {
                 self.state.hub.typing(&self.conversation, false, typing);
                 Ok(())

@@ -82,7 +82,8 @@ pub async fn skip_inbox(agent: &mut Socket) -> ServerToAgent {
 }
 
 /// A visitor's socket on the demo site after its hello (with a token to continue a
-/// conversation, from event `last_seq`, as whom the host page says), and the first answer.
+/// conversation, from event `last_seq`, as whom the host page says) and first words, and the
+/// first answer.
 pub async fn greeted(
     server: &Server,
     token: Option<String>,
@@ -99,6 +100,8 @@ pub async fn greeted(
         visitor,
     };
     say(&mut socket, &hello).await;
+    // The visitor's first words to the bot: without them a new visitor's hello starts nothing.
+    say(&mut socket, &VisitorToServer::Start).await;
     let first = hear(&mut socket).await;
     (socket, first)
 }

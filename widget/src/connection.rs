@@ -1,8 +1,9 @@
 //! The live chat's WebSocket in the browser: a thin shell that moves frames between the
-//! server and [`Live`] / [`Thread`]. It connects when a person is asked for (or, after a
-//! reload, when the thread is still with one), says hello with the token and the last event
-//! seen, hands off once with the context, resends whatever is unacknowledged after every
-//! welcome, and reconnects with backoff and jitter when the socket drops.
+//! server and [`Live`] / [`Thread`]. It connects at the visitor's first words to the bot
+//! (`start`: the conversation begins there), when a person is asked for, or after a reload
+//! when the thread is still with one; says hello with the token and the last event seen,
+//! hands off once with the context, resends whatever is unacknowledged after every welcome,
+//! and reconnects with backoff and jitter when the socket drops.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -35,7 +36,7 @@ struct Inner {
     visitor: RwSignal<VisitorContext>,
     /// Sent after each welcome until the server confirms it (a handoff event comes back).
     handoff: Option<VisitorToServer>,
-    /// Sent once the socket is open (the first welcome), then forgotten.
+    /// Sent once the socket is open, right after the hello, then forgotten.
     when_open: Vec<VisitorToServer>,
     /// Kept alive as long as the socket they serve.
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
@@ -135,6 +136,18 @@ impl LiveLink {
                 let hello =
                     live.with_untracked(|l| l.hello(visitor.with_untracked(|v| v.visitor.clone())));
                 link.transmit(&hello);
+                // What waited for the socket goes right after the hello: for a new visitor
+                // these are the first words, which start the conversation (and its welcome).
+                let waiting = std::mem::take(&mut link.inner.borrow_mut().when_open);
+                for frame in waiting {
+                    link.transmit(&frame);
+                }
+                if live.with_untracked(|l| l.token.is_none()) {
+                    let handoff = link.inner.borrow().handoff.clone();
+                    if let Some(handoff) = handoff {
+                        link.transmit(&handoff);
+                    }
+                }
             })
         };
         let on_message = {
@@ -220,10 +233,6 @@ impl LiveLink {
                 let handoff = self.inner.borrow().handoff.clone();
                 if let Some(handoff) = handoff {
                     self.transmit(&handoff);
-                }
-                let waiting = std::mem::take(&mut self.inner.borrow_mut().when_open);
-                for frame in waiting {
-                    self.transmit(&frame);
                 }
                 for frame in live.with_untracked(Live::resend) {
                     self.transmit(&frame);

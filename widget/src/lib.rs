@@ -312,7 +312,7 @@ pub fn App(
     // count every conversation started, not only those that reached a person.
     let ask = move |text: String| {
         if live.with_untracked(|l| l.token.is_none()) && !text.trim().is_empty() {
-            link.with_value(LiveLink::connect);
+            link.with_value(|l| l.send_soon(VisitorToServer::Start));
         }
         answer(text);
     };

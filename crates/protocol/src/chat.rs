@@ -275,6 +275,9 @@ pub enum VisitorToServer {
         up_to: Seq,
     },
     End,
+    /// The visitor said their first words to the bot: a new visitor's conversation starts now
+    /// (a hello alone starts none). Ignored once there is a conversation.
+    Start,
     /// The visitor said the bot's answer solved it: counted as resolved by the bot.
     Solved,
     /// The satisfaction (1-5) and effort (1-7) survey, once per conversation that asked.
