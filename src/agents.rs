@@ -138,28 +138,15 @@ pub async fn set_password(
 ) -> Result<Agent, AgentError> {
     let agent = by_email(pool, email).await?;
     let hash = hash_password(password).await?;
-    let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE agents SET password_hash = ? WHERE id = ?")
-        .bind(hash)
-        .bind(&agent.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM sessions WHERE agent_id = ?")
-        .bind(&agent.id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    let change = sqlx::query("UPDATE agents SET password_hash = ? WHERE id = ?").bind(hash);
+    change_and_sign_out(pool, &agent, Some(change)).await?;
     Ok(agent)
 }
 
 /// Ends every session of the agent; returns how many there were.
 pub async fn revoke_sessions(pool: &SqlitePool, email: &str) -> Result<(Agent, u64), AgentError> {
     let agent = by_email(pool, email).await?;
-    let ended = sqlx::query("DELETE FROM sessions WHERE agent_id = ?")
-        .bind(&agent.id)
-        .execute(pool)
-        .await?
-        .rows_affected();
+    let ended = change_and_sign_out(pool, &agent, None).await?;
     Ok((agent, ended))
 }
 
@@ -167,19 +154,31 @@ pub async fn revoke_sessions(pool: &SqlitePool, email: &str) -> Result<(Agent, u
 /// server gives whatever they still had to someone else. Their name stays on what they did.
 pub async fn remove(pool: &SqlitePool, email: &str) -> Result<Agent, AgentError> {
     let agent = by_email(pool, email).await?;
-    let mut tx = pool.begin().await?;
-    sqlx::query(
+    let change = sqlx::query(
         "UPDATE agents SET removed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-    )
-    .bind(&agent.id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM sessions WHERE agent_id = ?")
+    );
+    change_and_sign_out(pool, &agent, Some(change)).await?;
+    Ok(agent)
+}
+
+/// Runs `change` (bound to the agent's id last), if any, and ends every session of the agent,
+/// in one transaction; returns how many sessions ended.
+async fn change_and_sign_out<'q>(
+    pool: &SqlitePool,
+    agent: &'q Agent,
+    change: Option<sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>>,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if let Some(change) = change {
+        change.bind(&agent.id).execute(&mut *tx).await?;
+    }
+    let ended = sqlx::query("DELETE FROM sessions WHERE agent_id = ?")
         .bind(&agent.id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
     tx.commit().await?;
-    Ok(agent)
+    Ok(ended)
 }
 
 /// Deletes sessions that expired before `now`; returns how many.

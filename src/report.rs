@@ -284,24 +284,13 @@ mod tests {
             name: name.into(),
             measures: measure(&[]),
         };
-        let report = Report {
-            site: "demo".into(),
-            from: "2026-11-01".into(),
-            to: "2026-11-30".into(),
-            time_zone: "UTC".into(),
-            measures: measure(&[]),
-            agents: vec![
-                agent("=HYPERLINK(\"https://evil.example\",\"x\")"),
-                agent("@SUM(1)"),
-                agent("+1"),
-                agent("-2"),
-                agent("Ann, \"the\" best"),
-            ],
-            daily: Vec::new(),
-            csat_scores: [0; 5],
-            ces_scores: [0; 7],
-            comments: Vec::new(),
-        };
+        let report = empty_report(vec![
+            agent("=HYPERLINK(\"https://evil.example\",\"x\")"),
+            agent("@SUM(1)"),
+            agent("+1"),
+            agent("-2"),
+            agent("Ann, \"the\" best"),
+        ]);
         let csv = csv(&report);
         let header = csv.lines().next().unwrap();
         assert_eq!(
@@ -310,21 +299,25 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_table_says_no_data_rather_than_zero() {
-        let report = Report {
+    /// November's report of a site where nothing happened, with these agents.
+    fn empty_report(agents: Vec<AgentMeasures>) -> Report {
+        Report {
             site: "demo".into(),
             from: "2026-11-01".into(),
             to: "2026-11-30".into(),
             time_zone: "UTC".into(),
             measures: measure(&[]),
-            agents: Vec::new(),
+            agents,
             daily: Vec::new(),
             csat_scores: [0; 5],
             ces_scores: [0; 7],
             comments: Vec::new(),
-        };
-        let table = table(&report);
+        }
+    }
+
+    #[test]
+    fn the_table_says_no_data_rather_than_zero() {
+        let table = table(&empty_report(Vec::new()));
         assert!(table.starts_with("Site demo from 2026-11-01 to 2026-11-30 (UTC)"));
         assert!(table.contains("Deflection rate"), "{table}");
         assert!(

@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::live::{greeted, server_and_store, visitor_handed_off};
-use common::{Build, Server, Socket, connect, hear, say, serve_configured};
+use common::live::{greeted, server_and_store, server_with, visitor_handed_off};
+use common::{Build, Socket, connect, hear, say, serve_configured};
 use futures_util::{SinkExt, StreamExt};
 use ito::limits::Limits;
 use ito_protocol::chat::{
@@ -14,15 +14,6 @@ use ito_protocol::chat::{
 };
 use ito_protocol::embed::Visitor;
 use tokio_tungstenite::tungstenite;
-
-async fn server_with(limits: Limits) -> (tempfile::TempDir, Server) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
-        config.server.limits = limits;
-    })
-    .await;
-    (dir, server)
-}
 
 fn token_of(welcome: ServerToVisitor) -> String {
     match welcome {

@@ -11,7 +11,6 @@ use std::process::{Command, Stdio};
 use common::live::{agent, signed_in, skip_inbox, visitor_handed_off};
 use common::{Build, Server, Socket, hear, say, serve_configured};
 use ito_protocol::chat::{AgentToServer, ErrorCode, EventKind, ServerToAgent, ServerToVisitor};
-use serde_json::json;
 
 async fn server() -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
@@ -65,13 +64,8 @@ async fn session_ends(socket: &mut Socket) {
 }
 
 async fn sign_in(server: &Server, email: &str, password: &str) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{}/api/v1/login", server.url))
-        .header("origin", &server.url)
-        .json(&json!({"email": email, "password": password}))
-        .send()
+    common::live::sign_in(server, email, password)
         .await
-        .unwrap()
         .status()
         .as_u16()
 }

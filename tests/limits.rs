@@ -4,20 +4,11 @@
 
 mod common;
 
-use common::live::greeted;
-use common::{Build, Server, Socket, connect, hear, say, serve_configured};
+use common::live::{greeted, server_with};
+use common::{Server, Socket, connect, hear, say};
 use futures_util::StreamExt;
 use ito::limits::Limits;
 use ito_protocol::chat::{ErrorCode, ServerToVisitor, VisitorToServer};
-
-async fn server_with(limits: Limits) -> (tempfile::TempDir, Server) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
-        config.server.limits = limits;
-    })
-    .await;
-    (dir, server)
-}
 
 async fn visitor(server: &Server, token: Option<String>) -> (Socket, ServerToVisitor) {
     greeted(server, token, 0, None).await

@@ -3,19 +3,7 @@
 
 mod common;
 
-use common::Server;
-use common::live::server_and_store;
-use serde_json::json;
-
-async fn sign_in(server: &Server, email: &str, password: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}/api/v1/login", server.url))
-        .header("origin", &server.url)
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-}
+use common::live::{server_and_store, sign_in};
 
 #[tokio::test]
 async fn five_failures_for_an_email_make_it_wait_with_retry_after_in_words() {

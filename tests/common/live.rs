@@ -22,6 +22,27 @@ pub async fn server_and_store() -> (tempfile::TempDir, Server, sqlx::SqlitePool)
     (dir, server, pool)
 }
 
+/// `POST /api/v1/login` from the console's page, as a browser sends it.
+pub async fn sign_in(server: &Server, email: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/login", server.url))
+        .header("origin", &server.url)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A server on a fresh database with these `[server.limits]`.
+pub async fn server_with(limits: ito::limits::Limits) -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
+        config.server.limits = limits;
+    })
+    .await;
+    (dir, server)
+}
+
 /// Adds an agent (named as their email) and signs them in; returns their session cookie.
 pub async fn signed_in(server: &Server, pool: &sqlx::SqlitePool, email: &str) -> String {
     signed_in_as(server, pool, email, email, false).await
@@ -38,13 +59,7 @@ pub async fn signed_in_as(
     ito::agents::add(pool, email, name, "correct horse", admin)
         .await
         .unwrap();
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/login", server.url))
-        .header("origin", &server.url)
-        .json(&json!({"email": email, "password": "correct horse"}))
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in(server, email, "correct horse").await;
     assert_eq!(response.status().as_u16(), 200);
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     cookie.split(';').next().unwrap().to_owned()
