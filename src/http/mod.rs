@@ -163,6 +163,15 @@ fn console_pages(dir: std::path::PathBuf) -> Router {
             move |mut response: axum::response::Response| {
                 let index = index.clone();
                 async move {
+                    // Only the page runs scripts: its scripts, wasm and CSS need no policy.
+                    let page = response
+                        .headers()
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|t| t.to_str().ok())
+                        .is_some_and(|t| t.starts_with("text/html"));
+                    if !page {
+                        return response;
+                    }
                     // Read each time: a rebuild changes the start-up module and so its hash.
                     let built = tokio::fs::read_to_string(&index).await.unwrap_or_default();
                     let policy = embed::console_csp(&built);
