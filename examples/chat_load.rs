@@ -413,7 +413,9 @@ async fn main() {
 
     // The soak: conversations that come and go must leave nothing behind (the hub's channels
     // go with their last listener), so memory returns near its connected level.
+    // Memory is printed at each quarter: a leak grows it in steps, a cache filling up flattens.
     let soaking = Instant::now();
+    let quarter = (args.soak / 4).max(1);
     for batch in (0..args.soak).collect::<Vec<_>>().chunks(SOAK_BATCH) {
         let joins: Vec<_> = batch
             .iter()
@@ -421,6 +423,13 @@ async fn main() {
             .collect();
         for join in joins {
             join.await.unwrap();
+        }
+        let done = batch.last().map_or(0, |n| n + 1);
+        if done % quarter < SOAK_BATCH && done < args.soak {
+            println!(
+                "  soak: {done} conversations, server memory {:.1} MB",
+                rss_bytes(pid) as f64 / 1e6
+            );
         }
     }
     let soak_secs = soaking.elapsed().as_secs_f64();
