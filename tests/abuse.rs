@@ -8,7 +8,7 @@ mod common;
 use common::live::{greeted, server_and_store, server_with, visitor_handed_off};
 use common::{Build, Socket, connect, hear, say, serve_configured};
 use futures_util::{SinkExt, StreamExt};
-use ito::limits::Limits;
+use ito::live::limits::Limits;
 use ito_protocol::chat::{
     ErrorCode, EventKind, HandoffContext, HandoffReason, ServerToVisitor, VisitorToServer,
 };
@@ -125,7 +125,7 @@ async fn a_repeated_handoff_is_stored_once_and_handoffs_are_limited() {
             ..
         }
     ));
-    let events = ito::events::events_after(&pool, &conversation, 0, 100)
+    let events = ito::store::events::events_after(&pool, &conversation, 0, 100)
         .await
         .unwrap();
     let requests = events
@@ -169,11 +169,11 @@ async fn a_made_up_bot_transcript_does_not_reach_the_agents_summary() {
             break;
         }
     }
-    let (_, stored) = ito::events::handoff_of(&pool, &conversation)
+    let (_, stored) = ito::store::events::handoff_of(&pool, &conversation)
         .await
         .unwrap()
         .unwrap();
-    let summary = ito::handoff::summary(HandoffReason::Asked, &stored);
+    let summary = ito::live::handoff::summary(HandoffReason::Asked, &stored);
     assert_eq!(
         summary[1],
         "Bot tried: Checking your order status and tracking (helped)"
@@ -255,7 +255,7 @@ fn someone(id: &str, secret: &str) -> Visitor {
         id: id.into(),
         name: Some(id.to_uppercase()),
         email: None,
-        signature: Some(ito::identity::IdentitySecret::new(secret).sign(id)),
+        signature: Some(ito::site::identity::IdentitySecret::new(secret).sign(id)),
         expires: None,
     }
 }
@@ -297,7 +297,7 @@ async fn on_a_shared_device_the_next_person_gets_a_conversation_of_their_own() {
         matches!(hear(&mut bob).await, ServerToVisitor::Pong),
         "and hears nothing of it"
     );
-    let who = ito::events::visitor_of(&server.state.db, &anns)
+    let who = ito::store::events::visitor_of(&server.state.db, &anns)
         .await
         .unwrap()
         .unwrap();
@@ -306,7 +306,7 @@ async fn on_a_shared_device_the_next_person_gets_a_conversation_of_their_own() {
         (Some("ann"), true),
         "Ann stays Ann"
     );
-    let who = ito::events::visitor_of(&server.state.db, &bobs)
+    let who = ito::store::events::visitor_of(&server.state.db, &bobs)
         .await
         .unwrap()
         .unwrap();

@@ -167,7 +167,7 @@ async fn signing_an_agent_out_everywhere_and_purging_expired_sessions() {
     assert!(said.contains("ended 1 sessions"), "{said}");
     session_ends(&mut console).await;
 
-    let ann = ito::agents::id_by_email(&db, "ann@shop.example")
+    let ann = ito::store::agents::id_by_email(&db, "ann@shop.example")
         .await
         .unwrap()
         .unwrap();

@@ -201,15 +201,16 @@ async fn an_expired_token_and_another_sites_token_are_refused() {
         token.split('.').next().unwrap().parse().unwrap();
 
     // The server's own key, as a token from 31 days ago would have been signed.
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
         .await
         .unwrap();
-    let key = ito::token::TokenKey::new(ito::db::token_secret(&pool).await.unwrap());
+    let key =
+        ito::live::token::TokenKey::new(ito::store::sqlite::token_secret(&pool).await.unwrap());
     let month_ago = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
-        - ito::token::TOKEN_LIFETIME_SECS
+        - ito::live::token::TOKEN_LIFETIME_SECS
         - 24 * 3600;
     let expired = key.sign(&conversation, month_ago);
     let mut late = connect(&server, &own_origin(&server)).await.unwrap();
@@ -284,7 +285,7 @@ async fn one_address_may_hold_only_so_many_connections() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_in(dir.path(), Build { front_ends: false }).await;
     let mut open = Vec::new();
-    for _ in 0..ito::limits::Limits::default().connections_per_address {
+    for _ in 0..ito::live::limits::Limits::default().connections_per_address {
         open.push(connect(&server, &own_origin(&server)).await.unwrap());
     }
     let refused = connect(&server, &own_origin(&server)).await.unwrap_err();

@@ -10,7 +10,9 @@ use common::{Build, Server, serve_configured};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-async fn server(configure: impl FnOnce(&mut ito::limits::Limits)) -> (tempfile::TempDir, Server) {
+async fn server(
+    configure: impl FnOnce(&mut ito::live::limits::Limits),
+) -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
         configure(&mut config.server.limits)

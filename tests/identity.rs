@@ -6,7 +6,7 @@ mod common;
 
 use common::live::{agent, greeted, signed_in, skip_inbox};
 use common::{Build, Server, Socket, hear, say, serve_configured};
-use ito::identity::IdentitySecret;
+use ito::site::identity::IdentitySecret;
 use ito_protocol::chat::{
     AgentToServer, ConversationId, EventKind, ServerToAgent, ServerToVisitor, VisitorToServer,
 };
@@ -20,7 +20,7 @@ async fn server() -> (tempfile::TempDir, Server, sqlx::SqlitePool) {
         config.sites[0].identity_secret = Some(IdentitySecret::new(SECRET));
     })
     .await;
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
         .await
         .unwrap();
     (dir, server, pool)
@@ -163,7 +163,7 @@ async fn a_signature_past_its_expiry_is_only_a_claim() {
     })
     .await;
     let secret = IdentitySecret::new(SECRET);
-    let now = ito::dispatch::now_millis() / 1000;
+    let now = ito::live::dispatch::now_millis() / 1000;
     for (expires, verified) in [(now + 3600, true), (now - 1, false)] {
         let mut who = visitor("user-7", Some(secret.sign_until("user-7", Some(expires))));
         who.expires = Some(expires);
@@ -171,7 +171,7 @@ async fn a_signature_past_its_expiry_is_only_a_claim() {
         let ServerToVisitor::Welcome { conversation, .. } = welcome else {
             panic!("a welcome")
         };
-        let stored = ito::events::visitor_of(&server.state.db, &conversation)
+        let stored = ito::store::events::visitor_of(&server.state.db, &conversation)
             .await
             .unwrap()
             .unwrap();

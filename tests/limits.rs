@@ -7,7 +7,7 @@ mod common;
 use common::live::{greeted, server_with};
 use common::{Server, Socket, connect, hear, say};
 use futures_util::StreamExt;
-use ito::limits::Limits;
+use ito::live::limits::Limits;
 use ito_protocol::chat::{ErrorCode, ServerToVisitor, VisitorToServer};
 
 async fn visitor(server: &Server, token: Option<String>) -> (Socket, ServerToVisitor) {

@@ -67,14 +67,14 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
         },
     )
     .await;
-    let answer = ito::surveys::Answer {
+    let answer = ito::store::surveys::Answer {
         csat: Some(4),
         ces: Some(6),
         comment: Some("Quick, thanks".into()),
     };
-    let mut recorded = Err(ito::surveys::SurveyError::Empty);
+    let mut recorded = Err(ito::store::surveys::SurveyError::Empty);
     for _ in 0..200 {
-        recorded = ito::surveys::record(&pool, &conversation, answer.clone()).await;
+        recorded = ito::store::surveys::record(&pool, &conversation, answer.clone()).await;
         if recorded.is_ok() {
             break;
         }
@@ -144,15 +144,19 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
 #[tokio::test]
 async fn the_days_of_a_seeded_month_add_up_to_the_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
         .await
         .unwrap();
-    let now = ito::dispatch::now_millis();
-    ito::seed::seed(&pool, "demo", 14, now, None).await.unwrap();
-    let config = ito::config::Config::demo();
+    let now = ito::live::dispatch::now_millis();
+    ito::reports::seed::seed(&pool, "demo", 14, now, None)
+        .await
+        .unwrap();
+    let config = ito::site::config::Config::demo();
     let site = config.site("demo").unwrap();
-    let days = ito::report::Days::parse(&days_ago(20), &days_ago(0)).unwrap();
-    let report = ito::report::report(&pool, site, days).await.unwrap();
+    let days = ito::reports::report::Days::parse(&days_ago(20), &days_ago(0)).unwrap();
+    let report = ito::reports::report::report(&pool, site, days)
+        .await
+        .unwrap();
     assert_eq!(report.daily.len(), 21);
     let by_day: u32 = report.daily.iter().map(|d| d.measures.conversations).sum();
     assert_eq!(by_day, report.measures.conversations);

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Build, Server, connect, serve_configured};
-use ito::config::Config;
+use ito::site::config::Config;
 use serde_json::json;
 use tokio_tungstenite::tungstenite;
 
@@ -87,7 +87,7 @@ async fn with_an_https_public_url_cookies_are_secure_and_only_its_origin_is_own(
         config.server.public_url = Some("https://chat.example.com".to_owned().try_into().unwrap());
     })
     .await;
-    ito::agents::add(
+    ito::store::agents::add(
         &server.state.db,
         "ann@shop.example",
         "Ann",

@@ -51,7 +51,9 @@ async fn a_silent_visitor_who_left_is_abandoned_and_a_left_message_stays() {
         "a connected visitor waits"
     );
     // Counted as abandonment: ended before anyone joined.
-    let events = ito::events::events_after(db, &gone, 0, 100).await.unwrap();
+    let events = ito::store::events::events_after(db, &gone, 0, 100)
+        .await
+        .unwrap();
     assert!(matches!(
         events.last().unwrap().kind,
         ito_protocol::chat::EventKind::Ended
@@ -62,5 +64,8 @@ async fn status(
     db: &sqlx::SqlitePool,
     conversation: &ito_protocol::chat::ConversationId,
 ) -> ConversationStatus {
-    ito::events::status_of(db, conversation).await.unwrap().0
+    ito::store::events::status_of(db, conversation)
+        .await
+        .unwrap()
+        .0
 }

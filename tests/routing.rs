@@ -396,11 +396,12 @@ async fn a_visitor_with_a_month_old_token_starts_afresh_and_reaches_an_agent() {
     let cookie = signed_in(&server, &pool, "ann@shop.example").await;
     let mut ann = agent(&server, &cookie).await;
     go_online(&mut ann, true).await;
-    let (_, old) = ito::events::start_conversation(&pool, "demo")
+    let (_, old) = ito::store::events::start_conversation(&pool, "demo")
         .await
         .unwrap();
-    let key = ito::token::TokenKey::new(ito::db::token_secret(&pool).await.unwrap());
-    let now = ito::dispatch::now_millis() / 1000;
+    let key =
+        ito::live::token::TokenKey::new(ito::store::sqlite::token_secret(&pool).await.unwrap());
+    let now = ito::live::dispatch::now_millis() / 1000;
     let stale = key.sign(&old, now - 31 * 24 * 3600);
     let (_, refused) = common::live::greeted(&server, Some(stale), 7, None).await;
     assert!(
@@ -422,11 +423,12 @@ async fn a_visitor_with_a_month_old_token_starts_afresh_and_reaches_an_agent() {
 #[tokio::test]
 async fn every_connection_renews_the_token() {
     let (_dir, server, pool) = server_and_store().await;
-    let (_, conversation) = ito::events::start_conversation(&pool, "demo")
+    let (_, conversation) = ito::store::events::start_conversation(&pool, "demo")
         .await
         .unwrap();
-    let key = ito::token::TokenKey::new(ito::db::token_secret(&pool).await.unwrap());
-    let now = ito::dispatch::now_millis() / 1000;
+    let key =
+        ito::live::token::TokenKey::new(ito::store::sqlite::token_secret(&pool).await.unwrap());
+    let now = ito::live::dispatch::now_millis() / 1000;
     let old = key.sign(&conversation, now - 29 * 24 * 3600);
     let (_, welcome) = common::live::greeted(&server, Some(old), 0, None).await;
     let ServerToVisitor::Welcome { token, .. } = welcome else {

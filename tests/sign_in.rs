@@ -9,7 +9,7 @@ use common::live::{server_and_store, sign_in};
 async fn five_failures_for_an_email_make_it_wait_with_retry_after_in_words() {
     let (_dir, server, pool) = server_and_store().await;
     for email in ["ann@shop.example", "bob@shop.example"] {
-        ito::agents::add(&pool, email, "Someone", "correct horse", false)
+        ito::store::agents::add(&pool, email, "Someone", "correct horse", false)
             .await
             .unwrap();
     }

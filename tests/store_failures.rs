@@ -63,7 +63,9 @@ async fn a_claim_that_cannot_store_its_event_changes_nothing_and_can_be_retried(
             ..
         }
     ));
-    let (status, agent_now) = ito::events::status_of(&pool, &conversation).await.unwrap();
+    let (status, agent_now) = ito::store::events::status_of(&pool, &conversation)
+        .await
+        .unwrap();
     assert_eq!(
         (status, agent_now),
         (ConversationStatus::Waiting, None),
@@ -95,11 +97,11 @@ async fn an_agent_catches_up_on_more_events_than_one_read_holds() {
             by_agent: false,
             up_to: n,
         };
-        ito::events::append(&pool, &conversation, &kind, 0)
+        ito::store::events::append(&pool, &conversation, &kind, 0)
             .await
             .unwrap();
     }
-    let last = ito::events::events_after(&pool, &conversation, 0, 10_000)
+    let last = ito::store::events::events_after(&pool, &conversation, 0, 10_000)
         .await
         .unwrap()
         .last()

@@ -17,17 +17,18 @@ use ito_protocol::chat::{
 };
 use tokio::sync::mpsc;
 
+use super::HttpError;
 use super::chat::{
     Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye, send,
 };
 use super::session::{current_agent, from_own_page, session_token};
-use super::{AppState, HttpError};
-use crate::agents::Agent;
-use crate::dispatch;
-use crate::events::{self, Claim};
-use crate::handoff;
-use crate::hub::Notice;
-use crate::presence::Seat;
+use crate::live::dispatch;
+use crate::live::handoff;
+use crate::live::hub::Notice;
+use crate::live::presence::Seat;
+use crate::state::AppState;
+use crate::store::agents::Agent;
+use crate::store::events::{self, Claim};
 
 /// An agent's largest frame: a reply of [`MAX_TEXT_BYTES`] with its JSON around it (escapes
 /// can double its length). Anything larger is refused before it is buffered.
@@ -184,7 +185,7 @@ impl AgentSession {
     /// revoked, or the agent removed).
     async fn session_still_valid(&mut self) -> Result<bool, SessionError> {
         let now = dispatch::now_millis() / 1000;
-        let agent = crate::agents::session_agent(&self.state.db, &self.session, now)
+        let agent = crate::store::agents::session_agent(&self.state.db, &self.session, now)
             .await
             .map_err(events::StoreError::from)?;
         Ok(agent.is_some_and(|a| a.id == self.agent.id))

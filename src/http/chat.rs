@@ -22,15 +22,16 @@ use ito_protocol::chat::{
 use ito_protocol::embed::Visitor;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::HttpError;
 use super::session::is_own_origin;
-use super::{AppState, HttpError};
-use crate::config::{ServerConfig, SiteConfig};
-use crate::dispatch::{self, now_millis};
-use crate::events::{self, StatusChange, StoreError};
-use crate::handoff;
-use crate::hub::{Listener, Notice};
-use crate::limits::{Action, Limits};
-use crate::surveys::{self, SurveyError};
+use crate::live::dispatch::{self, now_millis};
+use crate::live::handoff;
+use crate::live::hub::{Listener, Notice};
+use crate::live::limits::{Action, Limits};
+use crate::site::config::{ServerConfig, SiteConfig};
+use crate::state::AppState;
+use crate::store::events::{self, StatusChange, StoreError};
+use crate::store::surveys::{self, SurveyError};
 
 type QueueListener = Listener<String, ()>;
 
@@ -192,7 +193,7 @@ fn survey_store_error(e: SurveyError) -> SessionError {
 fn clip(value: Option<String>) -> Option<String> {
     value
         .map(|v| {
-            crate::names::cleaned(v.trim())
+            crate::live::names::cleaned(v.trim())
                 .trim()
                 .chars()
                 .take(MAX_IDENTITY_CHARS)
@@ -331,7 +332,7 @@ async fn new_conversation(
     {
         let refusal = format!(
             "too many new conversations from this address: try again in {}",
-            crate::limits::in_words(wait)
+            crate::live::limits::in_words(wait)
         );
         return Ok(Err((ErrorCode::RateLimited, refusal)));
     }
@@ -684,7 +685,7 @@ impl Session {
                 ),
                 _ => format!(
                     "too many of these too fast: try again in {}",
-                    crate::limits::in_words(wait)
+                    crate::live::limits::in_words(wait)
                 ),
             };
             return self.error(ErrorCode::RateLimited, &message).await;

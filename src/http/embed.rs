@@ -11,8 +11,9 @@ use axum::response::{Html, IntoResponse, Response};
 use ito_protocol::Locale;
 use ito_protocol::site_settings::WidgetSettings;
 
-use super::{AppState, HttpError};
-use crate::config::SiteConfig;
+use super::HttpError;
+use crate::site::config::SiteConfig;
+use crate::state::AppState;
 
 const LOADER: &str = include_str!("../../widget/loader/ito.js");
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";

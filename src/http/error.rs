@@ -15,7 +15,7 @@ pub enum HttpError {
     #[error("{0}")]
     TooMany(&'static str),
     /// Too many attempts: try again after `retry_after` (sent as `Retry-After`, and in words).
-    #[error("{what}: try again in {}", crate::limits::in_words(*retry_after))]
+    #[error("{what}: try again in {}", crate::live::limits::in_words(*retry_after))]
     Throttled {
         what: &'static str,
         retry_after: std::time::Duration,

@@ -9,9 +9,10 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::HttpError;
 use super::session::current_agent;
-use super::{AppState, HttpError};
-use crate::report::{self, Days, ReportError, Site};
+use crate::reports::report::{self, Days, ReportError, Site};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct Range {

@@ -8,88 +8,20 @@ mod embed;
 mod error;
 pub mod listener;
 mod metrics;
+pub mod proxy;
 mod session;
-
-use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use sqlx::SqlitePool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::appender::Appender;
-use crate::config::Config;
-use crate::db::DbError;
-use crate::hub::Hub;
-use crate::knowledge::KnowledgeBases;
-use crate::limits::{Action, AddressCounts, ConnectionCounts, KeyedBuckets};
-use crate::presence::Presence;
-use crate::token::TokenKey;
 pub use error::HttpError;
-use ito_protocol::chat::ConversationId;
-
-/// What every handler may read.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: SqlitePool,
-    pub bases: Arc<KnowledgeBases>,
-    pub hub: Arc<Hub>,
-    pub tokens: TokenKey,
-    /// Open chat connections per address and per conversation.
-    pub connections: AddressCounts,
-    pub visitor_connections: ConnectionCounts<ConversationId>,
-    /// Which agents are at their console and online.
-    pub presence: Arc<Presence>,
-    /// Every event the server stores goes through here (group commit).
-    pub appender: Appender,
-    /// Held during an auto-assignment round (see `dispatch::assign_waiting`).
-    pub assigning: Arc<tokio::sync::Mutex<()>>,
-    /// Every visitor's frame limits (by conversation and kind), across their connections.
-    pub visitor_buckets: KeyedBuckets<(ConversationId, Action)>,
-    /// New conversations per address.
-    pub new_conversations: KeyedBuckets<std::net::IpAddr>,
-    /// Each site's queue as last read, shared by its waiting visitors.
-    pub queues: Arc<crate::queue::QueueBoard>,
-    /// Failed sign-ins by email and by address.
-    pub sign_ins: Arc<session::SignInThrottle>,
-}
-
-impl AppState {
-    /// The state for `config` over an open, migrated database.
-    pub async fn new(
-        config: Config,
-        db: SqlitePool,
-        bases: KnowledgeBases,
-    ) -> Result<AppState, DbError> {
-        let tokens = TokenKey::new(crate::db::token_secret(&db).await?);
-        let appender = Appender::start(db.clone());
-        let state = AppState {
-            appender,
-            config: Arc::new(config),
-            db,
-            bases: Arc::new(bases),
-            hub: Arc::default(),
-            tokens,
-            connections: ConnectionCounts::default(),
-            visitor_connections: ConnectionCounts::default(),
-            presence: Arc::default(),
-            assigning: Arc::default(),
-            sign_ins: Arc::default(),
-            queues: Arc::default(),
-            visitor_buckets: KeyedBuckets::default(),
-            new_conversations: KeyedBuckets::default(),
-        };
-        crate::queue::start_sweeping(state.clone());
-        Ok(state)
-    }
-}
 
 /// The largest request body any route takes (a sign-in is a few hundred bytes).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub fn app(state: AppState) -> Router {
+pub fn app(state: crate::state::AppState) -> Router {
     use axum::http::{HeaderValue, header};
     use tower_http::set_header::SetResponseHeaderLayer;
     let assets = &state.config.server.assets;
@@ -131,7 +63,7 @@ pub fn app(state: AppState) -> Router {
 /// The address a request comes from, behind the trusted proxies of `[server]`, as
 /// per-address limits count it (IPv6 by its /64).
 pub(crate) fn client_address(
-    server: &crate::config::ServerConfig,
+    server: &crate::site::config::ServerConfig,
     peer: std::net::SocketAddr,
     headers: &axum::http::HeaderMap,
 ) -> std::net::IpAddr {
@@ -142,13 +74,13 @@ pub(crate) fn client_address(
             .filter_map(|v| v.to_str().ok())
             .collect()
     };
-    let client = crate::proxy::client_address(
+    let client = crate::http::proxy::client_address(
         peer.ip(),
         &server.trusted_proxies,
         &lines("forwarded"),
         &lines("x-forwarded-for"),
     );
-    crate::proxy::limit_key(client)
+    crate::http::proxy::limit_key(client)
 }
 
 /// The console's files, which no other site may frame (clickjacking an agent's reply), and
@@ -196,7 +128,7 @@ fn console_pages(dir: std::path::PathBuf) -> Router {
 
 /// Ready when the database answers.
 async fn health(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
 ) -> Result<&'static str, HttpError> {
     sqlx::query("SELECT 1")
         .execute(&state.db)

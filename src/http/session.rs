@@ -6,7 +6,7 @@
 //! these make the login CSRF-safe without a separate token.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -15,34 +15,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, HttpError};
-use crate::agents::{self, Agent, SESSION_SECS};
-use crate::config::ServerConfig;
-use crate::limits::FailureThrottle;
+use super::HttpError;
+use crate::site::config::ServerConfig;
+use crate::state::AppState;
+use crate::store::agents::{self, Agent, SESSION_SECS};
 
 const COOKIE_NAME: &str = "ito_session";
-
-/// Failed sign-ins allowed per email, and per address (an office shares one), in
-/// [`SIGN_IN_WINDOW`].
-const FAILURES_PER_EMAIL: usize = 5;
-const FAILURES_PER_ADDRESS: usize = 20;
-const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// Failed sign-ins, by the email tried and by the address they came from.
-#[derive(Debug)]
-pub struct SignInThrottle {
-    by_email: FailureThrottle<String>,
-    by_address: FailureThrottle<std::net::IpAddr>,
-}
-
-impl Default for SignInThrottle {
-    fn default() -> Self {
-        SignInThrottle {
-            by_email: FailureThrottle::new(FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
-            by_address: FailureThrottle::new(FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
-        }
-    }
-}
 
 #[derive(Deserialize)]
 pub struct Login {
@@ -70,7 +48,7 @@ impl From<Agent> for Me {
 }
 
 fn now_secs() -> i64 {
-    crate::dispatch::now_millis() / 1000
+    crate::live::dispatch::now_millis() / 1000
 }
 
 /// Whether the request comes from a page on this server: its `Origin` is `public_url`, or,

@@ -16,7 +16,7 @@ pub async fn server_and_store() -> (tempfile::TempDir, Server, sqlx::SqlitePool)
         config.server.limits.conversations_per_address_per_hour = 10_000;
     })
     .await;
-    let pool = ito::db::open(&dir.path().join("ito.sqlite3"))
+    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
         .await
         .unwrap();
     (dir, server, pool)
@@ -34,7 +34,7 @@ pub async fn sign_in(server: &Server, email: &str, password: &str) -> reqwest::R
 }
 
 /// A server on a fresh database with these `[server.limits]`.
-pub async fn server_with(limits: ito::limits::Limits) -> (tempfile::TempDir, Server) {
+pub async fn server_with(limits: ito::live::limits::Limits) -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
         config.server.limits = limits;
@@ -56,7 +56,7 @@ pub async fn signed_in_as(
     name: &str,
     admin: bool,
 ) -> String {
-    ito::agents::add(pool, email, name, "correct horse", admin)
+    ito::store::agents::add(pool, email, name, "correct horse", admin)
         .await
         .unwrap();
     let response = sign_in(server, email, "correct horse").await;

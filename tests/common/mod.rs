@@ -8,10 +8,11 @@ pub mod live;
 
 use std::path::{Path, PathBuf};
 
-use ito::config::Config;
-use ito::db;
-use ito::http::{AppState, app};
-use ito::knowledge::KnowledgeBases;
+use ito::http::app;
+use ito::site::config::Config;
+use ito::site::knowledge::KnowledgeBases;
+use ito::state::AppState;
+use ito::store::sqlite;
 
 pub struct Server {
     pub url: String,
@@ -70,7 +71,7 @@ pub async fn serve_configured(
         std::fs::write(&loader, "/*min*/Ito(\"data-site\")").unwrap();
         std::fs::write(loader.with_extension("js.br"), "loader as br").unwrap();
     }
-    let db = db::open(&dir.join("ito.sqlite3")).await.unwrap();
+    let db = sqlite::open(&dir.join("ito.sqlite3")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let limits = config.server.limits.clone();

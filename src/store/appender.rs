@@ -8,7 +8,7 @@ use ito_protocol::chat::{ConversationId, EventKind};
 use sqlx::{Connection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::events::{self, APPEND_TURN, Appended, StatusChange, StoreError};
+use crate::store::events::{self, APPEND_TURN, Appended, StatusChange, StoreError};
 
 /// Appends committed together at most: bounds one transaction's length.
 const MAX_BATCH: usize = 256;
@@ -152,7 +152,7 @@ mod tests {
     use ito_protocol::chat::Author;
 
     use super::*;
-    use crate::db;
+    use crate::store::sqlite;
 
     fn message(id: &str) -> EventKind {
         EventKind::Message {
@@ -165,7 +165,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_appends_are_committed_together_numbered_once_and_failures_stay_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
         let (_, conversation) = events::start_conversation(&pool, "demo").await.unwrap();
         let appender = Appender::start(pool.clone());
         let unknown: ConversationId = "nobody".parse().unwrap();

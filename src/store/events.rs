@@ -9,7 +9,7 @@ use ito_protocol::chat::{
     HandoffContext, HandoffReason, InboxEntry, Seq, VisitorIdentity,
 };
 
-use crate::routing::AgentLoad;
+use crate::live::routing::AgentLoad;
 use sqlx::SqlitePool;
 
 #[derive(Debug, thiserror::Error)]
@@ -470,7 +470,7 @@ pub async fn recent_waits(pool: &SqlitePool, site: &str) -> Result<Vec<u64>, Sto
 }
 
 /// A change of a conversation's status, stored in the same transaction as the event that
-/// tells of it (see [`crate::appender::Appender::append_if`]): either both are stored or
+/// tells of it (see [`crate::store::appender::Appender::append_if`]): either both are stored or
 /// neither, so a retry after a failure is never a silent no-op.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusChange {
@@ -634,7 +634,7 @@ pub(crate) static APPEND_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::cons
 /// Appends an event and returns its number once it is durable. A message whose client id is
 /// already stored is not stored again: the original's number comes back, marked duplicate.
 ///
-/// The server appends through [`crate::appender::Appender`], which commits many appends at
+/// The server appends through [`crate::store::appender::Appender`], which commits many appends at
 /// once; this is the same for one.
 pub async fn append(
     pool: &SqlitePool,
@@ -747,7 +747,7 @@ mod tests {
     use ito_protocol::chat::Author;
 
     use super::*;
-    use crate::db;
+    use crate::store::sqlite;
 
     fn message(id: &str, text: &str) -> EventKind {
         EventKind::Message {
@@ -759,7 +759,7 @@ mod tests {
 
     async fn fresh() -> (tempfile::TempDir, SqlitePool) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
         (dir, pool)
     }
 
@@ -905,7 +905,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ito.sqlite3");
         let conversation = {
-            let pool = db::open(&path).await.unwrap();
+            let pool = sqlite::open(&path).await.unwrap();
             let (_, conversation) = start_conversation(&pool, "demo").await.unwrap();
             append(&pool, &conversation, &message("m1", "kept"), 1)
                 .await
@@ -914,7 +914,7 @@ mod tests {
             drop(pool);
             conversation
         };
-        let pool = db::open(&path).await.unwrap();
+        let pool = sqlite::open(&path).await.unwrap();
         let events = events_after(&pool, &conversation, 0, 10).await.unwrap();
         assert_eq!(events[0].kind, message("m1", "kept"));
         let unknown: ConversationId = "nope".parse().unwrap();

@@ -54,7 +54,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
             path: shown.clone(),
             source,
         })?;
-    sqlx::migrate!("./migrations")
+    sqlx::migrate!("./migrations/sqlite")
         .run(&pool)
         .await
         .map_err(|source| DbError::Migrate {

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use ito_protocol::chat::{ConversationId, ConversationStatus};
 
-use crate::events::{self, StoreError};
-use crate::http::AppState;
+use crate::state::AppState;
+use crate::store::events::{self, StoreError};
 
 /// One site's queue at one moment.
 #[derive(Debug, Default)]
@@ -115,9 +115,11 @@ async fn sweep(
     gone_since: &mut HashMap<ConversationId, tokio::time::Instant>,
 ) -> Result<(), StoreError> {
     requeue_from_removed_agents(state).await?;
-    let purged =
-        crate::agents::purge_expired_sessions(&state.db, crate::dispatch::now_millis() / 1000)
-            .await?;
+    let purged = crate::store::agents::purge_expired_sessions(
+        &state.db,
+        crate::live::dispatch::now_millis() / 1000,
+    )
+    .await?;
     if purged > 0 {
         tracing::info!(purged, "expired agent sessions purged");
     }
@@ -133,7 +135,7 @@ async fn sweep(
         let since = *gone_since.entry(conversation.clone()).or_insert(now);
         if now.duration_since(since) >= limit {
             tracing::info!(%conversation, "the visitor left the queue: abandoned");
-            crate::dispatch::close(state, &conversation, ConversationStatus::Ended).await?;
+            crate::live::dispatch::close(state, &conversation, ConversationStatus::Ended).await?;
             gone_since.remove(&conversation);
         }
     }
@@ -149,13 +151,13 @@ async fn requeue_from_removed_agents(state: &AppState) -> Result<(), StoreError>
     for (conversation, reason) in orphans {
         let requested = ito_protocol::chat::EventKind::HandoffRequested { reason };
         let change = events::StatusChange::Requeue;
-        if crate::dispatch::change(state, &conversation, change, requested)
+        if crate::live::dispatch::change(state, &conversation, change, requested)
             .await?
             .is_some()
         {
             tracing::info!(%conversation, "back in the queue: its agent was removed");
         }
     }
-    crate::dispatch::all_queues_moved(state);
-    crate::dispatch::assign_waiting(state).await
+    crate::live::dispatch::all_queues_moved(state);
+    crate::live::dispatch::assign_waiting(state).await
 }

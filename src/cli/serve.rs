@@ -5,15 +5,16 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
-use crate::config::Config;
-use crate::db;
-use crate::http::{AppState, app};
-use crate::knowledge::{KnowledgeBases, KnowledgeError};
+use crate::http::app;
+use crate::site::config::Config;
+use crate::site::knowledge::{KnowledgeBases, KnowledgeError};
+use crate::state::AppState;
+use crate::store::sqlite;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(transparent)]
-    Db(#[from] db::DbError),
+    Db(#[from] sqlite::DbError),
     #[error(transparent)]
     Knowledge(#[from] KnowledgeError),
     #[error("cannot listen on {addr}: {source}")]
@@ -32,8 +33,8 @@ pub const DEMO_AGENT: &str = "demo@ito.example";
 
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let bases = KnowledgeBases::load(&config)?;
-    let pool = db::open(&config.server.database).await?;
-    let instance = db::instance_id(&pool).await?;
+    let pool = sqlite::open(&config.server.database).await?;
+    let instance = sqlite::instance_id(&pool).await?;
     let addr = config.server.listen;
     let listener = TcpListener::bind(addr)
         .await
@@ -48,13 +49,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         "ito: listening on http://{local}\nito: demo host page  http://{local}/\nito: agent console   http://{local}/console/"
     );
     if config.is_demo() {
-        let password = db::demo_agent_password(&pool).await?;
-        if crate::agents::check_login(&pool, DEMO_AGENT, &password)
+        let password = sqlite::demo_agent_password(&pool).await?;
+        if crate::store::agents::check_login(&pool, DEMO_AGENT, &password)
             .await
-            .map_err(db::DbError::from)?
+            .map_err(sqlite::DbError::from)?
             .is_none()
         {
-            crate::agents::add(&pool, DEMO_AGENT, "Demo Agent", &password, true)
+            crate::store::agents::add(&pool, DEMO_AGENT, "Demo Agent", &password, true)
                 .await
                 .map_err(|e| ServeError::DemoAgent(e.to_string()))?;
         }

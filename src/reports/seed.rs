@@ -10,10 +10,10 @@ use ito_protocol::chat::{
 };
 use sqlx::SqlitePool;
 
-use crate::agents;
-use crate::events::{self, StoreError};
-use crate::measures::{Facts, Millis};
-use crate::surveys::{self, Answer, SurveyError};
+use crate::reports::measures::{Facts, Millis};
+use crate::store::agents;
+use crate::store::events::{self, StoreError};
+use crate::store::surveys::{self, Answer, SurveyError};
 
 const MIN: Millis = 60_000;
 const DAY: Millis = 24 * 60 * MIN;
@@ -322,12 +322,12 @@ async fn set_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measures::measure;
+    use crate::reports::measures::measure;
 
     #[tokio::test]
     async fn the_store_measures_what_was_seeded_and_seeding_twice_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join("ito.sqlite3"))
+        let pool = crate::store::sqlite::open(&dir.path().join("ito.sqlite3"))
             .await
             .unwrap();
         let now = 1_795_000_000_000;

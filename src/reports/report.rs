@@ -5,11 +5,11 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use sqlx::SqlitePool;
 
-use crate::config::SiteConfig;
+use crate::site::config::SiteConfig;
 pub use ito_protocol::metrics::{AgentMeasures, Comment, DayMeasures, Report, Site};
 
-use crate::measures::{Measures, Millis, distribution, measure};
-use crate::surveys;
+use crate::reports::measures::{Measures, Millis, distribution, measure};
+use crate::store::surveys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

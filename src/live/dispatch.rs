@@ -4,9 +4,9 @@
 
 use ito_protocol::chat::{AgentRef, ConversationId, ConversationStatus, EventKind, Seq};
 
-use crate::events::{self, Claim, StatusChange, StoreError};
-use crate::http::AppState;
-use crate::routing;
+use crate::live::routing;
+use crate::state::AppState;
+use crate::store::events::{self, Claim, StatusChange, StoreError};
 
 /// Milliseconds since the Unix epoch: the time stamp of stored events.
 pub fn now_millis() -> i64 {

@@ -324,8 +324,8 @@ pub fn default_string(locale: Locale, key: &str) -> Option<String> {
 
 fn widget_strings(locale: Locale) -> serde_json::Value {
     let source = match locale {
-        Locale::En => include_str!("../widget/locales/en.json"),
-        Locale::Ja => include_str!("../widget/locales/ja.json"),
+        Locale::En => include_str!("../../widget/locales/en.json"),
+        Locale::Ja => include_str!("../../widget/locales/ja.json"),
     };
     serde_json::from_str(source)
         .expect("the widget's strings are valid JSON (tested in the widget)")
@@ -359,7 +359,7 @@ mod tests {
         let launcher = theme.launcher();
         assert!(launcher.accent_color.contrast(&launcher.on_accent) >= 4.5);
         // The widget's own default tokens (widget/src/theme.css), text on surfaces.
-        let css = include_str!("../widget/src/theme.css");
+        let css = include_str!("../../widget/src/theme.css");
         let token = |name: &str| -> HexColor {
             let start = css.find(&format!("--ito-{name}:")).unwrap() + name.len() + 7;
             css[start..].trim_start()[..7].parse().unwrap()

@@ -81,7 +81,7 @@ pub async fn add(
     if name.is_empty() || name.chars().count() > 80 {
         return Err(AgentError::BadName);
     }
-    if name.chars().any(crate::names::is_deceptive) {
+    if name.chars().any(crate::live::names::is_deceptive) {
         return Err(AgentError::DeceptiveName);
     }
     let hash = hash_password(password).await?;
@@ -306,12 +306,12 @@ pub async fn end_session(pool: &SqlitePool, token: &str) -> Result<(), sqlx::Err
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db;
+    use crate::store::sqlite;
 
     #[tokio::test]
     async fn agents_sign_in_with_their_password_and_sessions_expire() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
         let ann = add(&pool, "Ann@Shop.example", "Ann", "correct horse", false)
             .await
             .unwrap();
@@ -405,7 +405,7 @@ mod tests {
     #[tokio::test]
     async fn bad_agents_are_explained() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
         add(&pool, "ann@shop.example", "Ann", "correct horse", true)
             .await
             .unwrap();

@@ -394,6 +394,28 @@ pub fn in_words(wait: Duration) -> String {
     }
 }
 
+/// Failed sign-ins allowed per email, and per address (an office shares one), in
+/// [`SIGN_IN_WINDOW`].
+const FAILURES_PER_EMAIL: usize = 5;
+const FAILURES_PER_ADDRESS: usize = 20;
+const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Failed sign-ins, by the email tried and by the address they came from.
+#[derive(Debug)]
+pub struct SignInThrottle {
+    pub by_email: FailureThrottle<String>,
+    pub by_address: FailureThrottle<std::net::IpAddr>,
+}
+
+impl Default for SignInThrottle {
+    fn default() -> Self {
+        SignInThrottle {
+            by_email: FailureThrottle::new(FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
+            by_address: FailureThrottle::new(FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,12 +8,12 @@ use ito_protocol::site_settings::{PreChatField, PublicSiteSettings};
 use ito_protocol::{Locale, SiteId};
 use serde::Deserialize;
 
-use crate::identity::IdentitySecret;
-use crate::limits::Limits;
-use crate::theme::{NudgeConfig, SiteTheme, check_strings, launcher_text};
+use crate::live::limits::Limits;
+use crate::site::identity::IdentitySecret;
+use crate::site::theme::{NudgeConfig, SiteTheme, check_strings, launcher_text};
 
 /// The demo configuration, compiled in so `ito serve` works with no file at all.
-pub const DEMO_CONFIG: &str = include_str!("../examples/ito.toml");
+pub const DEMO_CONFIG: &str = include_str!("../../examples/ito.toml");
 const DEMO_CONFIG_NAME: &str = "examples/ito.toml (built in)";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -42,7 +42,7 @@ pub struct ServerConfig {
     /// Networks of the proxies in front of Ito whose `Forwarded` / `X-Forwarded-For` headers
     /// name the client (`["127.0.0.1/32", "10.0.0.0/8"]`); anyone else's are ignored.
     #[serde(default)]
-    pub trusted_proxies: Vec<crate::proxy::IpNet>,
+    pub trusted_proxies: Vec<crate::http::proxy::IpNet>,
     /// The address people reach Ito at (`https://chat.example.com`): with https, cookies are
     /// `Secure`; own-origin checks compare against it rather than the `Host` header.
     #[serde(default)]

@@ -1,11 +1,17 @@
 //! The `ito` command line.
+//!
+//! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
+//! - [`assistant`]: `ito assistant query | check | eval`.
+
+pub mod assistant;
+pub mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
+use crate::site::config::Config;
 
 #[derive(Debug, Parser)]
 #[command(name = "ito", version, about = "Embeddable customer-help chat")]
@@ -20,7 +26,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// The FAQ assistant: query a knowledge base, check it, measure it.
     #[command(subcommand)]
-    Assistant(crate::assistant_cli::AssistantCommand),
+    Assistant(crate::cli::assistant::AssistantCommand),
     /// Agents who answer in the console.
     #[command(subcommand)]
     Agent(AgentCommand),
@@ -128,7 +134,7 @@ impl StoreArgs {
             listen: None,
             database: self.database,
         };
-        Ok(crate::db::open(&args.config()?.server.database).await?)
+        Ok(crate::store::sqlite::open(&args.config()?.server.database).await?)
     }
 }
 
@@ -185,10 +191,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if config.site(&site).is_none() {
                 anyhow::bail!("no site {site:?} in the configuration");
             }
-            let pool = crate::db::open(&config.server.database).await?;
-            let demo_agent = crate::agents::id_by_email(&pool, crate::serve::DEMO_AGENT).await?;
-            let now = crate::dispatch::now_millis();
-            let seeded = crate::seed::seed(&pool, &site, days, now, demo_agent.as_deref()).await?;
+            let pool = crate::store::sqlite::open(&config.server.database).await?;
+            let demo_agent =
+                crate::store::agents::id_by_email(&pool, crate::cli::serve::DEMO_AGENT).await?;
+            let now = crate::live::dispatch::now_millis();
+            let seeded =
+                crate::reports::seed::seed(&pool, &site, days, now, demo_agent.as_deref()).await?;
             pool.close().await;
             println!(
                 "ito: seeded {} conversations and {} surveys over {days} days on site {site}",
@@ -211,18 +219,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     known.join(", ")
                 )
             })?;
-            let days = crate::report::Days::parse(&args.from, &args.to)?;
-            let pool = crate::db::open(&config.server.database).await?;
-            let report = crate::report::report(&pool, site, days).await?;
+            let days = crate::reports::report::Days::parse(&args.from, &args.to)?;
+            let pool = crate::store::sqlite::open(&config.server.database).await?;
+            let report = crate::reports::report::report(&pool, site, days).await?;
             pool.close().await;
             if args.csv {
-                print!("{}", crate::report::csv(&report));
+                print!("{}", crate::reports::report::csv(&report));
             } else {
-                print!("{}", crate::report::table(&report));
+                print!("{}", crate::reports::report::table(&report));
             }
         }
-        Command::Serve(args) => crate::serve::serve(args.config()?).await?,
-        Command::Assistant(command) => crate::assistant_cli::run(command)?,
+        Command::Serve(args) => crate::cli::serve::serve(args.config()?).await?,
+        Command::Assistant(command) => crate::cli::assistant::run(command)?,
         Command::Agent(AgentCommand::Add {
             email,
             name,
@@ -238,9 +246,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let config = args.config()?;
             let password = password_from_stdin()?;
-            let pool = crate::db::open(&config.server.database).await?;
-            let agent = crate::agents::add(&pool, &email, &name, &password, admin).await?;
-            crate::agents::set_capacity(&pool, &agent.id, capacity).await?;
+            let pool = crate::store::sqlite::open(&config.server.database).await?;
+            let agent = crate::store::agents::add(&pool, &email, &name, &password, admin).await?;
+            crate::store::agents::set_capacity(&pool, &agent.id, capacity).await?;
             pool.close().await;
             println!(
                 "ito: added {} {} <{}>, {capacity} conversations at once",
@@ -249,7 +257,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Agent(AgentCommand::Remove { email, store }) => {
             let pool = store.open().await?;
-            let agent = crate::agents::remove(&pool, &email).await?;
+            let agent = crate::store::agents::remove(&pool, &email).await?;
             pool.close().await;
             println!(
                 "ito: removed {} <{}>: signed out everywhere; a running server gives their open conversations to others",
@@ -259,7 +267,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Agent(AgentCommand::Password { email, store }) => {
             let password = password_from_stdin()?;
             let pool = store.open().await?;
-            let agent = crate::agents::set_password(&pool, &email, &password).await?;
+            let agent = crate::store::agents::set_password(&pool, &email, &password).await?;
             pool.close().await;
             println!(
                 "ito: new password for {} <{}>; every session ended",
@@ -268,7 +276,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Agent(AgentCommand::SignOut { email, store }) => {
             let pool = store.open().await?;
-            let (agent, ended) = crate::agents::revoke_sessions(&pool, &email).await?;
+            let (agent, ended) = crate::store::agents::revoke_sessions(&pool, &email).await?;
             pool.close().await;
             println!(
                 "ito: ended {ended} sessions of {} <{}>",

@@ -10,7 +10,7 @@ use ito_assistant::KnowledgeBase;
 use ito_assistant::kb::{Severity, lint};
 use ito_protocol::Locale;
 
-use crate::config::{Config, SiteConfig};
+use crate::site::config::{Config, SiteConfig};
 
 /// One base as served: compact JSON and its entity tag.
 #[derive(Debug, Clone)]

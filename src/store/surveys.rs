@@ -6,8 +6,8 @@
 use ito_protocol::chat::ConversationId;
 use sqlx::SqlitePool;
 
-use crate::measures::{Facts, Millis};
-use crate::report::Comment;
+use crate::reports::measures::{Facts, Millis};
+use crate::reports::report::Comment;
 
 /// The longest comment kept, in characters.
 pub const MAX_COMMENT_CHARS: usize = 2000;
@@ -247,9 +247,9 @@ mod tests {
     };
 
     use super::*;
-    use crate::db;
-    use crate::events;
-    use crate::measures::measure;
+    use crate::reports::measures::measure;
+    use crate::store::events;
+    use crate::store::sqlite;
 
     const MIN: Millis = 60_000;
     /// 2026-11-02T00:00:00Z: the day the seeded conversations start.
@@ -257,7 +257,7 @@ mod tests {
 
     async fn store() -> (tempfile::TempDir, SqlitePool) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = db::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
         sqlx::query("INSERT INTO agents (id, email, name, password_hash) VALUES ('ann', 'ann@x.example', 'Ann', 'x'), ('bob', 'bob@x.example', 'Bob', 'x')")
             .execute(&pool)
             .await

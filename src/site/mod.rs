@@ -1,0 +1,11 @@
+//! The sites an installation serves, as `ito.toml` describes them.
+//!
+//! - [`config`]: `ito.toml`, validated, with errors that name the file.
+//! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
+//! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
+//! - [`identity`]: verifying identified visitors' signatures (HMAC-SHA256 with the site's secret).
+
+pub mod config;
+pub mod identity;
+pub mod knowledge;
+pub mod theme;

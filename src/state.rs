@@ -1,0 +1,73 @@
+//! What every handler and background task shares: the configuration, the store, and the live
+//! chat's hub, presence, limits and queues. It lives below `http`, which only reads it.
+
+use std::sync::Arc;
+
+use ito_protocol::chat::ConversationId;
+use sqlx::SqlitePool;
+
+use crate::live::hub::Hub;
+use crate::live::limits::{Action, AddressCounts, ConnectionCounts, KeyedBuckets, SignInThrottle};
+use crate::live::presence::Presence;
+use crate::live::token::TokenKey;
+use crate::site::config::Config;
+use crate::site::knowledge::KnowledgeBases;
+use crate::store::appender::Appender;
+use crate::store::sqlite::DbError;
+
+/// What every handler may read.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: SqlitePool,
+    pub bases: Arc<KnowledgeBases>,
+    pub hub: Arc<Hub>,
+    pub tokens: TokenKey,
+    /// Open chat connections per address and per conversation.
+    pub connections: AddressCounts,
+    pub visitor_connections: ConnectionCounts<ConversationId>,
+    /// Which agents are at their console and online.
+    pub presence: Arc<Presence>,
+    /// Every event the server stores goes through here (group commit).
+    pub appender: Appender,
+    /// Held during an auto-assignment round (see `dispatch::assign_waiting`).
+    pub assigning: Arc<tokio::sync::Mutex<()>>,
+    /// Every visitor's frame limits (by conversation and kind), across their connections.
+    pub visitor_buckets: KeyedBuckets<(ConversationId, Action)>,
+    /// New conversations per address.
+    pub new_conversations: KeyedBuckets<std::net::IpAddr>,
+    /// Each site's queue as last read, shared by its waiting visitors.
+    pub queues: Arc<crate::live::queue::QueueBoard>,
+    /// Failed sign-ins by email and by address.
+    pub sign_ins: Arc<SignInThrottle>,
+}
+
+impl AppState {
+    /// The state for `config` over an open, migrated database.
+    pub async fn new(
+        config: Config,
+        db: SqlitePool,
+        bases: KnowledgeBases,
+    ) -> Result<AppState, DbError> {
+        let tokens = TokenKey::new(crate::store::sqlite::token_secret(&db).await?);
+        let appender = Appender::start(db.clone());
+        let state = AppState {
+            appender,
+            config: Arc::new(config),
+            db,
+            bases: Arc::new(bases),
+            hub: Arc::default(),
+            tokens,
+            connections: ConnectionCounts::default(),
+            visitor_connections: ConnectionCounts::default(),
+            presence: Arc::default(),
+            assigning: Arc::default(),
+            sign_ins: Arc::default(),
+            queues: Arc::default(),
+            visitor_buckets: KeyedBuckets::default(),
+            new_conversations: KeyedBuckets::default(),
+        };
+        crate::live::queue::start_sweeping(state.clone());
+        Ok(state)
+    }
+}
