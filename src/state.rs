@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use ito_protocol::chat::ConversationId;
-use sqlx::SqlitePool;
 
 use crate::live::hub::Hub;
 use crate::live::limits::{Action, AddressCounts, ConnectionCounts, KeyedBuckets, SignInThrottle};
@@ -13,13 +12,13 @@ use crate::live::token::TokenKey;
 use crate::site::config::Config;
 use crate::site::knowledge::KnowledgeBases;
 use crate::store::appender::Appender;
-use crate::store::sqlite::DbError;
+use crate::store::{Store, StoreError};
 
 /// What every handler may read.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub db: SqlitePool,
+    pub db: Store,
     pub bases: Arc<KnowledgeBases>,
     pub hub: Arc<Hub>,
     pub tokens: TokenKey,
@@ -46,10 +45,10 @@ impl AppState {
     /// The state for `config` over an open, migrated database.
     pub async fn new(
         config: Config,
-        db: SqlitePool,
+        db: Store,
         bases: KnowledgeBases,
-    ) -> Result<AppState, DbError> {
-        let tokens = TokenKey::new(crate::store::sqlite::token_secret(&db).await?);
+    ) -> Result<AppState, StoreError> {
+        let tokens = TokenKey::new(crate::store::settings::token_secret(&db).await?);
         let appender = Appender::start(db.clone());
         let state = AppState {
             appender,

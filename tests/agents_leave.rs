@@ -24,11 +24,11 @@ async fn server() -> (tempfile::TempDir, Server) {
 
 /// Runs `ito agent ...` on the server's database, with `stdin` as standard input.
 fn ito_agent(server: &Server, args: &[&str], stdin: &str) -> String {
-    let database = server.dir.join("ito.sqlite3");
+    let database = server.state.config.server.database.as_given();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ito"))
         .arg("agent")
         .args(args)
-        .args(["--database", database.to_str().unwrap()])
+        .args(["--database", &database])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -171,18 +171,21 @@ async fn signing_an_agent_out_everywhere_and_purging_expired_sessions() {
         .await
         .unwrap()
         .unwrap();
-    sqlx::query("INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES ('old', ?, 1)")
-        .bind(&ann)
-        .execute(&db)
-        .await
-        .unwrap();
+    common::execute(
+        &db,
+        &format!(
+            "INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES ('old', '{ann}', 1)"
+        ),
+    )
+    .await;
     let mut left = 1;
     for _ in 0..200 {
-        left =
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions WHERE token_hash = 'old'")
-                .fetch_one(&db)
-                .await
-                .unwrap();
+        left = common::count(
+            &db,
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = $1",
+            "old",
+        )
+        .await;
         if left == 0 {
             break;
         }

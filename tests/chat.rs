@@ -201,11 +201,9 @@ async fn an_expired_token_and_another_sites_token_are_refused() {
         token.split('.').next().unwrap().parse().unwrap();
 
     // The server's own key, as a token from 31 days ago would have been signed.
-    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let pool = server.state.db.clone();
     let key =
-        ito::live::token::TokenKey::new(ito::store::sqlite::token_secret(&pool).await.unwrap());
+        ito::live::token::TokenKey::new(ito::store::settings::token_secret(&pool).await.unwrap());
     let month_ago = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

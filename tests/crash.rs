@@ -80,14 +80,16 @@ fn message(n: usize) -> VisitorToServer {
 async fn a_server_killed_mid_conversation_loses_nothing_acknowledged_and_doubles_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("ito.toml");
-    let database = dir.path().join("ito.sqlite3");
+    let database = ito::store::testing::fresh_location(dir.path())
+        .await
+        .as_given();
     std::fs::write(
         &config,
         format!(
             "{}\n[server.limits]\nmessage_burst = 1000\nmessages_per_second = 1000.0\n",
             include_str!("../examples/ito.toml").replace(
                 "database = \"target/demo/ito.sqlite3\"",
-                &format!("database = {:?}", database.display().to_string())
+                &format!("database = {database:?}")
             )
         ),
     )

@@ -14,15 +14,13 @@ use ito_protocol::embed::Visitor;
 
 const SECRET: &str = "the demo shop's identity secret";
 
-async fn server() -> (tempfile::TempDir, Server, sqlx::SqlitePool) {
+async fn server() -> (tempfile::TempDir, Server, ito::store::Store) {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
         config.sites[0].identity_secret = Some(IdentitySecret::new(SECRET));
     })
     .await;
-    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let pool = server.state.db.clone();
     (dir, server, pool)
 }
 

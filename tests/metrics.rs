@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 async fn admin_cookie(
     server: &Server,
-    pool: &sqlx::SqlitePool,
+    pool: &ito::store::Store,
     email: &str,
     admin: bool,
 ) -> String {
@@ -143,10 +143,7 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
 
 #[tokio::test]
 async fn the_days_of_a_seeded_month_add_up_to_the_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let (_dir, pool) = ito::store::testing::fresh().await.unwrap();
     let now = ito::live::dispatch::now_millis();
     ito::reports::seed::seed(&pool, "demo", 14, now, None)
         .await

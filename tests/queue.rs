@@ -61,7 +61,7 @@ async fn a_silent_visitor_who_left_is_abandoned_and_a_left_message_stays() {
 }
 
 async fn status(
-    db: &sqlx::SqlitePool,
+    db: &ito::store::Store,
     conversation: &ito_protocol::chat::ConversationId,
 ) -> ConversationStatus {
     ito::store::events::status_of(db, conversation)

@@ -29,7 +29,7 @@ async fn agent_joins(visitor: &mut Socket) -> String {
 struct Talking {
     _dir: tempfile::TempDir,
     server: common::Server,
-    pool: sqlx::SqlitePool,
+    pool: ito::store::Store,
     ann: Socket,
     visitor: Socket,
     conversation: ConversationId,
@@ -76,10 +76,7 @@ async fn online_agents_get_handoffs_by_free_capacity_and_away_ones_none() {
     let (_dir, server, pool) = server_and_store().await;
     let ann_cookie = signed_in(&server, &pool, "ann@shop.example").await;
     let bob_cookie = signed_in(&server, &pool, "bob@shop.example").await;
-    sqlx::query("UPDATE agents SET capacity = 1")
-        .execute(&pool)
-        .await
-        .unwrap();
+    common::execute(&pool, "UPDATE agents SET capacity = 1").await;
     let mut ann = agent(&server, &ann_cookie).await;
     let _bob_away = agent(&server, &bob_cookie).await;
     go_online(&mut ann, true).await;
@@ -111,31 +108,30 @@ async fn online_agents_get_handoffs_by_free_capacity_and_away_ones_none() {
 
 /// Stores `count` finished handoffs on the demo site whose visitors each waited `secs`, and one
 /// open conversation of `agent`'s (so their one seat is taken).
-async fn history(pool: &sqlx::SqlitePool, count: u32, secs: u32, agent_email: &str) {
+async fn history(pool: &ito::store::Store, count: u32, secs: u32, agent_email: &str) {
     for n in 0..=count {
         let (status, agent) = if n == count {
             ("assigned", agent_email)
         } else {
             ("resolved", "")
         };
-        sqlx::query("INSERT INTO visitors (id, site) VALUES (?, 'demo')")
-            .bind(format!("history{n}"))
-            .execute(pool)
-            .await
-            .unwrap();
-        sqlx::query(
-            "INSERT INTO conversations (id, site, visitor_id, status, agent_id, handed_off_at, assigned_at)
-             VALUES (?1, 'demo', ?1, ?2, (SELECT id FROM agents WHERE email = ?3),
-                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour'),
-                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour', '+' || ?4 || ' seconds'))",
+        let an_hour_ago = ito::live::dispatch::now_millis() - 3_600_000;
+        let handed_off = ito::store::time_text(an_hour_ago);
+        let assigned = ito::store::time_text(an_hour_ago + i64::from(secs) * 1000);
+        common::execute(
+            pool,
+            &format!("INSERT INTO visitors (id, site) VALUES ('history{n}', 'demo')"),
         )
-        .bind(format!("history{n}"))
-        .bind(status)
-        .bind(agent)
-        .bind(secs)
-        .execute(pool)
-        .await
-        .unwrap();
+        .await;
+        common::execute(
+            pool,
+            &format!(
+                "INSERT INTO conversations (id, site, visitor_id, status, agent_id, handed_off_at, assigned_at)
+                 VALUES ('history{n}', 'demo', 'history{n}', '{status}',
+                         (SELECT id FROM agents WHERE email = '{agent}'), '{handed_off}', '{assigned}')"
+            ),
+        )
+        .await;
     }
 }
 
@@ -143,10 +139,7 @@ async fn history(pool: &sqlx::SqlitePool, count: u32, secs: u32, agent_email: &s
 async fn waiting_visitors_get_an_expected_wait_only_while_someone_is_online() {
     let (_dir, server, pool) = server_and_store().await;
     let cookie = signed_in(&server, &pool, "ann@shop.example").await;
-    sqlx::query("UPDATE agents SET capacity = 1")
-        .execute(&pool)
-        .await
-        .unwrap();
+    common::execute(&pool, "UPDATE agents SET capacity = 1").await;
     history(&pool, 3, 45, "ann@shop.example").await;
     let mut ann = agent(&server, &cookie).await;
 
@@ -210,12 +203,13 @@ async fn typing_passes_both_ways_and_is_never_stored() {
     assert_eq!(stored_events(&pool, &conversation).await, last_seq);
 }
 
-async fn stored_events(pool: &sqlx::SqlitePool, conversation: &ConversationId) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE conversation_id = ?")
-        .bind(conversation.as_str())
-        .fetch_one(pool)
-        .await
-        .unwrap()
+async fn stored_events(pool: &ito::store::Store, conversation: &ConversationId) -> i64 {
+    common::count(
+        pool,
+        "SELECT COUNT(*) FROM events WHERE conversation_id = $1",
+        conversation.as_str(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -247,13 +241,12 @@ async fn the_visitor_ends_the_chat_once_and_the_agent_sees_it() {
             _ => {}
         }
     }
-    let ended: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM events WHERE conversation_id = ? AND body LIKE '%ended%'",
-    )
-    .bind(conversation.as_str())
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let ended = ito::store::events::events_after(&pool, &conversation, 0, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|event| event.kind == EventKind::Ended)
+        .count();
     assert_eq!(ended, 1, "a second end stores nothing");
     let write = AgentToServer::Send {
         conversation,
@@ -400,7 +393,7 @@ async fn a_visitor_with_a_month_old_token_starts_afresh_and_reaches_an_agent() {
         .await
         .unwrap();
     let key =
-        ito::live::token::TokenKey::new(ito::store::sqlite::token_secret(&pool).await.unwrap());
+        ito::live::token::TokenKey::new(ito::store::settings::token_secret(&pool).await.unwrap());
     let now = ito::live::dispatch::now_millis() / 1000;
     let stale = key.sign(&old, now - 31 * 24 * 3600);
     let (_, refused) = common::live::greeted(&server, Some(stale), 7, None).await;
@@ -427,7 +420,7 @@ async fn every_connection_renews_the_token() {
         .await
         .unwrap();
     let key =
-        ito::live::token::TokenKey::new(ito::store::sqlite::token_secret(&pool).await.unwrap());
+        ito::live::token::TokenKey::new(ito::store::settings::token_secret(&pool).await.unwrap());
     let now = ito::live::dispatch::now_millis() / 1000;
     let old = key.sign(&conversation, now - 29 * 24 * 3600);
     let (_, welcome) = common::live::greeted(&server, Some(old), 0, None).await;

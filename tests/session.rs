@@ -9,9 +9,7 @@ use serde_json::json;
 async fn agents_sign_in_with_a_strict_http_only_cookie_and_out_again() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_in(dir.path(), Build { front_ends: false }).await;
-    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let pool = server.state.db.clone();
     ito::store::agents::add(&pool, "ann@shop.example", "Ann", "correct horse", false)
         .await
         .unwrap();

@@ -11,13 +11,26 @@ use ito_protocol::chat::{
     VisitorToServer,
 };
 
-async fn refuse_events(pool: &sqlx::SqlitePool, refuse: bool) {
-    let statement = if refuse {
-        "CREATE TRIGGER disk_full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-    } else {
-        "DROP TRIGGER disk_full"
+/// Makes every insert of an event fail, as a full disk would, or stop failing.
+async fn refuse_events(store: &ito::store::Store, refuse: bool) {
+    let statements: &[&str] = match (store, refuse) {
+        (ito::store::Store::Sqlite(_), true) => &[
+            "CREATE TRIGGER disk_full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        ],
+        (ito::store::Store::Sqlite(_), false) => &["DROP TRIGGER disk_full"],
+        (ito::store::Store::Postgres(_), true) => &[
+            "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+            "CREATE TRIGGER disk_full BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION disk_full()",
+        ],
+        (ito::store::Store::Postgres(_), false) => &[
+            "DROP TRIGGER disk_full ON events",
+            "DROP FUNCTION disk_full()",
+        ],
     };
-    sqlx::query(statement).execute(pool).await.unwrap();
+    for statement in statements {
+        common::execute(store, statement).await;
+    }
 }
 
 #[tokio::test]

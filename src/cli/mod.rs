@@ -43,9 +43,9 @@ pub enum Command {
         /// The configuration file; the demo's without it.
         #[arg(long, short)]
         config: Option<PathBuf>,
-        /// Overrides `server.database`.
+        /// Overrides `server.database` and `ITO_DATABASE_URL`.
         #[arg(long)]
-        database: Option<PathBuf>,
+        database: Option<String>,
     },
 }
 
@@ -66,9 +66,9 @@ pub struct ReportArgs {
     /// The configuration file; the demo's without it.
     #[arg(long, short)]
     config: Option<PathBuf>,
-    /// Overrides `server.database`.
+    /// Overrides `server.database` and `ITO_DATABASE_URL`.
     #[arg(long)]
-    database: Option<PathBuf>,
+    database: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,9 +88,9 @@ pub enum AgentCommand {
         /// The configuration file whose database gets the agent; the demo's without it.
         #[arg(long, short)]
         config: Option<PathBuf>,
-        /// Overrides `server.database`.
+        /// Overrides `server.database` and `ITO_DATABASE_URL`.
         #[arg(long)]
-        database: Option<PathBuf>,
+        database: Option<String>,
     },
     /// Remove an agent who leaves: no more sign-ins, every session ends (an open console
     /// closes within a second), and what they still had goes back to the queue.
@@ -122,19 +122,19 @@ pub struct StoreArgs {
     /// The configuration file whose database it is; the demo's without it.
     #[arg(long, short)]
     config: Option<PathBuf>,
-    /// Overrides `server.database`.
+    /// Overrides `server.database` and `ITO_DATABASE_URL`.
     #[arg(long)]
-    database: Option<PathBuf>,
+    database: Option<String>,
 }
 
 impl StoreArgs {
-    async fn open(self) -> anyhow::Result<sqlx::SqlitePool> {
+    async fn open(self) -> anyhow::Result<crate::store::Store> {
         let args = ServeArgs {
             config: self.config,
             listen: None,
             database: self.database,
         };
-        Ok(crate::store::sqlite::open(&args.config()?.server.database).await?)
+        Ok(crate::store::Store::open(&args.config()?.server.database).await?)
     }
 }
 
@@ -153,9 +153,9 @@ pub struct ServeArgs {
     /// Overrides `server.listen`, e.g. 127.0.0.1:0 for a free port.
     #[arg(long)]
     pub listen: Option<SocketAddr>,
-    /// Overrides `server.database`.
+    /// Overrides `server.database` and `ITO_DATABASE_URL`.
     #[arg(long)]
-    pub database: Option<PathBuf>,
+    pub database: Option<String>,
 }
 
 impl ServeArgs {
@@ -167,8 +167,9 @@ impl ServeArgs {
         if let Some(listen) = self.listen {
             config.server.listen = listen;
         }
-        if let Some(database) = &self.database {
-            config.server.database = database.clone();
+        let from_environment = std::env::var("ITO_DATABASE_URL").ok();
+        if let Some(database) = self.database.as_ref().or(from_environment.as_ref()) {
+            config.server.database = crate::store::Location::parse(database);
         }
         Ok(config)
     }
@@ -191,13 +192,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if config.site(&site).is_none() {
                 anyhow::bail!("no site {site:?} in the configuration");
             }
-            let pool = crate::store::sqlite::open(&config.server.database).await?;
+            let db = crate::store::Store::open(&config.server.database).await?;
             let demo_agent =
-                crate::store::agents::id_by_email(&pool, crate::cli::serve::DEMO_AGENT).await?;
+                crate::store::agents::id_by_email(&db, crate::cli::serve::DEMO_AGENT).await?;
             let now = crate::live::dispatch::now_millis();
             let seeded =
-                crate::reports::seed::seed(&pool, &site, days, now, demo_agent.as_deref()).await?;
-            pool.close().await;
+                crate::reports::seed::seed(&db, &site, days, now, demo_agent.as_deref()).await?;
+            db.close().await;
             println!(
                 "ito: seeded {} conversations and {} surveys over {days} days on site {site}",
                 seeded.planned.len(),
@@ -220,9 +221,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             })?;
             let days = crate::reports::report::Days::parse(&args.from, &args.to)?;
-            let pool = crate::store::sqlite::open(&config.server.database).await?;
-            let report = crate::reports::report::report(&pool, site, days).await?;
-            pool.close().await;
+            let db = crate::store::Store::open(&config.server.database).await?;
+            let report = crate::reports::report::report(&db, site, days).await?;
+            db.close().await;
             if args.csv {
                 print!("{}", crate::reports::report::csv(&report));
             } else {
@@ -246,19 +247,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let config = args.config()?;
             let password = password_from_stdin()?;
-            let pool = crate::store::sqlite::open(&config.server.database).await?;
-            let agent = crate::store::agents::add(&pool, &email, &name, &password, admin).await?;
-            crate::store::agents::set_capacity(&pool, &agent.id, capacity).await?;
-            pool.close().await;
+            let db = crate::store::Store::open(&config.server.database).await?;
+            let agent = crate::store::agents::add(&db, &email, &name, &password, admin).await?;
+            crate::store::agents::set_capacity(&db, &agent.id, capacity).await?;
+            db.close().await;
             println!(
                 "ito: added {} {} <{}>, {capacity} conversations at once",
                 agent.role, agent.name, agent.email
             );
         }
         Command::Agent(AgentCommand::Remove { email, store }) => {
-            let pool = store.open().await?;
-            let agent = crate::store::agents::remove(&pool, &email).await?;
-            pool.close().await;
+            let db = store.open().await?;
+            let agent = crate::store::agents::remove(&db, &email).await?;
+            db.close().await;
             println!(
                 "ito: removed {} <{}>: signed out everywhere; a running server gives their open conversations to others",
                 agent.name, agent.email
@@ -266,18 +267,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Agent(AgentCommand::Password { email, store }) => {
             let password = password_from_stdin()?;
-            let pool = store.open().await?;
-            let agent = crate::store::agents::set_password(&pool, &email, &password).await?;
-            pool.close().await;
+            let db = store.open().await?;
+            let agent = crate::store::agents::set_password(&db, &email, &password).await?;
+            db.close().await;
             println!(
                 "ito: new password for {} <{}>; every session ended",
                 agent.name, agent.email
             );
         }
         Command::Agent(AgentCommand::SignOut { email, store }) => {
-            let pool = store.open().await?;
-            let (agent, ended) = crate::store::agents::revoke_sessions(&pool, &email).await?;
-            pool.close().await;
+            let db = store.open().await?;
+            let (agent, ended) = crate::store::agents::revoke_sessions(&db, &email).await?;
+            db.close().await;
             println!(
                 "ito: ended {ended} sessions of {} <{}>",
                 agent.name, agent.email

@@ -9,12 +9,14 @@ use crate::http::app;
 use crate::site::config::Config;
 use crate::site::knowledge::{KnowledgeBases, KnowledgeError};
 use crate::state::AppState;
-use crate::store::sqlite;
+use crate::store::{OpenError, Store, StoreError, agents, settings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(transparent)]
-    Db(#[from] sqlite::DbError),
+    Open(#[from] OpenError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error(transparent)]
     Knowledge(#[from] KnowledgeError),
     #[error("cannot listen on {addr}: {source}")]
@@ -33,15 +35,15 @@ pub const DEMO_AGENT: &str = "demo@ito.example";
 
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let bases = KnowledgeBases::load(&config)?;
-    let pool = sqlite::open(&config.server.database).await?;
-    let instance = sqlite::instance_id(&pool).await?;
+    let store = Store::open(&config.server.database).await?;
+    let instance = settings::instance_id(&store).await?;
     let addr = config.server.listen;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener.local_addr()?;
     let shutdown = shutdown_signal()?;
-    tracing::info!(%local, database = %config.server.database.display(), %instance, "ito is serving");
+    tracing::info!(%local, database = %config.server.database, %instance, "ito is serving");
     // Printed, not only logged: people and the end-to-end tests read the address from here.
     // A closed stdout must not stop the server, so write errors are ignored.
     let _ = writeln!(
@@ -49,13 +51,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         "ito: listening on http://{local}\nito: demo host page  http://{local}/\nito: agent console   http://{local}/console/"
     );
     if config.is_demo() {
-        let password = sqlite::demo_agent_password(&pool).await?;
-        if crate::store::agents::check_login(&pool, DEMO_AGENT, &password)
+        let password = settings::demo_agent_password(&store).await?;
+        if agents::check_login(&store, DEMO_AGENT, &password)
             .await
-            .map_err(sqlite::DbError::from)?
+            .map_err(StoreError::from)?
             .is_none()
         {
-            crate::store::agents::add(&pool, DEMO_AGENT, "Demo Agent", &password, true)
+            agents::add(&store, DEMO_AGENT, "Demo Agent", &password, true)
                 .await
                 .map_err(|e| ServeError::DemoAgent(e.to_string()))?;
         }
@@ -66,9 +68,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     }
 
     let limits = config.server.limits.clone();
-    let state = AppState::new(config, pool.clone(), bases).await?;
+    let state = AppState::new(config, store.clone(), bases).await?;
     crate::http::listener::serve(listener, app(state), &limits, shutdown).await?;
-    pool.close().await;
+    store.close().await;
     tracing::info!("ito stopped");
     Ok(())
 }

@@ -130,9 +130,6 @@ fn console_pages(dir: std::path::PathBuf) -> Router {
 async fn health(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
 ) -> Result<&'static str, HttpError> {
-    sqlx::query("SELECT 1")
-        .execute(&state.db)
-        .await
-        .map_err(HttpError::internal)?;
+    state.db.ping().await.map_err(HttpError::internal)?;
     Ok("ok\n")
 }

@@ -7,6 +7,7 @@
 //! person; a left message is kept for the next agent, however long that takes), puts back what
 //! a removed agent still had, and purges expired agent sessions.
 
+use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -53,11 +54,7 @@ impl QueueBoard {
 
     /// The site's queue now: the shared snapshot if nothing moved since it was read, else a
     /// fresh read (two readers racing may both read; neither gets anything stale).
-    pub async fn snapshot(
-        &self,
-        pool: &sqlx::SqlitePool,
-        site: &str,
-    ) -> Result<Arc<Snapshot>, StoreError> {
+    pub async fn snapshot(&self, store: &Store, site: &str) -> Result<Arc<Snapshot>, StoreError> {
         let moves = {
             let mut sites = self.sites.lock().expect("queue board lock");
             let board = sites.entry(site.to_owned()).or_default();
@@ -68,10 +65,10 @@ impl QueueBoard {
                 _ => board.moves,
             }
         };
-        let waiting = events::waiting_on(pool, site).await?;
+        let waiting = events::waiting_on(store, site).await?;
         let snapshot = Arc::new(Snapshot {
             places: waiting.into_iter().zip(1..).collect(),
-            recent_waits: events::recent_waits(pool, site).await?,
+            recent_waits: events::recent_waits(store, site).await?,
         });
         let mut sites = self.sites.lock().expect("queue board lock");
         let board = sites.entry(site.to_owned()).or_default();

@@ -1,9 +1,9 @@
 //! A site's measures for a range of days in its time zone, overall and per agent: what
 //! `ito report` prints and `GET /api/v1/sites/{id}/metrics` returns.
 
+use crate::store::{Store, with_pool};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use sqlx::SqlitePool;
 
 use crate::site::config::SiteConfig;
 pub use ito_protocol::metrics::{AgentMeasures, Comment, DayMeasures, Report, Site};
@@ -79,17 +79,14 @@ impl Days {
 /// Comments the report lists at most.
 const COMMENTS: u32 = 20;
 
-pub async fn report(
-    pool: &SqlitePool,
-    site: &SiteConfig,
-    days: Days,
-) -> Result<Report, ReportError> {
+pub async fn report(store: &Store, site: &SiteConfig, days: Days) -> Result<Report, ReportError> {
     let (from, to) = days.millis(&site.time_zone)?;
-    let all = surveys::facts(pool, site.id.as_str(), from, to, None).await?;
-    let agents: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, name FROM agents ORDER BY name, id")
-            .fetch_all(pool)
-            .await?;
+    let all = surveys::facts(store, site.id.as_str(), from, to, None).await?;
+    let agents: Vec<(String, String)> = with_pool!(store, |pool, PG| sqlx::query_as(
+        "SELECT id, name FROM agents ORDER BY name, id"
+    )
+    .fetch_all(pool)
+    .await)?;
     let agents = agents
         .into_iter()
         .filter_map(|(id, name)| {
@@ -135,7 +132,7 @@ pub async fn report(
         daily,
         csat_scores: distribution(all.iter().filter_map(|f| f.csat)),
         ces_scores: distribution(all.iter().filter_map(|f| f.ces)),
-        comments: surveys::latest_comments(pool, site.id.as_str(), from, to, COMMENTS).await?,
+        comments: surveys::latest_comments(store, site.id.as_str(), from, to, COMMENTS).await?,
         site: site.id.as_str().to_owned(),
         from: days.from.to_string(),
         to: days.to.to_string(),

@@ -5,10 +5,10 @@
 //! Every conversation goes through the same store functions the server uses (handoffs,
 //! claims, appends, closes, surveys), only with times in the past.
 
+use crate::store::{Store, with_pool};
 use ito_protocol::chat::{
     Author, ConversationId, ConversationStatus, EventKind, HandoffContext, HandoffReason,
 };
-use sqlx::SqlitePool;
 
 use crate::reports::measures::{Facts, Millis};
 use crate::store::agents;
@@ -95,15 +95,17 @@ pub struct Seeded {
 /// Fills `site` with `days` days of conversations ending at `now` (Unix milliseconds).
 /// `demo_agent` (an agent id) takes a share of the handoffs beside the seeded agents.
 pub async fn seed(
-    pool: &SqlitePool,
+    store: &Store,
     site: &str,
     days: u32,
     now: Millis,
     demo_agent: Option<&str>,
 ) -> Result<Seeded, SeedError> {
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations")
-        .fetch_one(pool)
-        .await?;
+    let existing: i64 = with_pool!(store, |pool, PG| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM conversations"
+    )
+    .fetch_one(pool)
+    .await)?;
     if existing > 0 {
         return Err(SeedError::NotEmpty(existing));
     }
@@ -111,7 +113,7 @@ pub async fn seed(
     for (email, name) in AGENTS {
         // Seeded agents cannot sign in: nobody knows their random password.
         let password = format!("{:x}{:x}", rand_u64(), rand_u64());
-        let agent = agents::add(pool, email, name, &password, false).await?;
+        let agent = agents::add(store, email, name, &password, false).await?;
         team.push((agent.id, agent.name));
     }
     if let Some(id) = demo_agent {
@@ -127,7 +129,7 @@ pub async fn seed(
             if start >= now - 30 * MIN {
                 continue;
             }
-            let facts = conversation(pool, site, start, &team, &mut dice, &mut seeded).await?;
+            let facts = conversation(store, site, start, &team, &mut dice, &mut seeded).await?;
             seeded.planned.push(facts);
         }
     }
@@ -143,15 +145,15 @@ fn rand_u64() -> u64 {
 
 /// One conversation, as its visitor and (perhaps) an agent lived it.
 async fn conversation(
-    pool: &SqlitePool,
+    store: &Store,
     site: &str,
     start: Millis,
     team: &[(String, String)],
     dice: &mut Dice,
     seeded: &mut Seeded,
 ) -> Result<Facts, SeedError> {
-    let (_, id) = events::start_conversation(pool, site).await?;
-    set_time(pool, &id, "created_at", start).await?;
+    let (_, id) = events::start_conversation(store, site).await?;
+    set_time(store, &id, "created_at", start).await?;
     let mut facts = Facts {
         started_at: start,
         ..Facts::default()
@@ -160,7 +162,7 @@ async fn conversation(
     if dice.chance(0.6) {
         // With the bot only; most of these are solved by an answer.
         if dice.chance(0.72) {
-            surveys::bot_resolved(pool, &id).await?;
+            surveys::bot_resolved(store, &id).await?;
             facts.resolved_by_bot = true;
             if dice.chance(0.45) {
                 let answer = Answer {
@@ -170,16 +172,16 @@ async fn conversation(
                 };
                 facts.csat = answer.csat;
                 facts.ces = answer.ces;
-                surveys::record(pool, &id, answer).await?;
+                surveys::record(store, &id, answer).await?;
                 seeded.surveys += 1;
             }
         }
         return Ok(facts);
     }
     let asked = start + dice.between(1, 4) * MIN;
-    events::request_handoff(pool, &id, HandoffReason::Asked, &transcript(&question)).await?;
+    events::request_handoff(store, &id, HandoffReason::Asked, &transcript(&question)).await?;
     append(
-        pool,
+        store,
         &id,
         asked,
         EventKind::HandoffRequested {
@@ -192,20 +194,20 @@ async fn conversation(
     if dice.chance(0.08) {
         // Left the queue before anyone came.
         let left = asked + wait / 2;
-        events::close(pool, &id, ConversationStatus::Ended).await?;
-        append(pool, &id, left, EventKind::Ended).await?;
+        events::close(store, &id, ConversationStatus::Ended).await?;
+        append(store, &id, left, EventKind::Ended).await?;
         facts.ended_at = Some(left);
         return Ok(facts);
     }
     let (agent_id, agent_name) = &team[dice.next() as usize % team.len()];
-    events::claim(pool, &id, agent_id).await?;
+    events::claim(store, &id, agent_id).await?;
     let joined = asked + wait;
     let agent = Author::Agent {
         id: agent_id.clone(),
         name: agent_name.clone(),
     };
     append(
-        pool,
+        store,
         &id,
         joined,
         EventKind::AgentJoined {
@@ -215,7 +217,7 @@ async fn conversation(
     )
     .await?;
     append(
-        pool,
+        store,
         &id,
         joined + 5_000,
         message(&agent, "a1", "Hello! Let me look into that."),
@@ -225,8 +227,8 @@ async fn conversation(
     facts.agent_joined_at = Some(joined);
     facts.first_agent_message_at = Some(joined + 5_000);
     let resolved = joined + dice.between(3, 20) * MIN;
-    events::close(pool, &id, ConversationStatus::Resolved).await?;
-    append(pool, &id, resolved, EventKind::Resolved).await?;
+    events::close(store, &id, ConversationStatus::Resolved).await?;
+    append(store, &id, resolved, EventKind::Resolved).await?;
     facts.resolved_at = Some(resolved);
     if dice.chance(0.55) {
         let answer = Answer {
@@ -236,15 +238,15 @@ async fn conversation(
         };
         facts.csat = answer.csat;
         facts.ces = answer.ces;
-        surveys::record(pool, &id, answer).await?;
+        surveys::record(store, &id, answer).await?;
         seeded.surveys += 1;
     }
     if dice.chance(0.1) {
         // Asked again a few days later: not a first-contact resolution.
         let again = resolved + dice.between(1, 5) * DAY;
-        events::request_handoff(pool, &id, HandoffReason::Asked, &transcript(&question)).await?;
+        events::request_handoff(store, &id, HandoffReason::Asked, &transcript(&question)).await?;
         append(
-            pool,
+            store,
             &id,
             again,
             EventKind::HandoffRequested {
@@ -252,9 +254,9 @@ async fn conversation(
             },
         )
         .await?;
-        events::claim(pool, &id, agent_id).await?;
-        events::close(pool, &id, ConversationStatus::Resolved).await?;
-        append(pool, &id, again + 10 * MIN, EventKind::Resolved).await?;
+        events::claim(store, &id, agent_id).await?;
+        events::close(store, &id, ConversationStatus::Resolved).await?;
+        append(store, &id, again + 10 * MIN, EventKind::Resolved).await?;
         facts.reopened_at = Some(again);
     }
     Ok(facts)
@@ -293,29 +295,28 @@ fn message(author: &Author, id: &str, text: &str) -> EventKind {
 }
 
 async fn append(
-    pool: &SqlitePool,
+    store: &Store,
     id: &ConversationId,
     at: Millis,
     kind: EventKind,
 ) -> Result<(), StoreError> {
-    events::append(pool, id, &kind, at).await.map(drop)
+    events::append(store, id, &kind, at).await.map(drop)
 }
 
 async fn set_time(
-    pool: &SqlitePool,
+    store: &Store,
     id: &ConversationId,
     column: &str,
     at: Millis,
 ) -> Result<(), sqlx::Error> {
     // `column` is one of this module's literals, never input.
-    let sql = format!(
-        "UPDATE conversations SET {column} = strftime('%Y-%m-%dT%H:%M:%fZ', ? / 1000.0, 'unixepoch') WHERE id = ?"
-    );
-    sqlx::query(&sql)
-        .bind(at as f64)
+    let sql = format!("UPDATE conversations SET {column} = $1 WHERE id = $2");
+    with_pool!(store, |pool, _PG| sqlx::query(&sql)
+        .bind(crate::store::time_text(at))
         .bind(id.as_str())
         .execute(pool)
-        .await?;
+        .await
+        .map(drop))?;
     Ok(())
 }
 
@@ -326,10 +327,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_store_measures_what_was_seeded_and_seeding_twice_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::sqlite::open(&dir.path().join("ito.sqlite3"))
-            .await
-            .unwrap();
+        let (_dir, pool) = crate::store::testing::fresh().await.unwrap();
         let now = 1_795_000_000_000;
         let seeded = seed(&pool, "demo", 21, now, None).await.unwrap();
         assert!(

@@ -28,7 +28,8 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    pub database: PathBuf,
+    /// A file path or `sqlite:` URL (SQLite), or a `postgres://` URL.
+    pub database: crate::store::Location,
     /// Holds `widget/` and `console/` as built by Trunk.
     pub assets: PathBuf,
     /// Served as it is at `/`.

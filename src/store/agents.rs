@@ -1,11 +1,11 @@
 //! Agents and their login sessions. Passwords are kept as argon2id hashes; a session token is
 //! 32 random bytes given to the browser once, and only its SHA-256 is stored.
 
+use crate::store::{Store, random_hex, sql, with_pool};
 use argon2::password_hash::SaltString;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 /// How long a login lasts, in seconds.
 pub const SESSION_SECS: i64 = 12 * 3600;
@@ -40,30 +40,31 @@ pub enum AgentError {
 }
 
 /// The id of the agent who signs in with `email`, if there is one.
-pub async fn id_by_email(pool: &SqlitePool, email: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM agents WHERE email = ?")
-        .bind(email.trim().to_ascii_lowercase())
-        .fetch_optional(pool)
-        .await
+pub async fn id_by_email(store: &Store, email: &str) -> Result<Option<String>, sqlx::Error> {
+    with_pool!(store, |pool, PG| sqlx::query_scalar(
+        "SELECT id FROM agents WHERE email = $1"
+    )
+    .bind(email.trim().to_ascii_lowercase())
+    .fetch_optional(pool)
+    .await)
 }
 
 /// How many open conversations the agent takes at once (1 to 100).
-pub async fn set_capacity(
-    pool: &SqlitePool,
-    agent: &str,
-    capacity: u32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE agents SET capacity = ? WHERE id = ?")
-        .bind(capacity)
-        .bind(agent)
-        .execute(pool)
-        .await?;
+pub async fn set_capacity(store: &Store, agent: &str, capacity: u32) -> Result<(), sqlx::Error> {
+    with_pool!(store, |pool, PG| sqlx::query(
+        "UPDATE agents SET capacity = $1 WHERE id = $2"
+    )
+    .bind(i64::from(capacity))
+    .bind(agent)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Adds an agent (or an admin) who signs in with `email` and `password`.
 pub async fn add(
-    pool: &SqlitePool,
+    store: &Store,
     email: &str,
     name: &str,
     password: &str,
@@ -86,17 +87,18 @@ pub async fn add(
     }
     let hash = hash_password(password).await?;
     let role = if admin { "admin" } else { "agent" };
-    let inserted = sqlx::query_as::<_, Agent>(
+    let inserted = with_pool!(store, |pool, PG| sqlx::query_as::<_, Agent>(
         "INSERT INTO agents (id, email, name, password_hash, role)
-         VALUES (lower(hex(randomblob(12))), ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5)
          RETURNING id, email, name, role",
     )
+    .bind(random_hex(12))
     .bind(&email)
     .bind(name)
     .bind(hash)
     .bind(role)
     .fetch_one(pool)
-    .await;
+    .await);
     match inserted {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AgentError::Exists(email)),
         other => Ok(other?),
@@ -118,90 +120,113 @@ async fn hash_password(password: &str) -> Result<String, AgentError> {
 }
 
 /// The active agent who signs in with `email`.
-async fn by_email(pool: &SqlitePool, email: &str) -> Result<Agent, AgentError> {
+async fn by_email(store: &Store, email: &str) -> Result<Agent, AgentError> {
     let email = email.trim().to_ascii_lowercase();
-    sqlx::query_as(
-        "SELECT id, email, name, role FROM agents WHERE email = ? AND removed_at IS NULL",
+    with_pool!(store, |pool, PG| sqlx::query_as(
+        "SELECT id, email, name, role FROM agents WHERE email = $1 AND removed_at IS NULL",
     )
     .bind(&email)
     .fetch_optional(pool)
-    .await?
+    .await)?
     .ok_or(AgentError::Unknown(email))
 }
 
 /// Gives the agent a new password and ends every session they have (their open consoles
 /// notice within a second and sign out).
-pub async fn set_password(
-    pool: &SqlitePool,
-    email: &str,
-    password: &str,
-) -> Result<Agent, AgentError> {
-    let agent = by_email(pool, email).await?;
+pub async fn set_password(store: &Store, email: &str, password: &str) -> Result<Agent, AgentError> {
+    let agent = by_email(store, email).await?;
     let hash = hash_password(password).await?;
-    let change = sqlx::query("UPDATE agents SET password_hash = ? WHERE id = ?").bind(hash);
-    change_and_sign_out(pool, &agent, Some(change)).await?;
+    change_and_sign_out(store, &agent, Some(AgentChange::Password(hash))).await?;
     Ok(agent)
 }
 
 /// Ends every session of the agent; returns how many there were.
-pub async fn revoke_sessions(pool: &SqlitePool, email: &str) -> Result<(Agent, u64), AgentError> {
-    let agent = by_email(pool, email).await?;
-    let ended = change_and_sign_out(pool, &agent, None).await?;
+pub async fn revoke_sessions(store: &Store, email: &str) -> Result<(Agent, u64), AgentError> {
+    let agent = by_email(store, email).await?;
+    let ended = change_and_sign_out(store, &agent, None).await?;
     Ok((agent, ended))
 }
 
 /// Removes an agent who leaves: they can no longer sign in, their sessions end, and the
 /// server gives whatever they still had to someone else. Their name stays on what they did.
-pub async fn remove(pool: &SqlitePool, email: &str) -> Result<Agent, AgentError> {
-    let agent = by_email(pool, email).await?;
-    let change = sqlx::query(
-        "UPDATE agents SET removed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-    );
-    change_and_sign_out(pool, &agent, Some(change)).await?;
+pub async fn remove(store: &Store, email: &str) -> Result<Agent, AgentError> {
+    let agent = by_email(store, email).await?;
+    change_and_sign_out(store, &agent, Some(AgentChange::Remove)).await?;
     Ok(agent)
 }
 
-/// Runs `change` (bound to the agent's id last), if any, and ends every session of the agent,
-/// in one transaction; returns how many sessions ended.
-async fn change_and_sign_out<'q>(
-    pool: &SqlitePool,
-    agent: &'q Agent,
-    change: Option<sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>>,
+/// What changes about an agent as all their sessions end.
+enum AgentChange {
+    /// A new password hash.
+    Password(String),
+    /// They leave: removed now.
+    Remove,
+}
+
+/// Applies `change`, if any, and ends every session of the agent, in one transaction; returns
+/// how many sessions ended.
+async fn change_and_sign_out(
+    store: &Store,
+    agent: &Agent,
+    change: Option<AgentChange>,
 ) -> Result<u64, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if let Some(change) = change {
-        change.bind(&agent.id).execute(&mut *tx).await?;
-    }
-    let ended = sqlx::query("DELETE FROM sessions WHERE agent_id = ?")
-        .bind(&agent.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    tx.commit().await?;
-    Ok(ended)
+    with_pool!(store, |pool, PG| {
+        let mut tx = pool.begin().await?;
+        match &change {
+            Some(AgentChange::Password(hash)) => {
+                sqlx::query("UPDATE agents SET password_hash = $1 WHERE id = $2")
+                    .bind(hash)
+                    .bind(&agent.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some(AgentChange::Remove) => {
+                sqlx::query(sql(
+                    PG,
+                    "UPDATE agents SET removed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                     WHERE id = $1",
+                    "UPDATE agents SET removed_at = ito_now() WHERE id = $1",
+                ))
+                .bind(&agent.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {}
+        }
+        let ended = sqlx::query("DELETE FROM sessions WHERE agent_id = $1")
+            .bind(&agent.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(ended)
+    })
 }
 
 /// Deletes sessions that expired before `now`; returns how many.
-pub async fn purge_expired_sessions(pool: &SqlitePool, now: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
-        .bind(now)
-        .execute(pool)
-        .await?
-        .rows_affected())
+pub async fn purge_expired_sessions(store: &Store, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(with_pool!(store, |pool, PG| sqlx::query(
+        "DELETE FROM sessions WHERE expires_at <= $1"
+    )
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?)
 }
 
 /// The agent whose email and password these are. Unknown emails take as long as wrong
 /// passwords, so the answer does not tell which emails exist.
 pub async fn check_login(
-    pool: &SqlitePool,
+    store: &Store,
     email: &str,
     password: &str,
 ) -> Result<Option<Agent>, sqlx::Error> {
-    let row: Option<(String, String, String, String, String)> =
-        sqlx::query_as("SELECT id, email, name, role, password_hash FROM agents WHERE email = ? AND removed_at IS NULL")
+    let row: Option<(String, String, String, String, String)> = with_pool!(store, |pool, PG| {
+        sqlx::query_as("SELECT id, email, name, role, password_hash FROM agents WHERE email = $1 AND removed_at IS NULL")
             .bind(email.trim().to_ascii_lowercase())
             .fetch_optional(pool)
-            .await?;
+            .await
+    })?;
     let (agent, hash) = match row {
         Some((id, email, name, role, hash)) => (
             Some(Agent {
@@ -262,56 +287,54 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Starts a session; the returned token goes to the browser and nowhere else.
-pub async fn start_session(
-    pool: &SqlitePool,
-    agent: &Agent,
-    now: i64,
-) -> Result<String, sqlx::Error> {
-    let token: String = sqlx::query_scalar("SELECT lower(hex(randomblob(32)))")
-        .fetch_one(pool)
-        .await?;
-    sqlx::query("INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES (?, ?, ?)")
-        .bind(token_hash(&token))
-        .bind(&agent.id)
-        .bind(now + SESSION_SECS)
-        .execute(pool)
-        .await?;
+pub async fn start_session(store: &Store, agent: &Agent, now: i64) -> Result<String, sqlx::Error> {
+    let token = random_hex(32);
+    with_pool!(store, |pool, PG| sqlx::query(
+        "INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES ($1, $2, $3)"
+    )
+    .bind(token_hash(&token))
+    .bind(&agent.id)
+    .bind(now + SESSION_SECS)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(token)
 }
 
 /// The agent a session token belongs to, while it has not expired.
 pub async fn session_agent(
-    pool: &SqlitePool,
+    store: &Store,
     token: &str,
     now: i64,
 ) -> Result<Option<Agent>, sqlx::Error> {
-    sqlx::query_as(
+    with_pool!(store, |pool, PG| sqlx::query_as(
         "SELECT a.id, a.email, a.name, a.role FROM sessions s JOIN agents a ON a.id = s.agent_id
-         WHERE s.token_hash = ? AND s.expires_at > ? AND a.removed_at IS NULL",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.removed_at IS NULL",
     )
     .bind(token_hash(token))
     .bind(now)
     .fetch_optional(pool)
-    .await
+    .await)
 }
 
-pub async fn end_session(pool: &SqlitePool, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-        .bind(token_hash(token))
-        .execute(pool)
-        .await?;
+pub async fn end_session(store: &Store, token: &str) -> Result<(), sqlx::Error> {
+    with_pool!(store, |pool, PG| sqlx::query(
+        "DELETE FROM sessions WHERE token_hash = $1"
+    )
+    .bind(token_hash(token))
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sqlite;
 
     #[tokio::test]
     async fn agents_sign_in_with_their_password_and_sessions_expire() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let (_dir, pool) = crate::store::testing::fresh().await.unwrap();
         let ann = add(&pool, "Ann@Shop.example", "Ann", "correct horse", false)
             .await
             .unwrap();
@@ -319,10 +342,12 @@ mod tests {
             (ann.email.as_str(), ann.role.as_str()),
             ("ann@shop.example", "agent")
         );
-        let hash: String = sqlx::query_scalar("SELECT password_hash FROM agents")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let hash: String = with_pool!(&pool, |p, _PG| sqlx::query_scalar(
+            "SELECT password_hash FROM agents"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap();
         assert!(hash.starts_with("$argon2id$") && !hash.contains("correct horse"));
 
         assert_eq!(
@@ -404,8 +429,7 @@ mod tests {
 
     #[tokio::test]
     async fn bad_agents_are_explained() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let (_dir, pool) = crate::store::testing::fresh().await.unwrap();
         add(&pool, "ann@shop.example", "Ann", "correct horse", true)
             .await
             .unwrap();

@@ -5,10 +5,11 @@
 //! messages a second cost a few dozen disk syncs instead of a thousand.
 
 use ito_protocol::chat::{ConversationId, EventKind};
-use sqlx::{Connection, SqlitePool};
+use sqlx::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::events::{self, APPEND_TURN, Appended, StatusChange, StoreError};
+use crate::store::{BeginWrite, Conn, Store, with_pool};
 
 /// Appends committed together at most: bounds one transaction's length.
 const MAX_BATCH: usize = 256;
@@ -30,10 +31,10 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Starts the writer task for `pool` (it ends when the last handle is dropped).
-    pub fn start(pool: SqlitePool) -> Appender {
+    /// Starts the writer task for `store` (it ends when the last handle is dropped).
+    pub fn start(store: Store) -> Appender {
         let (requests, incoming) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(pool, incoming));
+        tokio::spawn(write_batches(store, incoming));
         Appender { requests }
     }
 
@@ -81,7 +82,7 @@ impl Appender {
     }
 }
 
-async fn write_batches(pool: SqlitePool, mut incoming: mpsc::Receiver<Request>) {
+async fn write_batches(store: Store, mut incoming: mpsc::Receiver<Request>) {
     while let Some(first) = incoming.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -91,7 +92,7 @@ async fn write_batches(pool: SqlitePool, mut incoming: mpsc::Receiver<Request>) 
             }
         }
         let _turn = APPEND_TURN.lock().await;
-        match write(&pool, &batch).await {
+        match write(&store, &batch).await {
             Ok(results) => {
                 for (request, result) in batch.into_iter().zip(results) {
                     let _ = request.reply.send(result);
@@ -111,32 +112,31 @@ async fn write_batches(pool: SqlitePool, mut incoming: mpsc::Receiver<Request>) 
 
 /// One transaction for the batch; each append in a savepoint of its own.
 async fn write(
-    pool: &SqlitePool,
+    store: &Store,
     batch: &[Request],
 ) -> Result<Vec<Result<Option<Appended>, StoreError>>, sqlx::Error> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for request in batch {
-        let mut savepoint = tx.begin().await?;
-        let result = append_one(&mut savepoint, request).await;
-        if matches!(result, Ok(Some(_))) {
-            savepoint.commit().await?;
-        } else {
-            savepoint.rollback().await?;
+    with_pool!(store, |pool, _PG| {
+        let mut tx = pool.begin_write().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for request in batch {
+            let mut savepoint = tx.begin().await?;
+            let result = append_one(Conn::from(&mut *savepoint), request).await;
+            if matches!(result, Ok(Some(_))) {
+                savepoint.commit().await?;
+            } else {
+                savepoint.rollback().await?;
+            }
+            results.push(result);
         }
-        results.push(result);
-    }
-    tx.commit().await?;
-    Ok(results)
+        tx.commit().await?;
+        Ok(results)
+    })
 }
 
 /// One request inside its savepoint: the change first, then (if it applied) the event.
-async fn append_one(
-    tx: &mut sqlx::SqliteConnection,
-    request: &Request,
-) -> Result<Option<Appended>, StoreError> {
+async fn append_one(mut tx: Conn<'_>, request: &Request) -> Result<Option<Appended>, StoreError> {
     if let Some(change) = &request.change
-        && !events::change_in(tx, &request.conversation, change).await?
+        && !events::change_in(tx.reborrow(), &request.conversation, change).await?
     {
         return Ok(None);
     }
@@ -152,7 +152,6 @@ mod tests {
     use ito_protocol::chat::Author;
 
     use super::*;
-    use crate::store::sqlite;
 
     fn message(id: &str) -> EventKind {
         EventKind::Message {
@@ -164,8 +163,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_appends_are_committed_together_numbered_once_and_failures_stay_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+        let (_dir, pool) = crate::store::testing::fresh().await.unwrap();
         let (_, conversation) = events::start_conversation(&pool, "demo").await.unwrap();
         let appender = Appender::start(pool.clone());
         let unknown: ConversationId = "nobody".parse().unwrap();

@@ -5,12 +5,12 @@
 //! the original sequence number back, with nothing stored twice.
 
 use ito_protocol::chat::{
-    AgentRef, ClientId, ConversationId, ConversationStatus, EarlierConversation, Event, EventKind,
+    AgentRef, ConversationId, ConversationStatus, EarlierConversation, Event, EventKind,
     HandoffContext, HandoffReason, InboxEntry, Seq, VisitorIdentity,
 };
 
+use super::{BeginWrite, Conn, Store, random_hex, sql, with_conn, with_pool};
 use crate::live::routing::AgentLoad;
-use sqlx::SqlitePool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -39,25 +39,26 @@ pub struct Appended {
 
 /// A new visitor and their first conversation on `site`.
 pub async fn start_conversation(
-    pool: &SqlitePool,
+    store: &Store,
     site: &str,
 ) -> Result<(String, ConversationId), StoreError> {
-    let mut tx = pool.begin().await?;
-    let visitor: String = sqlx::query_scalar(
-        "INSERT INTO visitors (id, site) VALUES (lower(hex(randomblob(12))), ?) RETURNING id",
-    )
-    .bind(site)
-    .fetch_one(&mut *tx)
-    .await?;
-    let conversation: String = sqlx::query_scalar(
-        "INSERT INTO conversations (id, site, visitor_id)
-         VALUES (lower(hex(randomblob(12))), ?, ?) RETURNING id",
-    )
-    .bind(site)
-    .bind(&visitor)
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let visitor = random_hex(12);
+    let conversation = random_hex(12);
+    with_pool!(store, |pool, _PG| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("INSERT INTO visitors (id, site) VALUES ($1, $2)")
+            .bind(&visitor)
+            .bind(site)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO conversations (id, site, visitor_id) VALUES ($1, $2, $3)")
+            .bind(&conversation)
+            .bind(site)
+            .bind(&visitor)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    });
     let conversation = conversation
         .parse()
         .expect("24 hex digits make a conversation id");
@@ -66,19 +67,19 @@ pub async fn start_conversation(
 
 /// The newest conversation of the verified visitor `external_id` on `site`.
 pub async fn latest_of_verified(
-    pool: &SqlitePool,
+    store: &Store,
     site: &str,
     external_id: &str,
 ) -> Result<Option<ConversationId>, StoreError> {
-    let id: Option<String> = sqlx::query_scalar(
+    let id: Option<String> = with_pool!(store, |pool, PG| sqlx::query_scalar(
         "SELECT c.id FROM conversations c JOIN visitors v ON v.id = c.visitor_id
-         WHERE v.site = ? AND v.external_id = ? AND v.verified = 1
+         WHERE v.site = $1 AND v.external_id = $2 AND v.verified
          ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1",
     )
     .bind(site)
     .bind(external_id)
     .fetch_optional(pool)
-    .await?;
+    .await)?;
     Ok(id.and_then(|id| id.parse().ok()))
 }
 
@@ -86,98 +87,106 @@ pub async fn latest_of_verified(
 /// site gets this device's conversations, so their history is one; a claim never overwrites
 /// a verified visitor.
 pub async fn identify(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
     who: &VisitorIdentity,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let row: Option<(String, String, bool, Option<String>)> = sqlx::query_as(
-        "SELECT c.visitor_id, c.site, v.verified, v.external_id
-         FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?",
-    )
-    .bind(conversation.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (visitor, site, verified, external_id) =
-        row.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))?;
-    if verified && external_id != who.id {
-        // Someone else's verified conversation is never relabelled or moved (shared devices:
-        // the chat layer starts a conversation of their own instead).
-        return Ok(());
-    }
-    let known: Option<String> = match (&who.id, who.verified) {
-        (Some(external_id), true) => {
-            sqlx::query_scalar(
-                "SELECT id FROM visitors WHERE site = ? AND external_id = ? AND verified = 1",
-            )
-            .bind(&site)
-            .bind(external_id)
-            .fetch_optional(&mut *tx)
-            .await?
+    with_pool!(store, |pool, PG| {
+        let mut tx = pool.begin_write().await?;
+        let row: Option<(String, String, bool, Option<String>)> = sqlx::query_as(sql(
+            PG,
+            "SELECT c.visitor_id, c.site, v.verified, v.external_id
+             FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = $1",
+            // Two devices of one person identifying at once are taken in turn.
+            "SELECT c.visitor_id, c.site, v.verified, v.external_id
+             FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = $1
+             FOR UPDATE",
+        ))
+        .bind(conversation.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (visitor, site, verified, external_id) =
+            row.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))?;
+        if verified && external_id != who.id {
+            // Someone else's verified conversation is never relabelled or moved (shared
+            // devices: the chat layer starts a conversation of their own instead).
+            return Ok(());
         }
-        _ => None,
-    };
-    let target = match known {
-        Some(known) if known != visitor => {
-            sqlx::query("UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?")
-                .bind(&known)
-                .bind(&visitor)
-                .execute(&mut *tx)
-                .await?;
-            known
-        }
-        _ => visitor,
-    };
-    sqlx::query(
-        "UPDATE visitors SET external_id = ?, name = COALESCE(?, name),
-             email = COALESCE(?, email), verified = ?
-         WHERE id = ? AND (verified = 0 OR ? = 1)",
-    )
-    .bind(&who.id)
-    .bind(&who.name)
-    .bind(&who.email)
-    .bind(who.verified)
-    .bind(&target)
-    .bind(who.verified)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+        let known: Option<String> = match (&who.id, who.verified) {
+            (Some(external_id), true) => {
+                sqlx::query_scalar(
+                    "SELECT id FROM visitors WHERE site = $1 AND external_id = $2 AND verified",
+                )
+                .bind(&site)
+                .bind(external_id)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            _ => None,
+        };
+        let target = match known {
+            Some(known) if known != visitor => {
+                sqlx::query("UPDATE conversations SET visitor_id = $1 WHERE visitor_id = $2")
+                    .bind(&known)
+                    .bind(&visitor)
+                    .execute(&mut *tx)
+                    .await?;
+                known
+            }
+            _ => visitor,
+        };
+        sqlx::query(
+            "UPDATE visitors SET external_id = $1, name = COALESCE($2, name),
+                 email = COALESCE($3, email), verified = $4
+             WHERE id = $5 AND (NOT verified OR $6)",
+        )
+        .bind(&who.id)
+        .bind(&who.name)
+        .bind(&who.email)
+        .bind(who.verified)
+        .bind(&target)
+        .bind(who.verified)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    });
     Ok(())
 }
 
 /// The visitor's own answers (the pre-chat form): kept where nothing is known yet, never over
 /// what the host page said.
 pub async fn remember_contact(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
     name: Option<&str>,
     email: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE visitors SET name = COALESCE(name, ?), email = COALESCE(email, ?)
-         WHERE id = (SELECT visitor_id FROM conversations WHERE id = ?)",
+    with_pool!(store, |pool, PG| sqlx::query(
+        "UPDATE visitors SET name = COALESCE(name, $1), email = COALESCE(email, $2)
+         WHERE id = (SELECT visitor_id FROM conversations WHERE id = $3)",
     )
     .bind(name)
     .bind(email)
     .bind(conversation.as_str())
     .execute(pool)
-    .await?;
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Who the visitor of `conversation` said they are, if they said anything.
 pub async fn visitor_of(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
 ) -> Result<Option<VisitorIdentity>, StoreError> {
     type Row = (Option<String>, Option<String>, Option<String>, bool);
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = with_pool!(store, |pool, PG| sqlx::query_as(
         "SELECT v.external_id, v.name, v.email, v.verified
-         FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?",
+         FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = $1",
     )
     .bind(conversation.as_str())
     .fetch_optional(pool)
-    .await?;
+    .await)?;
     Ok(row
         .filter(|(id, name, email, _)| id.is_some() || name.is_some() || email.is_some())
         .map(|(id, name, email, verified)| VisitorIdentity {
@@ -190,15 +199,15 @@ pub async fn visitor_of(
 
 /// The site a conversation belongs to, if it exists.
 pub async fn site_of(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
 ) -> Result<Option<String>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT site FROM conversations WHERE id = ?")
-            .bind(conversation.as_str())
-            .fetch_optional(pool)
-            .await?,
+    Ok(with_pool!(store, |pool, PG| sqlx::query_scalar(
+        "SELECT site FROM conversations WHERE id = $1"
     )
+    .bind(conversation.as_str())
+    .fetch_optional(pool)
+    .await)?)
 }
 
 /// Who has a conversation after a claim.
@@ -213,13 +222,20 @@ pub enum Claim {
 /// Puts a conversation in its site's queue (without its event: for seeding and tests; the
 /// server hands off through the appender). See [`StatusChange::Handoff`].
 pub async fn request_handoff(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
     reason: HandoffReason,
     context: &HandoffContext,
 ) -> Result<bool, StoreError> {
     let change = StatusChange::handoff(reason, context);
-    change_in(&mut *pool.acquire().await?, conversation, &change).await
+    with_pool!(store, |pool, _PG| {
+        change_in(
+            Conn::from(&mut *pool.acquire().await?),
+            conversation,
+            &change,
+        )
+        .await
+    })
 }
 
 /// A stored reason or status (the protocol's name for it, e.g. `not_helpful`) read back.
@@ -229,14 +245,18 @@ fn parse_name<T: serde::de::DeserializeOwned>(stored: String) -> Result<T, serde
 
 /// Why and with what context a conversation was handed off, if it was.
 pub async fn handoff_of(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
 ) -> Result<Option<(HandoffReason, HandoffContext)>, StoreError> {
     let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT handoff_reason, handoff_context FROM conversations WHERE id = ?")
-            .bind(conversation.as_str())
-            .fetch_optional(pool)
-            .await?;
+        with_pool!(store, |pool, PG| sqlx::query_as(sql(
+            PG,
+            "SELECT handoff_reason, handoff_context FROM conversations WHERE id = $1",
+            "SELECT handoff_reason, handoff_context::text FROM conversations WHERE id = $1",
+        ))
+        .bind(conversation.as_str())
+        .fetch_optional(pool)
+        .await)?;
     let Some((Some(reason), Some(context))) = row else {
         return Ok(None);
     };
@@ -252,7 +272,7 @@ pub async fn handoff_of(
 
 /// Every open conversation (waiting or assigned), oldest handoff first, with who has it, the
 /// visitor's name and their latest words (from the chat, else from the bot transcript).
-pub async fn inbox(pool: &SqlitePool) -> Result<Vec<InboxEntry>, StoreError> {
+pub async fn inbox(store: &Store) -> Result<Vec<InboxEntry>, StoreError> {
     type Row = (
         String,
         String,
@@ -264,7 +284,8 @@ pub async fn inbox(pool: &SqlitePool) -> Result<Vec<InboxEntry>, StoreError> {
         Option<String>,
         Option<String>,
     );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = with_pool!(store, |pool, PG| sqlx::query_as(sql(
+        PG,
         "SELECT c.id, c.site, c.status, c.agent_id, a.name, c.handoff_reason, c.handed_off_at,
                 v.name,
                 COALESCE(
@@ -281,9 +302,26 @@ pub async fn inbox(pool: &SqlitePool) -> Result<Vec<InboxEntry>, StoreError> {
          LEFT JOIN agents a ON a.id = c.agent_id
          WHERE c.status IN ('waiting', 'assigned')
          ORDER BY c.handed_off_at, c.id",
-    )
+        "SELECT c.id, c.site, c.status, c.agent_id, a.name, c.handoff_reason, c.handed_off_at,
+                v.name,
+                COALESCE(
+                    (SELECT e.body -> 'message' ->> 'text' FROM events e
+                     WHERE e.conversation_id = c.id
+                       AND e.body -> 'message' ->> 'author' = 'visitor'
+                     ORDER BY e.seq DESC LIMIT 1),
+                    (SELECT t.line ->> 'text'
+                     FROM jsonb_array_elements(c.handoff_context -> 'transcript')
+                          WITH ORDINALITY AS t (line, n)
+                     WHERE t.line ->> 'author' = 'visitor'
+                     ORDER BY t.n DESC LIMIT 1))
+         FROM conversations c
+         JOIN visitors v ON v.id = c.visitor_id
+         LEFT JOIN agents a ON a.id = c.agent_id
+         WHERE c.status IN ('waiting', 'assigned')
+         ORDER BY c.handed_off_at, c.id",
+    ))
     .fetch_all(pool)
-    .await?;
+    .await)?;
     Ok(rows
         .into_iter()
         .filter_map(
@@ -306,25 +344,25 @@ pub async fn inbox(pool: &SqlitePool) -> Result<Vec<InboxEntry>, StoreError> {
 }
 
 /// The conversations waiting for a person, oldest handoff first.
-pub async fn waiting(pool: &SqlitePool) -> Result<Vec<ConversationId>, StoreError> {
-    let ids: Vec<String> = sqlx::query_scalar(
+pub async fn waiting(store: &Store) -> Result<Vec<ConversationId>, StoreError> {
+    let ids: Vec<String> = with_pool!(store, |pool, PG| sqlx::query_scalar(
         "SELECT id FROM conversations WHERE status = 'waiting' ORDER BY handed_off_at, id",
     )
     .fetch_all(pool)
-    .await?;
+    .await)?;
     Ok(ids.into_iter().filter_map(|id| id.parse().ok()).collect())
 }
 
 /// Conversations still assigned to agents who were removed, with why they were handed off.
 pub async fn assigned_to_removed(
-    pool: &SqlitePool,
+    store: &Store,
 ) -> Result<Vec<(ConversationId, HandoffReason)>, StoreError> {
-    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(String, Option<String>)> = with_pool!(store, |pool, PG| sqlx::query_as(
         "SELECT c.id, c.handoff_reason FROM conversations c JOIN agents a ON a.id = c.agent_id
          WHERE c.status = 'assigned' AND a.removed_at IS NOT NULL",
     )
     .fetch_all(pool)
-    .await?;
+    .await)?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, reason)| {
@@ -337,23 +375,24 @@ pub async fn assigned_to_removed(
 }
 
 /// One site's waiting conversations in queue order (place 1 first).
-pub async fn waiting_on(pool: &SqlitePool, site: &str) -> Result<Vec<ConversationId>, StoreError> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE site = ? AND status = 'waiting'
+pub async fn waiting_on(store: &Store, site: &str) -> Result<Vec<ConversationId>, StoreError> {
+    let ids: Vec<String> = with_pool!(store, |pool, PG| sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE site = $1 AND status = 'waiting'
          ORDER BY handed_off_at, id",
     )
     .bind(site)
     .fetch_all(pool)
-    .await?;
+    .await)?;
     Ok(ids.into_iter().filter_map(|id| id.parse().ok()).collect())
 }
 
 /// Waiting conversations whose visitor has written nothing since their latest handoff: only
 /// these may be abandoned (a message left for the person waits for one).
 pub async fn waiting_without_words(
-    pool: &SqlitePool,
+    store: &Store,
 ) -> Result<std::collections::HashSet<ConversationId>, StoreError> {
-    let ids: Vec<String> = sqlx::query_scalar(
+    let ids: Vec<String> = with_pool!(store, |pool, PG| sqlx::query_scalar(sql(
+        PG,
         "SELECT c.id FROM conversations c
          WHERE c.status = 'waiting' AND NOT EXISTS (
              SELECT 1 FROM events e
@@ -362,9 +401,17 @@ pub async fn waiting_without_words(
                AND e.seq > (SELECT COALESCE(MAX(h.seq), 0) FROM events h
                             WHERE h.conversation_id = c.id
                               AND json_type(h.body, '$.handoff_requested') IS NOT NULL))",
-    )
+        "SELECT c.id FROM conversations c
+         WHERE c.status = 'waiting' AND NOT EXISTS (
+             SELECT 1 FROM events e
+             WHERE e.conversation_id = c.id
+               AND e.body -> 'message' ->> 'author' = 'visitor'
+               AND e.seq > (SELECT COALESCE(MAX(h.seq), 0) FROM events h
+                            WHERE h.conversation_id = c.id
+                              AND h.body -> 'handoff_requested' IS NOT NULL))",
+    ))
     .fetch_all(pool)
-    .await?;
+    .await)?;
     Ok(ids.into_iter().filter_map(|id| id.parse().ok()).collect())
 }
 
@@ -373,16 +420,17 @@ const PREVIEW_CHARS: usize = 140;
 
 /// Where a conversation stands and who has it.
 pub async fn status_of(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
 ) -> Result<(ConversationStatus, Option<AgentRef>), StoreError> {
-    let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT c.status, c.agent_id, a.name FROM conversations c
-         LEFT JOIN agents a ON a.id = c.agent_id WHERE c.id = ?",
-    )
-    .bind(conversation.as_str())
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<(String, Option<String>, Option<String>)> =
+        with_pool!(store, |pool, PG| sqlx::query_as(
+            "SELECT c.status, c.agent_id, a.name FROM conversations c
+         LEFT JOIN agents a ON a.id = c.agent_id WHERE c.id = $1",
+        )
+        .bind(conversation.as_str())
+        .fetch_optional(pool)
+        .await)?;
     let (status, agent_id, agent_name) =
         row.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))?;
     let status = parse_name(status).map_err(|source| StoreError::Corrupt {
@@ -398,22 +446,32 @@ pub async fn status_of(
 
 /// The same visitor's other conversations, newest first, at most 20.
 pub async fn earlier(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
 ) -> Result<Vec<EarlierConversation>, StoreError> {
-    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT o.id, o.created_at, o.status,
+    let rows: Vec<(String, String, String, Option<String>)> =
+        with_pool!(store, |pool, PG| sqlx::query_as(sql(
+            PG,
+            "SELECT o.id, o.created_at, o.status,
                 (SELECT json_extract(e.body, '$.message.text') FROM events e
                  WHERE e.conversation_id = o.id
                    AND json_extract(e.body, '$.message.author') = 'visitor'
                  ORDER BY e.seq LIMIT 1)
          FROM conversations c JOIN conversations o
            ON o.visitor_id = c.visitor_id AND o.id != c.id
-         WHERE c.id = ? ORDER BY o.created_at DESC LIMIT 20",
-    )
-    .bind(conversation.as_str())
-    .fetch_all(pool)
-    .await?;
+         WHERE c.id = $1 ORDER BY o.created_at DESC LIMIT 20",
+            "SELECT o.id, o.created_at, o.status,
+                (SELECT e.body -> 'message' ->> 'text' FROM events e
+                 WHERE e.conversation_id = o.id
+                   AND e.body -> 'message' ->> 'author' = 'visitor'
+                 ORDER BY e.seq LIMIT 1)
+         FROM conversations c JOIN conversations o
+           ON o.visitor_id = c.visitor_id AND o.id != c.id
+         WHERE c.id = $1 ORDER BY o.created_at DESC LIMIT 20",
+        ))
+        .bind(conversation.as_str())
+        .fetch_all(pool)
+        .await)?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, started, status, first_words)| {
@@ -429,15 +487,15 @@ pub async fn earlier(
 
 /// Every agent (with their name) with their capacity and how many open conversations they
 /// have now, for routing. `online` is left false: presence lives in memory, not here.
-pub async fn agent_loads(pool: &SqlitePool) -> Result<Vec<(AgentLoad, String)>, StoreError> {
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+pub async fn agent_loads(store: &Store) -> Result<Vec<(AgentLoad, String)>, StoreError> {
+    let rows: Vec<(String, String, i64, i64)> = with_pool!(store, |pool, PG| sqlx::query_as(
         "SELECT a.id, a.name, a.capacity,
                 (SELECT COUNT(*) FROM conversations c
                  WHERE c.agent_id = a.id AND c.status = 'assigned')
          FROM agents a WHERE a.removed_at IS NULL ORDER BY a.id",
     )
     .fetch_all(pool)
-    .await?;
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(id, name, capacity, open)| {
@@ -453,16 +511,24 @@ pub async fn agent_loads(pool: &SqlitePool) -> Result<Vec<(AgentLoad, String)>, 
 }
 
 /// How long, in seconds, the site's last 20 visitors to get a person waited for one.
-pub async fn recent_waits(pool: &SqlitePool, site: &str) -> Result<Vec<u64>, StoreError> {
-    let waits: Vec<f64> = sqlx::query_scalar(
+pub async fn recent_waits(store: &Store, site: &str) -> Result<Vec<u64>, StoreError> {
+    let waits: Vec<f64> =
+        with_pool!(store, |pool, PG| {
+            sqlx::query_scalar(sql(
+        PG,
         "SELECT (julianday(assigned_at) - julianday(handed_off_at)) * 86400.0
          FROM conversations
-         WHERE site = ? AND assigned_at IS NOT NULL AND handed_off_at IS NOT NULL
+         WHERE site = $1 AND assigned_at IS NOT NULL AND handed_off_at IS NOT NULL
          ORDER BY assigned_at DESC LIMIT 20",
-    )
+        "SELECT EXTRACT(EPOCH FROM assigned_at::timestamptz - handed_off_at::timestamptz)::float8
+         FROM conversations
+         WHERE site = $1 AND assigned_at IS NOT NULL AND handed_off_at IS NOT NULL
+         ORDER BY assigned_at DESC LIMIT 20",
+    ))
     .bind(site)
     .fetch_all(pool)
-    .await?;
+    .await
+        })?;
     Ok(waits
         .into_iter()
         .map(|w| w.max(0.0).round() as u64)
@@ -502,111 +568,135 @@ impl StatusChange {
 /// Applies `change` inside the caller's transaction; whether it applied (a conversation
 /// already claimed or closed is left as it is).
 pub(crate) async fn change_in(
-    tx: &mut sqlx::SqliteConnection,
+    tx: Conn<'_>,
     conversation: &ConversationId,
     change: &StatusChange,
 ) -> Result<bool, StoreError> {
-    let changed =
-        match change {
-            StatusChange::Claim { agent } => {
-                sqlx::query(
-                    "UPDATE conversations SET status = 'assigned', agent_id = ?,
+    let changed = with_conn!(tx, |c, PG| match change {
+        StatusChange::Claim { agent } => {
+            sqlx::query(sql(
+                PG,
+                "UPDATE conversations SET status = 'assigned', agent_id = $1,
                      assigned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-                 WHERE id = ? AND status = 'waiting'",
-                )
-                .bind(agent)
-                .bind(conversation.as_str())
-                .execute(&mut *tx)
-                .await?
-            }
-            StatusChange::Close(how) => {
-                let status = match how {
-                    ConversationStatus::Resolved => "resolved",
-                    ConversationStatus::Ended => "ended",
-                    other => panic!("{other:?} does not close a conversation"),
-                };
-                sqlx::query(
-                    "UPDATE conversations SET status = ?,
+                 WHERE id = $2 AND status = 'waiting'",
+                "UPDATE conversations SET status = 'assigned', agent_id = $1,
+                     assigned_at = ito_now()
+                 WHERE id = $2 AND status = 'waiting'",
+            ))
+            .bind(agent)
+            .bind(conversation.as_str())
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        }
+        StatusChange::Close(how) => {
+            let status = match how {
+                ConversationStatus::Resolved => "resolved",
+                ConversationStatus::Ended => "ended",
+                other => panic!("{other:?} does not close a conversation"),
+            };
+            sqlx::query(sql(
+                PG,
+                "UPDATE conversations SET status = $1,
                      closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-                 WHERE id = ? AND status IN ('bot', 'waiting', 'assigned')",
-                )
-                .bind(status)
-                .bind(conversation.as_str())
-                .execute(&mut *tx)
-                .await?
-            }
-            // A closed conversation asked again is opened again, from the back of the queue.
-            StatusChange::Handoff { reason, context } => {
-                sqlx::query(
-                    "UPDATE conversations SET handoff_reason = ?, handoff_context = ?,
+                 WHERE id = $2 AND status IN ('bot', 'waiting', 'assigned')",
+                "UPDATE conversations SET status = $1, closed_at = ito_now()
+                 WHERE id = $2 AND status IN ('bot', 'waiting', 'assigned')",
+            ))
+            .bind(status)
+            .bind(conversation.as_str())
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        }
+        // A closed conversation asked again is opened again, from the back of the queue.
+        StatusChange::Handoff { reason, context } => {
+            sqlx::query(sql(
+                PG,
+                "UPDATE conversations SET handoff_reason = $1, handoff_context = $2,
                      status = 'waiting', agent_id = NULL, assigned_at = NULL,
                      handed_off_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), closed_at = NULL
-                 WHERE id = ? AND status IN ('bot', 'resolved', 'ended')",
-                )
-                // Stored as the protocol's name for it, e.g. "not_helpful".
-                .bind(
-                    serde_json::to_value(reason)
-                        .expect("reasons serialize")
-                        .as_str()
-                        .map(str::to_owned),
-                )
-                .bind(context)
-                .bind(conversation.as_str())
-                .execute(&mut *tx)
-                .await?
-            }
-            StatusChange::Requeue => sqlx::query(
-                "UPDATE conversations SET status = 'waiting', agent_id = NULL, assigned_at = NULL
-                 WHERE id = ? AND status = 'assigned'",
+                 WHERE id = $3 AND status IN ('bot', 'resolved', 'ended')",
+                "UPDATE conversations SET handoff_reason = $1, handoff_context = $2::jsonb,
+                     status = 'waiting', agent_id = NULL, assigned_at = NULL,
+                     handed_off_at = ito_now(), closed_at = NULL
+                 WHERE id = $3 AND status IN ('bot', 'resolved', 'ended')",
+            ))
+            // Stored as the protocol's name for it, e.g. "not_helpful".
+            .bind(
+                serde_json::to_value(reason)
+                    .expect("reasons serialize")
+                    .as_str()
+                    .map(str::to_owned),
             )
+            .bind(context)
             .bind(conversation.as_str())
-            .execute(&mut *tx)
-            .await?,
-        };
-    Ok(changed.rows_affected() == 1)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        }
+        StatusChange::Requeue => sqlx::query(
+            "UPDATE conversations SET status = 'waiting', agent_id = NULL, assigned_at = NULL
+             WHERE id = $1 AND status = 'assigned'",
+        )
+        .bind(conversation.as_str())
+        .execute(&mut *c)
+        .await?
+        .rows_affected(),
+    });
+    Ok(changed == 1)
 }
 
 /// Gives a waiting conversation to `agent` (without its event: for seeding and tests; the
 /// server claims through the appender). One statement decides, so of two agents claiming at
 /// once exactly one wins.
 pub async fn claim(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
     agent: &str,
 ) -> Result<Claim, StoreError> {
     let change = StatusChange::Claim {
         agent: agent.to_owned(),
     };
-    if change_in(&mut *pool.acquire().await?, conversation, &change).await? {
+    let won = with_pool!(store, |pool, _PG| {
+        change_in(
+            Conn::from(&mut *pool.acquire().await?),
+            conversation,
+            &change,
+        )
+        .await?
+    });
+    if won {
         return Ok(Claim::Won);
     }
-    holder(pool, conversation).await.map(Claim::Taken)
+    holder(store, conversation).await.map(Claim::Taken)
 }
 
 /// Who has a conversation now (`None`: nobody), or that it does not exist.
 pub async fn holder(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
 ) -> Result<Option<String>, StoreError> {
-    let holder: Option<Option<String>> =
-        sqlx::query_scalar("SELECT agent_id FROM conversations WHERE id = ?")
-            .bind(conversation.as_str())
-            .fetch_optional(pool)
-            .await?;
+    let holder: Option<Option<String>> = with_pool!(store, |pool, PG| sqlx::query_scalar(
+        "SELECT agent_id FROM conversations WHERE id = $1"
+    )
+    .bind(conversation.as_str())
+    .fetch_optional(pool)
+    .await)?;
     holder.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))
 }
 
 /// The agent a conversation is assigned to, if any.
 pub async fn assignee(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
 ) -> Result<Option<String>, StoreError> {
-    let holder: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT agent_id FROM conversations WHERE id = ? AND status = 'assigned'",
+    let holder: Option<Option<String>> = with_pool!(store, |pool, PG| sqlx::query_scalar(
+        "SELECT agent_id FROM conversations WHERE id = $1 AND status = 'assigned'",
     )
     .bind(conversation.as_str())
     .fetch_optional(pool)
-    .await?;
+    .await)?;
     Ok(holder.flatten())
 }
 
@@ -614,16 +704,19 @@ pub async fn assignee(
 /// for seeding and tests). Returns whether it was open (waiting or assigned, or with the bot
 /// for the visitor's end) and is closed now; a second close changes nothing.
 pub async fn close(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
     how: ConversationStatus,
 ) -> Result<bool, StoreError> {
-    change_in(
-        &mut *pool.acquire().await?,
-        conversation,
-        &StatusChange::Close(how),
-    )
-    .await
+    with_pool!(store, |pool, _PG| {
+        let mut connection = pool.acquire().await?;
+        change_in(
+            Conn::from(&mut *connection),
+            conversation,
+            &StatusChange::Close(how),
+        )
+        .await
+    })
 }
 
 /// Appends wait their turn here, in order, rather than in SQLite's busy handler, whose back-off
@@ -637,93 +730,115 @@ pub(crate) static APPEND_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::cons
 /// The server appends through [`crate::store::appender::Appender`], which commits many appends at
 /// once; this is the same for one.
 pub async fn append(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
     kind: &EventKind,
     at: i64,
 ) -> Result<Appended, StoreError> {
     let _turn = APPEND_TURN.lock().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let appended = append_in(&mut tx, conversation, kind, at).await?;
-    tx.commit().await?;
-    Ok(appended)
+    with_pool!(store, |pool, _PG| {
+        let mut tx = pool.begin_write().await?;
+        let appended = append_in(Conn::from(&mut *tx), conversation, kind, at).await?;
+        tx.commit().await?;
+        Ok(appended)
+    })
 }
 
 /// The append itself, inside the caller's transaction (which must have the write lock).
 pub(crate) async fn append_in(
-    tx: &mut sqlx::SqliteConnection,
+    tx: Conn<'_>,
     conversation: &ConversationId,
     kind: &EventKind,
     at: i64,
 ) -> Result<Appended, StoreError> {
-    if let EventKind::Message { id, .. } = kind
-        && let Some(seq) = stored_message(tx, conversation, id).await?
-    {
-        return Ok(Appended {
-            seq,
-            duplicate: true,
-        });
-    }
-    let seq: Option<i64> = sqlx::query_scalar(
-        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
-    )
-    .bind(conversation.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let seq = seq.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))?;
+    let message_id = match kind {
+        EventKind::Message { id, .. } => Some(id),
+        _ => None,
+    };
     let body = serde_json::to_string(kind).expect("events always serialize");
-    sqlx::query("INSERT INTO events (conversation_id, seq, at, body) VALUES (?, ?, ?, ?)")
+    with_conn!(tx, |c, PG| {
+        if PG {
+            // The conversation's row first: of one message resent to two nodes at once, the
+            // second waits here for the first to commit, then finds its id below. (SQLite's
+            // BEGIN IMMEDIATE has already serialised whole transactions.)
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE")
+                    .bind(conversation.as_str())
+                    .fetch_optional(&mut *c)
+                    .await?;
+            if exists.is_none() {
+                return Err(StoreError::UnknownConversation(conversation.clone()));
+            }
+        }
+        if let Some(id) = message_id {
+            let stored: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM message_ids WHERE conversation_id = $1 AND client_id = $2",
+            )
+            .bind(conversation.as_str())
+            .bind(id.as_str())
+            .fetch_optional(&mut *c)
+            .await?;
+            if let Some(seq) = stored {
+                return Ok(Appended {
+                    seq: seq as Seq,
+                    duplicate: true,
+                });
+            }
+        }
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+        )
+        .bind(conversation.as_str())
+        .fetch_optional(&mut *c)
+        .await?;
+        let seq = seq.ok_or_else(|| StoreError::UnknownConversation(conversation.clone()))?;
+        sqlx::query(sql(
+            PG,
+            "INSERT INTO events (conversation_id, seq, at, body) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO events (conversation_id, seq, at, body) VALUES ($1, $2, $3, $4::jsonb)",
+        ))
         .bind(conversation.as_str())
         .bind(seq)
         .bind(at)
-        .bind(body)
-        .execute(&mut *tx)
+        .bind(&body)
+        .execute(&mut *c)
         .await?;
-    if let EventKind::Message { id, .. } = kind {
-        sqlx::query("INSERT INTO message_ids (conversation_id, client_id, seq) VALUES (?, ?, ?)")
+        if let Some(id) = message_id {
+            sqlx::query(
+                "INSERT INTO message_ids (conversation_id, client_id, seq) VALUES ($1, $2, $3)",
+            )
             .bind(conversation.as_str())
             .bind(id.as_str())
             .bind(seq)
-            .execute(&mut *tx)
+            .execute(&mut *c)
             .await?;
-    }
-    Ok(Appended {
-        seq: seq as Seq,
-        duplicate: false,
+        }
+        Ok(Appended {
+            seq: seq as Seq,
+            duplicate: false,
+        })
     })
-}
-
-async fn stored_message(
-    tx: &mut sqlx::SqliteConnection,
-    conversation: &ConversationId,
-    id: &ClientId,
-) -> Result<Option<Seq>, StoreError> {
-    let seq: Option<i64> = sqlx::query_scalar(
-        "SELECT seq FROM message_ids WHERE conversation_id = ? AND client_id = ?",
-    )
-    .bind(conversation.as_str())
-    .bind(id.as_str())
-    .fetch_optional(tx)
-    .await?;
-    Ok(seq.map(|s| s as Seq))
 }
 
 /// The events after `after`, oldest first, at most `limit`: what a reconnecting client missed.
 pub async fn events_after(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
     after: Seq,
     limit: u32,
 ) -> Result<Vec<Event>, StoreError> {
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT seq, at, body FROM events WHERE conversation_id = ? AND seq > ?
-         ORDER BY seq LIMIT ?",
-    )
+    let rows: Vec<(i64, i64, String)> = with_pool!(store, |pool, PG| sqlx::query_as(sql(
+        PG,
+        "SELECT seq, at, body FROM events WHERE conversation_id = $1 AND seq > $2
+         ORDER BY seq LIMIT $3",
+        "SELECT seq, at, body::text FROM events WHERE conversation_id = $1 AND seq > $2
+         ORDER BY seq LIMIT $3",
+    ))
     .bind(conversation.as_str())
     .bind(after as i64)
-    .bind(limit)
+    .bind(i64::from(limit))
     .fetch_all(pool)
-    .await?;
+    .await)?;
     rows.into_iter()
         .map(|(seq, at, body)| {
             let kind = serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
@@ -747,7 +862,6 @@ mod tests {
     use ito_protocol::chat::Author;
 
     use super::*;
-    use crate::store::sqlite;
 
     fn message(id: &str, text: &str) -> EventKind {
         EventKind::Message {
@@ -757,9 +871,8 @@ mod tests {
         }
     }
 
-    async fn fresh() -> (tempfile::TempDir, SqlitePool) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
+    async fn fresh() -> (tempfile::TempDir, Store) {
+        let (dir, pool) = crate::store::testing::fresh().await.unwrap();
         (dir, pool)
     }
 
@@ -861,14 +974,15 @@ mod tests {
     async fn of_two_simultaneous_claims_exactly_one_wins() {
         let (_dir, pool) = fresh().await;
         for agent in ["a1", "a2"] {
-            sqlx::query(
-                "INSERT INTO agents (id, email, name, password_hash) VALUES (?, ?, ?, 'x')",
+            with_pool!(&pool, |p, _PG| sqlx::query(
+                "INSERT INTO agents (id, email, name, password_hash) VALUES ($1, $2, $3, 'x')",
             )
             .bind(agent)
             .bind(format!("{agent}@shop.example"))
             .bind(agent)
-            .execute(&pool)
+            .execute(p)
             .await
+            .map(drop))
             .unwrap();
         }
         let (_, conversation) = start_conversation(&pool, "demo").await.unwrap();
@@ -903,9 +1017,9 @@ mod tests {
     #[tokio::test]
     async fn committed_events_survive_a_restart_and_unknown_conversations_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ito.sqlite3");
+        let location = crate::store::testing::fresh_location(dir.path()).await;
         let conversation = {
-            let pool = sqlite::open(&path).await.unwrap();
+            let pool = Store::open(&location).await.unwrap();
             let (_, conversation) = start_conversation(&pool, "demo").await.unwrap();
             append(&pool, &conversation, &message("m1", "kept"), 1)
                 .await
@@ -914,7 +1028,7 @@ mod tests {
             drop(pool);
             conversation
         };
-        let pool = sqlite::open(&path).await.unwrap();
+        let pool = Store::open(&location).await.unwrap();
         let events = events_after(&pool, &conversation, 0, 10).await.unwrap();
         assert_eq!(events[0].kind, message("m1", "kept"));
         let unknown: ConversationId = "nope".parse().unwrap();

@@ -3,8 +3,8 @@
 //! resolved it, the visitor ended it, or the visitor said the bot solved it), with scores in
 //! range; every refusal says why.
 
+use crate::store::{Store, sql, with_pool};
 use ito_protocol::chat::ConversationId;
-use sqlx::SqlitePool;
 
 use crate::reports::measures::{Facts, Millis};
 use crate::reports::report::Comment;
@@ -59,19 +59,20 @@ impl Answer {
 
 /// The visitor said the bot's answer solved it: the conversation counts as deflected (unless
 /// a person is asked for) and asks for a survey. Saying it twice changes nothing.
-pub async fn bot_resolved(
-    pool: &SqlitePool,
-    conversation: &ConversationId,
-) -> Result<(), SurveyError> {
-    let updated = sqlx::query(
+pub async fn bot_resolved(store: &Store, conversation: &ConversationId) -> Result<(), SurveyError> {
+    let updated = with_pool!(store, |pool, PG| sqlx::query(sql(
+        PG,
         "UPDATE conversations
          SET bot_resolved_at = COALESCE(bot_resolved_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-         WHERE id = ?",
-    )
+         WHERE id = $1",
+        "UPDATE conversations SET bot_resolved_at = COALESCE(bot_resolved_at, ito_now())
+         WHERE id = $1",
+    ))
     .bind(conversation.as_str())
     .execute(pool)
-    .await?;
-    if updated.rows_affected() == 0 {
+    .await
+    .map(|done| done.rows_affected()))?;
+    if updated == 0 {
         return Err(SurveyError::UnknownConversation(conversation.clone()));
     }
     Ok(())
@@ -79,32 +80,33 @@ pub async fn bot_resolved(
 
 /// Stores the survey answer of `conversation`, once, if it asked for one.
 pub async fn record(
-    pool: &SqlitePool,
+    store: &Store,
     conversation: &ConversationId,
     answer: Answer,
 ) -> Result<(), SurveyError> {
     let answer = answer.check()?;
-    let asked: Option<bool> = sqlx::query_scalar(
+    let asked: Option<bool> = with_pool!(store, |pool, PG| sqlx::query_scalar(
         "SELECT status IN ('resolved', 'ended') OR bot_resolved_at IS NOT NULL
-         FROM conversations WHERE id = ?",
+         FROM conversations WHERE id = $1",
     )
     .bind(conversation.as_str())
     .fetch_optional(pool)
-    .await?;
+    .await)?;
     match asked {
         None => return Err(SurveyError::UnknownConversation(conversation.clone())),
         Some(false) => return Err(SurveyError::NotAsked(conversation.clone())),
         Some(true) => {}
     }
-    let inserted = sqlx::query(
-        "INSERT INTO surveys (conversation_id, csat, ces, comment) VALUES (?, ?, ?, ?)",
+    let inserted = with_pool!(store, |pool, PG| sqlx::query(
+        "INSERT INTO surveys (conversation_id, csat, ces, comment) VALUES ($1, $2, $3, $4)",
     )
     .bind(conversation.as_str())
-    .bind(answer.csat)
-    .bind(answer.ces)
+    .bind(answer.csat.map(i64::from))
+    .bind(answer.ces.map(i64::from))
     .bind(&answer.comment)
     .execute(pool)
-    .await;
+    .await
+    .map(|done| done.rows_affected()));
     match inserted {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(SurveyError::AlreadyAnswered(conversation.clone()))
@@ -115,26 +117,34 @@ pub async fn record(
 
 /// The newest comments of `site`'s surveys answered in `from..to` (Unix milliseconds).
 pub async fn latest_comments(
-    pool: &SqlitePool,
+    store: &Store,
     site: &str,
     from: Millis,
     to: Millis,
     limit: u32,
 ) -> Result<Vec<Comment>, sqlx::Error> {
     type Row = (String, String, Option<i64>, Option<i64>, String);
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = with_pool!(store, |pool, PG| {
+        sqlx::query_as(sql(
+        PG,
         "SELECT s.conversation_id, s.answered_at, s.csat, s.ces, s.comment
          FROM surveys s JOIN conversations c ON c.id = s.conversation_id
-         WHERE c.site = ? AND s.comment IS NOT NULL
-           AND CAST((julianday(s.answered_at) - 2440587.5) * 86400000 AS INTEGER) BETWEEN ? AND ? - 1
-         ORDER BY s.answered_at DESC LIMIT ?",
-    )
+         WHERE c.site = $1 AND s.comment IS NOT NULL
+           AND CAST((julianday(s.answered_at) - 2440587.5) * 86400000 AS INTEGER) BETWEEN $2 AND $3 - 1
+         ORDER BY s.answered_at DESC LIMIT $4",
+        "SELECT s.conversation_id, s.answered_at, s.csat, s.ces, s.comment
+         FROM surveys s JOIN conversations c ON c.id = s.conversation_id
+         WHERE c.site = $1 AND s.comment IS NOT NULL
+           AND (EXTRACT(EPOCH FROM s.answered_at::timestamptz) * 1000)::bigint BETWEEN $2 AND $3 - 1
+         ORDER BY s.answered_at DESC LIMIT $4",
+    ))
     .bind(site)
     .bind(from)
     .bind(to)
-    .bind(limit)
+    .bind(i64::from(limit))
     .fetch_all(pool)
-    .await?;
+    .await
+    })?;
     Ok(rows
         .into_iter()
         .map(|(conversation, answered_at, csat, ces, comment)| Comment {
@@ -150,7 +160,7 @@ pub async fn latest_comments(
 /// The facts of every conversation of `site` started in `from..to` (Unix milliseconds),
 /// optionally only those `agent` took first.
 pub async fn facts(
-    pool: &SqlitePool,
+    store: &Store,
     site: &str,
     from: Millis,
     to: Millis,
@@ -171,11 +181,12 @@ pub async fn facts(
     );
     // Event times come from the events themselves (milliseconds, server clock); the first of
     // each kind counts. A reopening is a request for a person after the first resolution.
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = with_pool!(store, |pool, PG| sqlx::query_as(sql(
+        PG,
         "WITH c AS (
              SELECT id, bot_resolved_at,
                     CAST((julianday(created_at) - 2440587.5) * 86400000 AS INTEGER) AS started
-             FROM conversations WHERE site = ?1),
+             FROM conversations WHERE site = $1),
          e AS (
              SELECT conversation_id AS id, at,
                     json_type(body, '$.handoff_requested') IS NOT NULL AS handoff,
@@ -199,15 +210,44 @@ pub async fn facts(
                 (SELECT MIN(at) FROM e WHERE e.id = f.id AND handoff AND at > f.resolved),
                 s.csat, s.ces
          FROM f LEFT JOIN surveys s ON s.conversation_id = f.id
-         WHERE f.started >= ?2 AND f.started < ?3 AND (?4 IS NULL OR f.agent = ?4)
+         WHERE f.started >= $2 AND f.started < $3 AND ($4 IS NULL OR f.agent = $4)
          ORDER BY f.started",
-    )
+        "WITH c AS (
+             SELECT id, bot_resolved_at,
+                    (EXTRACT(EPOCH FROM created_at::timestamptz) * 1000)::bigint AS started
+             FROM conversations WHERE site = $1),
+         e AS (
+             SELECT conversation_id AS id, at,
+                    body -> 'handoff_requested' IS NOT NULL AS handoff,
+                    body -> 'agent_joined' ->> 'agent_id' AS joined_by,
+                    body -> 'message' -> 'author' -> 'agent' IS NOT NULL AS from_agent,
+                    body = '\"resolved\"'::jsonb AS resolved,
+                    body = '\"ended\"'::jsonb AS ended
+             FROM events WHERE conversation_id IN (SELECT id FROM c)),
+         f AS (
+             SELECT c.id, c.started, (c.bot_resolved_at IS NOT NULL)::bigint AS by_bot,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND handoff) AS handed_off,
+                    (SELECT joined_by FROM e WHERE e.id = c.id AND joined_by IS NOT NULL
+                     ORDER BY at LIMIT 1) AS agent,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND joined_by IS NOT NULL) AS joined,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND from_agent) AS answered,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND resolved) AS resolved,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND ended) AS ended
+             FROM c)
+         SELECT f.started, f.by_bot, f.handed_off, f.agent, f.joined, f.answered, f.resolved,
+                f.ended,
+                (SELECT MIN(at) FROM e WHERE e.id = f.id AND handoff AND at > f.resolved),
+                s.csat, s.ces
+         FROM f LEFT JOIN surveys s ON s.conversation_id = f.id
+         WHERE f.started >= $2 AND f.started < $3 AND ($4::text IS NULL OR f.agent = $4)
+         ORDER BY f.started",
+    ))
     .bind(site)
     .bind(from)
     .bind(to)
     .bind(agent)
     .fetch_all(pool)
-    .await?;
+    .await)?;
     Ok(rows
         .into_iter()
         .map(
@@ -249,54 +289,53 @@ mod tests {
     use super::*;
     use crate::reports::measures::measure;
     use crate::store::events;
-    use crate::store::sqlite;
 
     const MIN: Millis = 60_000;
     /// 2026-11-02T00:00:00Z: the day the seeded conversations start.
     const DAY_START: Millis = 1_793_577_600_000;
 
-    async fn store() -> (tempfile::TempDir, SqlitePool) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = sqlite::open(&dir.path().join("ito.sqlite3")).await.unwrap();
-        sqlx::query("INSERT INTO agents (id, email, name, password_hash) VALUES ('ann', 'ann@x.example', 'Ann', 'x'), ('bob', 'bob@x.example', 'Bob', 'x')")
-            .execute(&pool)
-            .await
+    async fn store() -> (tempfile::TempDir, Store) {
+        let (dir, pool) = crate::store::testing::fresh().await.unwrap();
+        with_pool!(&pool, |p, _PG| sqlx::query("INSERT INTO agents (id, email, name, password_hash) VALUES ('ann', 'ann@x.example', 'Ann', 'x'), ('bob', 'bob@x.example', 'Bob', 'x')")
+            .execute(p)
+            .await.map(drop))
             .unwrap();
         (dir, pool)
     }
 
     /// A conversation started `offset` after the day's start.
-    async fn started(pool: &SqlitePool, offset: Millis) -> ConversationId {
-        let (_, id) = events::start_conversation(pool, "demo").await.unwrap();
-        sqlx::query(
-            "UPDATE conversations SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', ? / 1000.0, 'unixepoch') WHERE id = ?",
+    async fn started(store: &Store, offset: Millis) -> ConversationId {
+        let (_, id) = events::start_conversation(store, "demo").await.unwrap();
+        with_pool!(store, |pool, PG| sqlx::query(
+            "UPDATE conversations SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', $1 / 1000.0, 'unixepoch') WHERE id = $2",
         )
         .bind((DAY_START + offset) as f64)
         .bind(id.as_str())
         .execute(pool)
         .await
+        .map(|done| done.rows_affected()))
         .unwrap();
         id
     }
 
-    async fn event(pool: &SqlitePool, id: &ConversationId, at: Millis, kind: EventKind) {
-        events::append(pool, id, &kind, DAY_START + at)
+    async fn event(store: &Store, id: &ConversationId, at: Millis, kind: EventKind) {
+        events::append(store, id, &kind, DAY_START + at)
             .await
             .unwrap();
     }
 
     /// Handed off at `at`, taken by `agent` `wait` later, first answer `answer` later.
     async fn handoff(
-        pool: &SqlitePool,
+        store: &Store,
         id: &ConversationId,
         at: Millis,
         agent: Option<(&str, Millis)>,
     ) {
-        events::request_handoff(pool, id, HandoffReason::Asked, &HandoffContext::default())
+        events::request_handoff(store, id, HandoffReason::Asked, &HandoffContext::default())
             .await
             .unwrap();
         event(
-            pool,
+            store,
             id,
             at,
             EventKind::HandoffRequested {
@@ -305,12 +344,12 @@ mod tests {
         )
         .await;
         if let Some((agent, wait)) = agent {
-            events::claim(pool, id, agent).await.unwrap();
+            events::claim(store, id, agent).await.unwrap();
             let joined = EventKind::AgentJoined {
                 agent_id: agent.into(),
                 name: agent.into(),
             };
-            event(pool, id, at + wait, joined).await;
+            event(store, id, at + wait, joined).await;
             let reply = EventKind::Message {
                 id: format!("r{at}").parse().unwrap(),
                 author: Author::Agent {
@@ -319,15 +358,15 @@ mod tests {
                 },
                 text: "Hello".into(),
             };
-            event(pool, id, at + wait, reply).await;
+            event(store, id, at + wait, reply).await;
         }
     }
 
-    async fn resolve(pool: &SqlitePool, id: &ConversationId, at: Millis) {
-        events::close(pool, id, ConversationStatus::Resolved)
+    async fn resolve(store: &Store, id: &ConversationId, at: Millis) {
+        events::close(store, id, ConversationStatus::Resolved)
             .await
             .unwrap();
-        event(pool, id, at, EventKind::Resolved).await;
+        event(store, id, at, EventKind::Resolved).await;
     }
 
     fn answer(csat: Option<u8>, ces: Option<u8>) -> Answer {
@@ -430,10 +469,12 @@ mod tests {
         };
         record(&pool, &done, with_comment).await.unwrap();
         assert!(refusal(record(&pool, &done, answer(Some(1), None)).await).contains("already has"));
-        let kept: String = sqlx::query_scalar("SELECT comment FROM surveys")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let kept: String = with_pool!(&pool, |p, _PG| sqlx::query_scalar(
+            "SELECT comment FROM surveys"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap();
         assert_eq!(kept, "quick and kind");
     }
 }

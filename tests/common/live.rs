@@ -9,16 +9,14 @@ use serde_json::json;
 use super::{Build, Server, Socket, connect, hear, say, serve_configured};
 
 /// A server on a fresh database, and that database for the test to add agents to.
-pub async fn server_and_store() -> (tempfile::TempDir, Server, sqlx::SqlitePool) {
+pub async fn server_and_store() -> (tempfile::TempDir, Server, ito::store::Store) {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_configured(dir.path(), Build { front_ends: false }, |config| {
         // Every visitor of a test comes from 127.0.0.1.
         config.server.limits.conversations_per_address_per_hour = 10_000;
     })
     .await;
-    let pool = ito::store::sqlite::open(&dir.path().join("ito.sqlite3"))
-        .await
-        .unwrap();
+    let pool = server.state.db.clone();
     (dir, server, pool)
 }
 
@@ -44,14 +42,14 @@ pub async fn server_with(limits: ito::live::limits::Limits) -> (tempfile::TempDi
 }
 
 /// Adds an agent (named as their email) and signs them in; returns their session cookie.
-pub async fn signed_in(server: &Server, pool: &sqlx::SqlitePool, email: &str) -> String {
+pub async fn signed_in(server: &Server, pool: &ito::store::Store, email: &str) -> String {
     signed_in_as(server, pool, email, email, false).await
 }
 
 /// Adds an agent or an admin and signs them in; returns their session cookie.
 pub async fn signed_in_as(
     server: &Server,
-    pool: &sqlx::SqlitePool,
+    pool: &ito::store::Store,
     email: &str,
     name: &str,
     admin: bool,

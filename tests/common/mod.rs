@@ -12,7 +12,7 @@ use ito::http::app;
 use ito::site::config::Config;
 use ito::site::knowledge::KnowledgeBases;
 use ito::state::AppState;
-use ito::store::sqlite;
+use ito::store::{Store, testing};
 
 pub struct Server {
     pub url: String,
@@ -35,7 +35,8 @@ pub struct Build {
     pub front_ends: bool,
 }
 
-/// Serves the demo config from `dir` (database `dir/ito.sqlite3`, build folder `dir/dist`).
+/// Serves the demo config from `dir` (database `dir/ito.sqlite3`, or a fresh PostgreSQL
+/// database when the tests run on PostgreSQL; build folder `dir/dist`).
 pub async fn serve_in(dir: &Path, build: Build) -> Server {
     serve_configured(dir, build, |_| {}).await
 }
@@ -48,6 +49,7 @@ pub async fn serve_configured(
 ) -> Server {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut config = Config::demo();
+    config.server.database = testing::fresh_location(dir).await;
     configure(&mut config);
     config.server.assets = dir.join("dist");
     config.server.public = root.join("public");
@@ -71,7 +73,7 @@ pub async fn serve_configured(
         std::fs::write(&loader, "/*min*/Ito(\"data-site\")").unwrap();
         std::fs::write(loader.with_extension("js.br"), "loader as br").unwrap();
     }
-    let db = sqlite::open(&dir.join("ito.sqlite3")).await.unwrap();
+    let db = Store::open(&config.server.database).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let limits = config.server.limits.clone();
@@ -89,6 +91,24 @@ pub async fn serve_configured(
         state,
         task,
     }
+}
+
+/// Runs a statement written for both backends (`$1` placeholders, no dialect of either).
+pub async fn execute(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    }
+    .unwrap()
+}
+
+/// The number a `SELECT COUNT(*) ...` written for both backends gives, with one text bound.
+pub async fn count(store: &Store, sql: &str, bound: &str) -> i64 {
+    match store {
+        Store::Sqlite(pool) => sqlx::query_scalar(sql).bind(bound).fetch_one(pool).await,
+        Store::Postgres(pool) => sqlx::query_scalar(sql).bind(bound).fetch_one(pool).await,
+    }
+    .unwrap()
 }
 
 /// A WebSocket client as the tests use it.
