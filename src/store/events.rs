@@ -512,9 +512,8 @@ pub async fn agent_loads(store: &Store) -> Result<Vec<(AgentLoad, String)>, Stor
 
 /// How long, in seconds, the site's last 20 visitors to get a person waited for one.
 pub async fn recent_waits(store: &Store, site: &str) -> Result<Vec<u64>, StoreError> {
-    let waits: Vec<f64> =
-        with_pool!(store, |pool, PG| {
-            sqlx::query_scalar(sql(
+    let waits: Vec<f64> = with_pool!(store, |pool, PG| {
+        sqlx::query_scalar(sql(
         PG,
         "SELECT (julianday(assigned_at) - julianday(handed_off_at)) * 86400.0
          FROM conversations
@@ -528,7 +527,7 @@ pub async fn recent_waits(store: &Store, site: &str) -> Result<Vec<u64>, StoreEr
     .bind(site)
     .fetch_all(pool)
     .await
-        })?;
+    })?;
     Ok(waits
         .into_iter()
         .map(|w| w.max(0.0).round() as u64)

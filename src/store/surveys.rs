@@ -181,7 +181,8 @@ pub async fn facts(
     );
     // Event times come from the events themselves (milliseconds, server clock); the first of
     // each kind counts. A reopening is a request for a person after the first resolution.
-    let rows: Vec<Row> = with_pool!(store, |pool, PG| sqlx::query_as(sql(
+    let rows: Vec<Row> = with_pool!(store, |pool, PG| {
+        sqlx::query_as(sql(
         PG,
         "WITH c AS (
              SELECT id, bot_resolved_at,
@@ -225,7 +226,7 @@ pub async fn facts(
                     body = '\"ended\"'::jsonb AS ended
              FROM events WHERE conversation_id IN (SELECT id FROM c)),
          f AS (
-             SELECT c.id, c.started, (c.bot_resolved_at IS NOT NULL)::bigint AS by_bot,
+             SELECT c.id, c.started, CASE WHEN c.bot_resolved_at IS NULL THEN 0 ELSE 1 END::bigint AS by_bot,
                     (SELECT MIN(at) FROM e WHERE e.id = c.id AND handoff) AS handed_off,
                     (SELECT joined_by FROM e WHERE e.id = c.id AND joined_by IS NOT NULL
                      ORDER BY at LIMIT 1) AS agent,
@@ -247,7 +248,8 @@ pub async fn facts(
     .bind(to)
     .bind(agent)
     .fetch_all(pool)
-    .await)?;
+    .await
+    })?;
     Ok(rows
         .into_iter()
         .map(
@@ -306,10 +308,10 @@ mod tests {
     /// A conversation started `offset` after the day's start.
     async fn started(store: &Store, offset: Millis) -> ConversationId {
         let (_, id) = events::start_conversation(store, "demo").await.unwrap();
-        with_pool!(store, |pool, PG| sqlx::query(
-            "UPDATE conversations SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', $1 / 1000.0, 'unixepoch') WHERE id = $2",
+        with_pool!(store, |pool, _PG| sqlx::query(
+            "UPDATE conversations SET created_at = $1 WHERE id = $2",
         )
-        .bind((DAY_START + offset) as f64)
+        .bind(crate::store::time_text(DAY_START + offset))
         .bind(id.as_str())
         .execute(pool)
         .await

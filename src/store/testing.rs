@@ -12,9 +12,14 @@ pub fn postgres_server() -> Option<String> {
 }
 
 /// Where a test's database goes: a new, empty PostgreSQL database when the tests run on
-/// PostgreSQL, else `dir/ito.sqlite3`.
+/// PostgreSQL, else `dir/ito.sqlite3`. Asked again for the same folder (a server restarted
+/// on it), it gives the same database, as the SQLite file would be.
 pub async fn fresh_location(dir: &std::path::Path) -> Location {
+    let remembered = dir.join("postgres-database");
     match postgres_server() {
+        Some(_) if remembered.exists() => Location::Postgres(
+            std::fs::read_to_string(&remembered).expect("the remembered test database"),
+        ),
         Some(server) => {
             let name = format!("ito_test_{}", random_hex(8));
             let admin =
@@ -26,7 +31,9 @@ pub async fn fresh_location(dir: &std::path::Path) -> Location {
                 .await
                 .expect("a test database can be made");
             admin.close().await;
-            Location::Postgres(format!("{}/{name}", server.trim_end_matches('/')))
+            let url = format!("{}/{name}", server.trim_end_matches('/'));
+            std::fs::write(&remembered, &url).expect("the test folder is writable");
+            Location::Postgres(url)
         }
         None => Location::Sqlite(dir.join("ito.sqlite3")),
     }

@@ -8,6 +8,7 @@
 
 mod build;
 mod fuzz;
+mod postgres;
 mod run;
 mod setup;
 mod size;

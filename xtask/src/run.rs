@@ -45,7 +45,7 @@ pub fn demo(extra_args: &[String]) -> Result<()> {
 }
 
 pub fn tests() -> Result<()> {
-    step("native tests");
+    step("native tests, on SQLite");
     // The tests that need a real nginx fail rather than skip when it is missing here:
     // `setup` installed it.
     status(
@@ -53,6 +53,16 @@ pub fn tests() -> Result<()> {
             .arg("test")
             .env("ITO_NGINX", crate::setup::NGINX),
     )?;
+
+    step("native tests again, on PostgreSQL (a throwaway cluster)");
+    let cluster = crate::postgres::Cluster::start()?;
+    status(
+        Command::new("cargo")
+            .arg("test")
+            .env("ITO_NGINX", crate::setup::NGINX)
+            .env("ITO_TEST_POSTGRES", &cluster.url),
+    )?;
+    drop(cluster);
 
     step("widget and console tests in headless Chromium");
     status(in_chromium(Command::new("cargo").args([

@@ -51,6 +51,10 @@ pub fn ensure(needs: Needs) -> Result<()> {
         if !Path::new(NGINX).exists() {
             packages.push("nginx");
         }
+        // The native suite runs again on PostgreSQL (`crate::postgres`).
+        if crate::postgres::bin_dir().is_none() {
+            packages.push("postgresql");
+        }
     }
     apt_install(&packages)?;
     ensure_npm_packages()
