@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ito_protocol::chat::ConversationId;
 
+use crate::live::bus::Bus;
 use crate::live::hub::Hub;
 use crate::live::limits::{Action, AddressCounts, ConnectionCounts, KeyedBuckets, SignInThrottle};
 use crate::live::presence::Presence;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub presence: Arc<Presence>,
     /// Every event the server stores goes through here (group commit).
     pub appender: Appender,
+    /// Hints to and from the other nodes of a PostgreSQL database.
+    pub bus: Bus,
     /// Held during an auto-assignment round (see `dispatch::assign_waiting`).
     pub assigning: Arc<tokio::sync::Mutex<()>>,
     /// Every visitor's frame limits (by conversation and kind), across their connections.
@@ -49,9 +52,13 @@ impl AppState {
         bases: KnowledgeBases,
     ) -> Result<AppState, StoreError> {
         let tokens = TokenKey::new(crate::store::settings::token_secret(&db).await?);
-        let appender = Appender::start(db.clone());
+        // Each start is a new node: its notices and seats are told apart by this.
+        let node = crate::store::random_hex(8);
+        let appender = Appender::start(db.clone(), &node);
+        let bus = Bus::start(&db, &node);
         let state = AppState {
             appender,
+            bus,
             config: Arc::new(config),
             db,
             bases: Arc::new(bases),
@@ -67,6 +74,7 @@ impl AppState {
             new_conversations: KeyedBuckets::default(),
         };
         crate::live::queue::start_sweeping(state.clone());
+        crate::live::bus::start(state.clone());
         Ok(state)
     }
 }

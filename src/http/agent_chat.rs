@@ -450,7 +450,7 @@ impl AgentSession {
                     .as_deref()
                     == Some(&self.agent.id)
                 {
-                    self.state.hub.typing(&conversation, true, typing);
+                    dispatch::typing(&self.state, &conversation, true, typing);
                 }
                 Ok(())
             }

@@ -751,7 +751,7 @@ impl Session {
             // The conversation exists already: nothing more to start.
             VisitorToServer::Start => Ok(()),
             VisitorToServer::Typing { typing } => {
-                self.state.hub.typing(&self.conversation, false, typing);
+                dispatch::typing(&self.state, &self.conversation, false, typing);
                 Ok(())
             }
             VisitorToServer::Hello { .. } => {

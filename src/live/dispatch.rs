@@ -6,6 +6,7 @@ use ito_protocol::chat::{AgentRef, ConversationId, ConversationStatus, EventKind
 
 use crate::live::routing;
 use crate::state::AppState;
+use crate::store::cluster::Round;
 use crate::store::events::{self, Claim, StatusChange, StoreError};
 
 /// Milliseconds since the Unix epoch: the time stamp of stored events.
@@ -99,26 +100,53 @@ async fn queue_moved(state: &AppState, conversation: &ConversationId) -> Result<
     Ok(())
 }
 
-/// `site`'s queue moved: the board reads it again, then its listeners are told (in that
-/// order, so nobody told reads the old queue).
+/// `site`'s queue moved: here and on the other nodes.
 pub fn site_queue_moved(state: &AppState, site: &str) {
+    site_queue_moved_here(state, site);
+    state.bus.queue_moved(site);
+}
+
+/// `site`'s queue moved: the board reads it again, then this node's listeners are told (in
+/// that order, so nobody told reads the old queue).
+pub fn site_queue_moved_here(state: &AppState, site: &str) {
     state.queues.moved(site);
     state.hub.queue_changed(site);
 }
 
 /// Every site's queue may have moved (an agent came online or left): waiting visitors
-/// recompute their expected wait and consoles refresh their inbox.
+/// recompute their expected wait and consoles refresh their inbox, on every node.
 pub fn all_queues_moved(state: &AppState) {
     for site in &state.config.sites {
         site_queue_moved(state, site.id.as_str());
     }
 }
 
+/// [`all_queues_moved`] on this node only (another node said so already).
+pub fn all_queues_moved_here(state: &AppState) {
+    for site in &state.config.sites {
+        site_queue_moved_here(state, site.id.as_str());
+    }
+}
+
+/// The visitor (`by_agent` false) or the agent started or stopped typing: not stored, told
+/// to the conversation's listeners here and on the other nodes.
+pub fn typing(state: &AppState, conversation: &ConversationId, by_agent: bool, typing: bool) {
+    state.hub.typing(conversation, by_agent, typing);
+    state.bus.typing(conversation, by_agent, typing);
+}
+
 /// Gives waiting conversations, oldest first, to the online agents with the most room, until
-/// one of them runs out. One assignment round at a time, so two rounds never both count the
-/// same free seat.
+/// one of them runs out. One assignment round at a time, on this node and across nodes, so two
+/// rounds never both count the same free seat.
 pub async fn assign_waiting(state: &AppState) -> Result<(), StoreError> {
-    let _round = state.assigning.lock().await;
+    let _here = state.assigning.lock().await;
+    let round = Round::begin(&state.db).await?;
+    let assigned = assign_in_round(state).await;
+    round.end().await?;
+    assigned
+}
+
+async fn assign_in_round(state: &AppState) -> Result<(), StoreError> {
     let waiting = events::waiting(&state.db).await?;
     if waiting.is_empty() {
         return Ok(());

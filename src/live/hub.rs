@@ -21,7 +21,8 @@ const BUFFER: usize = 64;
 /// What a conversation's listeners hear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
-    /// Event `seq` is stored: read what you have not sent yet.
+    /// Event `seq` is stored: read what you have not sent yet (every reader reads from the
+    /// last event it sent, so 0 means only "read again").
     Committed(Seq),
     /// The visitor (or the agent) started or stopped typing.
     Typing { by_agent: bool, typing: bool },
@@ -57,6 +58,13 @@ impl Hub {
     /// Someone joined or left `site`'s queue: waiting visitors recompute their place.
     pub fn queue_changed(&self, site: &str) {
         self.queues.tell(&site.to_owned(), ());
+    }
+
+    /// Every listener here reads again what it may have missed (this node's connection to the
+    /// other nodes dropped): each conversation is told of a commit, each queue that it moved.
+    pub fn everyone_read_again(&self) {
+        self.conversations.tell_all(Notice::Committed(0));
+        self.queues.tell_all(());
     }
 
     /// How many conversations have a listener now (what the soak benchmark watches).
@@ -98,6 +106,12 @@ impl<K: Eq + Hash + Clone, T: Clone> Channels<K, T> {
         if let Some(sender) = senders.get(key) {
             // No receiver left is impossible while the entry exists; nothing to do then.
             let _ = sender.send(value);
+        }
+    }
+
+    fn tell_all(&self, value: T) {
+        for sender in self.senders.lock().expect("hub lock").values() {
+            let _ = sender.send(value.clone());
         }
     }
 

@@ -1,5 +1,6 @@
 //! The live chat between visitors and agents, above the store.
 //!
+//! - [`bus`]: the same hints between the nodes of one PostgreSQL database, and presence across them.
 //! - [`hub`]: which connections listen to which conversation; commits are announced, events read from the store.
 //! - [`presence`]: which agents are at their console and online.
 //! - [`dispatch`]: taking, auto-assigning and closing conversations, with their events and queue notices.
@@ -10,6 +11,7 @@
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
 //! - [`names`]: names without invisible or direction-changing characters.
 
+pub mod bus;
 pub mod dispatch;
 pub mod handoff;
 pub mod hub;

@@ -1,8 +1,10 @@
-//! Which agents are at their console and marked online, in this process. Presence lives in
-//! memory with the connections it describes: when the server restarts, everyone is away until
-//! their console reconnects and says so again.
+//! Which agents are at their console and marked online. This node's consoles live in memory
+//! with the connections they describe: when the server restarts, everyone is away until their
+//! console reconnects and says so again. With several nodes (PostgreSQL), each node copies its
+//! seats to the database every few seconds and at every change, and learns from there who is
+//! online elsewhere (see `live::bus` and `store::cluster`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +13,10 @@ pub struct Presence {
     next: AtomicU64,
     /// Per open console connection: its agent and whether it said "online".
     connections: Mutex<HashMap<u64, (String, bool)>>,
+    /// Agents online at another node's console, as the database said last.
+    elsewhere: Mutex<HashSet<String>>,
+    /// Woken at every change of this node's seats.
+    pub changed: tokio::sync::Notify,
 }
 
 /// One console connection's presence; dropping it (the connection closed) takes it back.
@@ -25,6 +31,7 @@ impl Presence {
     pub fn sit(self: &Arc<Self>, agent: &str) -> Seat {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(id, (agent.to_owned(), false));
+        self.changed.notify_one();
         Seat {
             presence: Arc::clone(self),
             id,
@@ -35,24 +42,45 @@ impl Presence {
         self.connections.lock().expect("presence lock")
     }
 
-    /// Whether any of the agent's connections is online.
+    /// Whether any of the agent's connections, here or on another node, is online.
     pub fn is_online(&self, agent: &str) -> bool {
         self.lock()
             .values()
             .any(|(a, online)| a == agent && *online)
+            || self.elsewhere_lock().contains(agent)
     }
 
-    /// How many distinct agents are online.
+    /// How many distinct agents are online, here or on another node.
     pub fn online_agents(&self) -> u32 {
         let connections = self.lock();
-        let mut online: Vec<&str> = connections
+        let mut online: HashSet<&str> = connections
             .values()
             .filter(|(_, online)| *online)
             .map(|(agent, _)| agent.as_str())
             .collect();
-        online.sort_unstable();
-        online.dedup();
+        let elsewhere = self.elsewhere_lock();
+        online.extend(elsewhere.iter().map(String::as_str));
         online.len() as u32
+    }
+
+    /// This node's seats: (connection, agent, online).
+    pub fn seats(&self) -> Vec<(u64, String, bool)> {
+        self.lock()
+            .iter()
+            .map(|(id, (agent, online))| (*id, agent.clone(), *online))
+            .collect()
+    }
+
+    /// Who is online on other nodes now; whether that changed.
+    pub fn set_elsewhere(&self, agents: HashSet<String>) -> bool {
+        let mut elsewhere = self.elsewhere_lock();
+        let changed = *elsewhere != agents;
+        *elsewhere = agents;
+        changed
+    }
+
+    fn elsewhere_lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.elsewhere.lock().expect("presence lock")
     }
 }
 
@@ -61,12 +89,14 @@ impl Seat {
         if let Some(seat) = self.presence.lock().get_mut(&self.id) {
             seat.1 = online;
         }
+        self.presence.changed.notify_one();
     }
 }
 
 impl Drop for Seat {
     fn drop(&mut self) {
         self.presence.lock().remove(&self.id);
+        self.presence.changed.notify_one();
     }
 }
 

@@ -9,6 +9,7 @@ use sqlx::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::events::{self, APPEND_TURN, Appended, StatusChange, StoreError};
+use crate::store::notices::{CHANNEL, Notice};
 use crate::store::{BeginWrite, Conn, Store, with_pool};
 
 /// Appends committed together at most: bounds one transaction's length.
@@ -31,10 +32,11 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Starts the writer task for `store` (it ends when the last handle is dropped).
-    pub fn start(store: Store) -> Appender {
+    /// Starts the writer task for `store` (it ends when the last handle is dropped); on
+    /// PostgreSQL each batch's commits are announced to the other nodes as from `node`.
+    pub fn start(store: Store, node: &str) -> Appender {
         let (requests, incoming) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(store, incoming));
+        tokio::spawn(write_batches(store, node.to_owned(), incoming));
         Appender { requests }
     }
 
@@ -82,7 +84,7 @@ impl Appender {
     }
 }
 
-async fn write_batches(store: Store, mut incoming: mpsc::Receiver<Request>) {
+async fn write_batches(store: Store, node: String, mut incoming: mpsc::Receiver<Request>) {
     while let Some(first) = incoming.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -92,7 +94,7 @@ async fn write_batches(store: Store, mut incoming: mpsc::Receiver<Request>) {
             }
         }
         let _turn = APPEND_TURN.lock().await;
-        match write(&store, &batch).await {
+        match write(&store, &node, &batch).await {
             Ok(results) => {
                 for (request, result) in batch.into_iter().zip(results) {
                     let _ = request.reply.send(result);
@@ -113,9 +115,10 @@ async fn write_batches(store: Store, mut incoming: mpsc::Receiver<Request>) {
 /// One transaction for the batch; each append in a savepoint of its own.
 async fn write(
     store: &Store,
+    node: &str,
     batch: &[Request],
 ) -> Result<Vec<Result<Option<Appended>, StoreError>>, sqlx::Error> {
-    with_pool!(store, |pool, _PG| {
+    with_pool!(store, |pool, PG| {
         let mut tx = pool.begin_write().await?;
         let mut results = Vec::with_capacity(batch.len());
         for request in batch {
@@ -127,6 +130,27 @@ async fn write(
                 savepoint.rollback().await?;
             }
             results.push(result);
+        }
+        if PG {
+            // Inside the transaction: the other nodes hear of these events once they are
+            // committed, never before.
+            let commits: Vec<_> = batch
+                .iter()
+                .zip(&results)
+                .filter_map(|(request, result)| match result {
+                    Ok(Some(appended)) if !appended.duplicate => {
+                        Some((request.conversation.clone(), appended.seq))
+                    }
+                    _ => None,
+                })
+                .collect();
+            for payload in Notice::commit_payloads(node, &commits) {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(payload)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(results)
@@ -165,7 +189,7 @@ mod tests {
     async fn concurrent_appends_are_committed_together_numbered_once_and_failures_stay_alone() {
         let (_dir, pool) = crate::store::testing::fresh().await.unwrap();
         let (_, conversation) = events::start_conversation(&pool, "demo").await.unwrap();
-        let appender = Appender::start(pool.clone());
+        let appender = Appender::start(pool.clone(), "test");
         let unknown: ConversationId = "nobody".parse().unwrap();
         let appends = (0..50).map(|n| {
             let (appender, conversation, unknown) =

@@ -9,12 +9,16 @@
 //! - [`events`]: conversations and their numbered events: appended once, replayed after a sequence number.
 //! - [`appender`]: group commit: the server's event appends, many per transaction, acknowledged after it.
 //! - [`agents`]: agents, argon2 password hashes and login sessions.
+//! - [`cluster`]: what nodes on one PostgreSQL share: agents' seats (presence) and the assignment lock.
+//! - [`notices`]: LISTEN/NOTIFY between the nodes of one PostgreSQL database (ids only, hints).
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
 //! - [`testing`]: fresh databases for tests, on SQLite or on the test PostgreSQL server.
 
 pub mod agents;
 pub mod appender;
+pub mod cluster;
 pub mod events;
+pub mod notices;
 pub mod postgres;
 pub mod settings;
 pub mod sqlite;

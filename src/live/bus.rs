@@ -1,0 +1,198 @@
+//! The live chat across nodes. Each node's [`crate::live::hub::Hub`] tells its own
+//! connections; the bus carries the same hints to the other nodes of a PostgreSQL database
+//! (`store::notices`) and applies theirs here: commits, typing, queue moves, presence. On
+//! SQLite there is one node and the bus is silent.
+//!
+//! Nothing depends on a notice arriving: a connection reads events from the store by sequence
+//! number, so when this node's listening connection drops, every local connection and queue
+//! is told to read again once listening is back, exactly as after a lagged channel.
+
+use std::time::Duration;
+
+use ito_protocol::chat::ConversationId;
+use tokio::sync::mpsc;
+
+use crate::live::dispatch;
+use crate::state::AppState;
+use crate::store::Store;
+use crate::store::cluster::{self, SeatRow};
+use crate::store::notices::{self, Heard, Listener, Notice};
+
+/// Hints waiting to be sent; beyond this they are dropped (each is only a hint).
+const OUTGOING: usize = 1024;
+
+/// How often a node refreshes its seats (well inside `cluster::SEAT_TIMEOUT_SECS`).
+const SEAT_REFRESH: Duration = Duration::from_secs(5);
+
+/// Before listening again after the connection dropped.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// This node's way to the others.
+#[derive(Debug, Clone)]
+pub struct Bus {
+    node: String,
+    outgoing: Option<mpsc::Sender<Notice>>,
+}
+
+impl Bus {
+    /// The bus of node `node`: on PostgreSQL a task sends its notices in order.
+    pub fn start(store: &Store, node: &str) -> Bus {
+        let outgoing = match store {
+            Store::Sqlite(_) => None,
+            Store::Postgres(pool) => {
+                let (sender, mut waiting) = mpsc::channel::<Notice>(OUTGOING);
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    while let Some(notice) = waiting.recv().await {
+                        if let Err(e) = notices::send(&pool, &notice).await {
+                            tracing::warn!(error = %e, "a notice to the other nodes was not sent");
+                        }
+                    }
+                });
+                Some(sender)
+            }
+        };
+        Bus {
+            node: node.to_owned(),
+            outgoing,
+        }
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    fn tell(&self, fill: impl FnOnce(&mut Notice)) {
+        let Some(outgoing) = &self.outgoing else {
+            return;
+        };
+        let mut notice = Notice::from(&self.node);
+        fill(&mut notice);
+        if outgoing.try_send(notice).is_err() {
+            tracing::warn!("notices to the other nodes are backed up: one was dropped");
+        }
+    }
+
+    pub fn typing(&self, conversation: &ConversationId, by_agent: bool, typing: bool) {
+        self.tell(|n| n.typing.push((conversation.clone(), by_agent, typing)));
+    }
+
+    pub fn queue_moved(&self, site: &str) {
+        self.tell(|n| n.queues.push(site.to_owned()));
+    }
+
+    pub fn presence_changed(&self) {
+        self.tell(|n| n.presence = true);
+    }
+}
+
+/// On PostgreSQL: listens to the other nodes, and keeps this node's seats in the database and
+/// the others' in memory. Runs for as long as the server.
+pub fn start(state: AppState) {
+    if let Store::Postgres(_) = state.db {
+        tokio::spawn(listen(state.clone()));
+        tokio::spawn(keep_seats(state));
+    }
+}
+
+async fn listen(state: AppState) {
+    let Store::Postgres(pool) = &state.db else {
+        return;
+    };
+    loop {
+        let mut listener = match Listener::start(pool).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen to the other nodes; trying again");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        };
+        // Listening (again): whatever was said while nobody listened is in the store.
+        read_everything_again(&state);
+        loop {
+            match listener.next().await {
+                Ok(Heard::Notice(notice)) => apply(&state, notice),
+                Ok(Heard::Lost) => {
+                    tracing::warn!("the connection listening to the other nodes dropped");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "listening to the other nodes failed");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// What another node said, told to this node's connections.
+fn apply(state: &AppState, notice: Notice) {
+    if notice.node == state.bus.node() {
+        return;
+    }
+    for (conversation, seq) in &notice.commits {
+        state.hub.committed(conversation, *seq);
+    }
+    for (conversation, by_agent, typing) in &notice.typing {
+        state.hub.typing(conversation, *by_agent, *typing);
+    }
+    for site in &notice.queues {
+        dispatch::site_queue_moved_here(state, site);
+    }
+    if notice.presence {
+        // Their seats are in the database already: read them now rather than at the next refresh.
+        state.presence.changed.notify_one();
+    }
+}
+
+fn read_everything_again(state: &AppState) {
+    state.hub.everyone_read_again();
+    for site in &state.config.sites {
+        dispatch::site_queue_moved_here(state, site.id.as_str());
+    }
+    state.presence.changed.notify_one();
+}
+
+/// Copies this node's seats to the database at every change and every few seconds, and who is
+/// online elsewhere back; a change either way moves every queue here (expected waits).
+async fn keep_seats(state: AppState) {
+    let mut last_told: Vec<(u64, String, bool)> = Vec::new();
+    loop {
+        let seats = state.presence.seats();
+        let rows: Vec<SeatRow> = seats
+            .iter()
+            .map(|(connection, agent, online)| SeatRow {
+                connection: *connection as i64,
+                agent: agent.clone(),
+                online: *online,
+            })
+            .collect();
+        match cluster::sync_seats(&state.db, state.bus.node(), &rows).await {
+            Ok(elsewhere) => {
+                let ours_changed = {
+                    let mut sorted = seats.clone();
+                    sorted.sort();
+                    let changed = sorted != last_told;
+                    last_told = sorted;
+                    changed
+                };
+                if ours_changed {
+                    state.bus.presence_changed();
+                }
+                if state.presence.set_elsewhere(elsewhere) {
+                    dispatch::all_queues_moved_here(&state);
+                    if let Err(e) = dispatch::assign_waiting(&state).await {
+                        tracing::warn!(error = %e, "an assignment round failed");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "this node's seats could not be refreshed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SEAT_REFRESH) => {}
+            _ = state.presence.changed.notified() => {}
+        }
+    }
+}
