@@ -54,6 +54,7 @@ impl AppState {
         let tokens = TokenKey::new(crate::store::settings::token_secret(&db).await?);
         // Each start is a new node: its notices and seats are told apart by this.
         let node = crate::store::random_hex(8);
+        crate::store::cluster::register_node(&db, &node).await?;
         let appender = Appender::start(db.clone(), &node);
         let bus = Bus::start(&db, &node);
         let state = AppState {

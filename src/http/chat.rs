@@ -450,10 +450,7 @@ impl Session {
             return store_failed(socket, e).await;
         }
         let limits = state.config.server.limits.clone();
-        let Some(slot) = state
-            .visitor_connections
-            .take(conversation.clone(), limits.connections_per_visitor)
-        else {
+        let Some(slot) = crate::live::visitors::open(&state, &conversation).await? else {
             let message = format!(
                 "this conversation already has {} connections open: close a tab",
                 limits.connections_per_visitor

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use ito_protocol::chat::ConversationId;
+use ito_protocol::chat::{ConversationId, HandoffReason};
 use tokio::sync::mpsc;
 
 use crate::live::dispatch;
@@ -169,8 +169,22 @@ async fn keep_seats(state: AppState) {
                 online: *online,
             })
             .collect();
-        match cluster::sync_seats(&state.db, state.bus.node(), &rows).await {
-            Ok(elsewhere) => {
+        match cluster::refresh(&state.db, state.bus.node(), &rows).await {
+            Ok(refreshed) => {
+                let orphans = refreshed
+                    .orphaned
+                    .into_iter()
+                    .filter_map(|(id, reason)| {
+                        let reason = reason
+                            .and_then(|r| serde_json::from_value(serde_json::Value::String(r)).ok())
+                            .unwrap_or(HandoffReason::Asked);
+                        Some((id.parse().ok()?, reason))
+                    })
+                    .collect();
+                if let Err(e) = dispatch::requeue(&state, orphans, "its agent's node died").await {
+                    tracing::warn!(error = %e, "conversations of a dead node's agents were not requeued");
+                }
+                let elsewhere = refreshed.online_elsewhere;
                 let ours_changed = {
                     let mut sorted = seats.clone();
                     sorted.sort();

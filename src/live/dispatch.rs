@@ -135,6 +135,29 @@ pub fn typing(state: &AppState, conversation: &ConversationId, by_agent: bool, t
     state.bus.typing(conversation, by_agent, typing);
 }
 
+/// Puts conversations whose agent is gone back in the queue, at their old place, and gives
+/// them to whoever is free (`why` goes to the log).
+pub async fn requeue(
+    state: &AppState,
+    orphans: Vec<(ConversationId, ito_protocol::chat::HandoffReason)>,
+    why: &str,
+) -> Result<(), StoreError> {
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    for (conversation, reason) in orphans {
+        let requested = EventKind::HandoffRequested { reason };
+        if change(state, &conversation, StatusChange::Requeue, requested)
+            .await?
+            .is_some()
+        {
+            tracing::info!(%conversation, "back in the queue: {why}");
+        }
+    }
+    all_queues_moved(state);
+    assign_waiting(state).await
+}
+
 /// Gives waiting conversations, oldest first, to the online agents with the most room, until
 /// one of them runs out. One assignment round at a time, on this node and across nodes, so two
 /// rounds never both count the same free seat.

@@ -9,6 +9,7 @@
 //! - [`handoff`]: the five-second summary an agent reads at the top of a handoff.
 //! - [`limits`]: what clients may do: connections, message and action rates (token buckets), sign-in failures.
 //! - [`token`]: signed conversation tokens that prove a conversation is a visitor's.
+//! - [`visitors`]: a visitor's open connections, counted across nodes.
 //! - [`names`]: names without invisible or direction-changing characters.
 
 pub mod bus;
@@ -21,3 +22,4 @@ pub mod presence;
 pub mod queue;
 pub mod routing;
 pub mod token;
+pub mod visitors;

@@ -125,7 +125,7 @@ async fn sweep(
     let silent = events::waiting_without_words(&state.db).await?;
     gone_since.retain(|conversation, _| silent.contains(conversation));
     for conversation in silent {
-        if state.visitor_connections.open(&conversation) > 0 {
+        if crate::live::visitors::open_anywhere(state, &conversation).await? > 0 {
             gone_since.remove(&conversation);
             continue;
         }
@@ -142,19 +142,5 @@ async fn sweep(
 /// Conversations a removed agent still had go back to the queue and to whoever is free.
 async fn requeue_from_removed_agents(state: &AppState) -> Result<(), StoreError> {
     let orphans = events::assigned_to_removed(&state.db).await?;
-    if orphans.is_empty() {
-        return Ok(());
-    }
-    for (conversation, reason) in orphans {
-        let requested = ito_protocol::chat::EventKind::HandoffRequested { reason };
-        let change = events::StatusChange::Requeue;
-        if crate::live::dispatch::change(state, &conversation, change, requested)
-            .await?
-            .is_some()
-        {
-            tracing::info!(%conversation, "back in the queue: its agent was removed");
-        }
-    }
-    crate::live::dispatch::all_queues_moved(state);
-    crate::live::dispatch::assign_waiting(state).await
+    crate::live::dispatch::requeue(state, orphans, "its agent was removed").await
 }

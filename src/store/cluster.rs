@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use super::Store;
 
-/// A node whose seats were not refreshed for this long is taken for dead.
+/// A node not refreshed for this long is taken for dead.
 pub const SEAT_TIMEOUT_SECS: i64 = 30;
 
 /// The advisory lock of assignment rounds: one key for every site, because an agent's
@@ -22,26 +22,54 @@ pub struct SeatRow {
     pub online: bool,
 }
 
-/// Replaces this node's seats with `seats` (refreshing their time), sweeps the seats of nodes
-/// silent for [`SEAT_TIMEOUT_SECS`], and returns the agents online on other nodes. Times are
-/// the database's.
-pub async fn sync_seats(
+/// Makes this node known (at start-up), so its seats and connections may name it.
+pub async fn register_node(store: &Store, node: &str) -> Result<(), sqlx::Error> {
+    let Store::Postgres(pool) = store else {
+        return Ok(());
+    };
+    sqlx::query("INSERT INTO nodes (node, last_seen) VALUES ($1, now())")
+        .bind(node)
+        .execute(pool)
+        .await
+        .map(drop)
+}
+
+/// What one refresh learnt.
+#[derive(Debug, Default)]
+pub struct Refreshed {
+    /// Agents online at a console of another node.
+    pub online_elsewhere: HashSet<String>,
+    /// Conversations assigned to agents whose only consoles were on nodes found dead now, and
+    /// why they were handed off: they go back to the queue.
+    pub orphaned: Vec<(String, Option<String>)>,
+}
+
+/// Refreshes this node (and replaces its seats with `seats`), deletes the nodes silent for
+/// [`SEAT_TIMEOUT_SECS`] with their seats and connections, and says who is online elsewhere.
+pub async fn refresh(
     store: &Store,
     node: &str,
     seats: &[SeatRow],
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<Refreshed, sqlx::Error> {
     let Store::Postgres(pool) = store else {
-        return Ok(HashSet::new());
+        return Ok(Refreshed::default());
     };
     let mut tx = pool.begin().await?;
+    // A node deleted as dead while it was only slow comes back here.
+    sqlx::query(
+        "INSERT INTO nodes (node, last_seen) VALUES ($1, now())
+         ON CONFLICT (node) DO UPDATE SET last_seen = now()",
+    )
+    .bind(node)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM seats WHERE node = $1")
         .bind(node)
         .execute(&mut *tx)
         .await?;
     for seat in seats {
         sqlx::query(
-            "INSERT INTO seats (node, connection, agent_id, online, last_seen)
-             VALUES ($1, $2, $3, $4, now())",
+            "INSERT INTO seats (node, connection, agent_id, online) VALUES ($1, $2, $3, $4)",
         )
         .bind(node)
         .bind(seat.connection)
@@ -50,17 +78,105 @@ pub async fn sync_seats(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("DELETE FROM seats WHERE last_seen < now() - make_interval(secs => $1)")
+    let stranded: Vec<String> = sqlx::query_scalar(
+        "DELETE FROM seats WHERE node IN (
+             SELECT node FROM nodes WHERE last_seen < now() - make_interval(secs => $1))
+         RETURNING agent_id",
+    )
+    .bind(SEAT_TIMEOUT_SECS as f64)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM nodes WHERE last_seen < now() - make_interval(secs => $1)")
         .bind(SEAT_TIMEOUT_SECS as f64)
         .execute(&mut *tx)
         .await?;
-    let elsewhere: Vec<String> =
+    let orphaned: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT id, handoff_reason FROM conversations
+         WHERE status = 'assigned' AND agent_id = ANY($1)
+           AND agent_id NOT IN (SELECT agent_id FROM seats)",
+    )
+    .bind(&stranded)
+    .fetch_all(&mut *tx)
+    .await?;
+    let online_elsewhere: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT agent_id FROM seats WHERE online AND node <> $1")
             .bind(node)
             .fetch_all(&mut *tx)
             .await?;
     tx.commit().await?;
-    Ok(elsewhere.into_iter().collect())
+    Ok(Refreshed {
+        online_elsewhere: online_elsewhere.into_iter().collect(),
+        orphaned,
+    })
+}
+
+/// Counts a new connection of `conversation`'s visitor on `node`, unless the conversation
+/// already has `limit` on all nodes together. Always true on SQLite (counted in memory).
+pub async fn open_visitor_connection(
+    store: &Store,
+    node: &str,
+    connection: i64,
+    conversation: &str,
+    limit: usize,
+) -> Result<bool, sqlx::Error> {
+    let Store::Postgres(pool) = store else {
+        return Ok(true);
+    };
+    let mut tx = pool.begin().await?;
+    // Two tabs connecting to two nodes at once are counted one after the other.
+    sqlx::query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE")
+        .bind(conversation)
+        .execute(&mut *tx)
+        .await?;
+    let open: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM visitor_connections WHERE conversation_id = $1")
+            .bind(conversation)
+            .fetch_one(&mut *tx)
+            .await?;
+    if open >= limit as i64 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO visitor_connections (node, connection, conversation_id) VALUES ($1, $2, $3)",
+    )
+    .bind(node)
+    .bind(connection)
+    .bind(conversation)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn close_visitor_connection(
+    store: &Store,
+    node: &str,
+    connection: i64,
+) -> Result<(), sqlx::Error> {
+    let Store::Postgres(pool) = store else {
+        return Ok(());
+    };
+    sqlx::query("DELETE FROM visitor_connections WHERE node = $1 AND connection = $2")
+        .bind(node)
+        .bind(connection)
+        .execute(pool)
+        .await
+        .map(drop)
+}
+
+/// The visitor connections of `conversation` open on any node (`None` on SQLite: ask memory).
+pub async fn visitor_connections_anywhere(
+    store: &Store,
+    conversation: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let Store::Postgres(pool) = store else {
+        return Ok(None);
+    };
+    sqlx::query_scalar("SELECT COUNT(*) FROM visitor_connections WHERE conversation_id = $1")
+        .bind(conversation)
+        .fetch_one(pool)
+        .await
+        .map(Some)
 }
 
 /// Held while an assignment round runs: on PostgreSQL a transaction holding the round's
