@@ -266,3 +266,116 @@ async fn a_queue_moved_on_one_node_moves_the_inbox_on_the_other() {
     let (_other, welcome) = greeted(&b, None, 0, None).await;
     assert!(matches!(welcome, ServerToVisitor::Welcome { .. }));
 }
+
+/// A real `ito serve` on the test's database (`config`), killable; its address.
+struct Process {
+    child: std::process::Child,
+    url: String,
+}
+
+fn spawn_node(config: &std::path::Path) -> Process {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ito"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(config)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("ito prints its address").unwrap();
+        if let Some(url) = line.strip_prefix("ito: listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    Process { child, url }
+}
+
+#[tokio::test]
+async fn a_dead_nodes_agents_leave_presence_and_their_visitors_can_be_claimed() {
+    let Some((dir, b, _)) = two_nodes().await else {
+        return;
+    };
+    // Node A is a real process on the same database, so it can die as processes do.
+    let config = dir.path().join("ito.toml");
+    let database = b.state.config.server.database.as_given();
+    std::fs::write(
+        &config,
+        include_str!("../examples/ito.toml").replace(
+            "database = \"target/demo/ito.sqlite3\"",
+            &format!("database = {database:?}"),
+        ),
+    )
+    .unwrap();
+    let mut a = spawn_node(&config);
+
+    // Ann works at node A, online; Bob at node B, away.
+    signed_in(&b, &b.state.db, "ann@shop.example").await;
+    let login = reqwest::Client::new()
+        .post(format!("{}/api/v1/login", a.url))
+        .header("origin", &a.url)
+        .json(&serde_json::json!({"email": "ann@shop.example", "password": "correct horse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "{}/api/v1/agent/socket",
+            a.url.replace("http://", "ws://")
+        ))
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", a.url.parse().unwrap());
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    let (mut ann, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    say(&mut ann, &AgentToServer::Hello { version: 1 }).await;
+    say(&mut ann, &AgentToServer::Status { online: true }).await;
+    let bob_cookie = signed_in(&b, &b.state.db, "bob@shop.example").await;
+    let mut bob = agent(&b, &bob_cookie).await;
+
+    let (mut visitor, conversation) = visitor_handed_off(&b).await;
+    assert_eq!(joined(&mut visitor).await, "ann@shop.example");
+
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    drop(ann);
+    // Within the node timeout (30 s) and a refresh, Ann's visitor is waiting again.
+    let mut status = ConversationStatus::Assigned;
+    for _ in 0..120 {
+        status = ito::store::events::status_of(&b.state.db, &conversation)
+            .await
+            .unwrap()
+            .0;
+        if status == ConversationStatus::Waiting {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(status, ConversationStatus::Waiting);
+    assert!(
+        !b.state.presence.is_online(
+            &ito::store::agents::id_by_email(&b.state.db, "ann@shop.example")
+                .await
+                .unwrap()
+                .unwrap()
+        ),
+        "the dead node's agent is not offered conversations"
+    );
+    say(
+        &mut bob,
+        &AgentToServer::Claim {
+            conversation: conversation.clone(),
+        },
+    )
+    .await;
+    assert_eq!(joined(&mut visitor).await, "bob@shop.example");
+}

@@ -171,20 +171,6 @@ async fn keep_seats(state: AppState) {
             .collect();
         match cluster::refresh(&state.db, state.bus.node(), &rows).await {
             Ok(refreshed) => {
-                let orphans = refreshed
-                    .orphaned
-                    .into_iter()
-                    .filter_map(|(id, reason)| {
-                        let reason = reason
-                            .and_then(|r| serde_json::from_value(serde_json::Value::String(r)).ok())
-                            .unwrap_or(HandoffReason::Asked);
-                        Some((id.parse().ok()?, reason))
-                    })
-                    .collect();
-                if let Err(e) = dispatch::requeue(&state, orphans, "its agent's node died").await {
-                    tracing::warn!(error = %e, "conversations of a dead node's agents were not requeued");
-                }
-                let elsewhere = refreshed.online_elsewhere;
                 let ours_changed = {
                     let mut sorted = seats.clone();
                     sorted.sort();
@@ -195,7 +181,25 @@ async fn keep_seats(state: AppState) {
                 if ours_changed {
                     state.bus.presence_changed();
                 }
-                if state.presence.set_elsewhere(elsewhere) {
+                // Who is online first: the requeued must not go back to a dead node's agent.
+                let elsewhere_changed = state.presence.set_elsewhere(refreshed.online_elsewhere);
+                let orphans: Vec<_> = refreshed
+                    .orphaned
+                    .into_iter()
+                    .filter_map(|(id, reason)| {
+                        let reason = reason
+                            .and_then(|r| serde_json::from_value(serde_json::Value::String(r)).ok())
+                            .unwrap_or(HandoffReason::Asked);
+                        Some((id.parse().ok()?, reason))
+                    })
+                    .collect();
+                if !orphans.is_empty() {
+                    if let Err(e) =
+                        dispatch::requeue(&state, orphans, "its agent's node died").await
+                    {
+                        tracing::warn!(error = %e, "conversations of a dead node's agents were not requeued");
+                    }
+                } else if elsewhere_changed {
                     dispatch::all_queues_moved_here(&state);
                     if let Err(e) = dispatch::assign_waiting(&state).await {
                         tracing::warn!(error = %e, "an assignment round failed");
