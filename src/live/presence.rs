@@ -127,4 +127,24 @@ mod tests {
         );
         assert_eq!(presence.online_agents(), 1);
     }
+
+    #[test]
+    fn agents_online_on_other_nodes_count_once_with_those_here() {
+        let presence = Arc::new(Presence::default());
+        let laptop = presence.sit("kenji");
+        laptop.set_online(true);
+        let elsewhere = ["kenji".to_owned(), "mia".to_owned()].into_iter().collect();
+        assert!(presence.set_elsewhere(elsewhere));
+        assert!(presence.is_online("mia"));
+        assert_eq!(
+            presence.online_agents(),
+            2,
+            "kenji is online here and elsewhere"
+        );
+        let same = ["kenji".to_owned(), "mia".to_owned()].into_iter().collect();
+        assert!(!presence.set_elsewhere(same), "nothing changed");
+        assert!(presence.set_elsewhere(Default::default()));
+        assert!(!presence.is_online("mia"));
+        assert_eq!(presence.seats(), vec![(0, "kenji".to_owned(), true)]);
+    }
 }

@@ -157,6 +157,32 @@ pub async fn latest_comments(
         .collect())
 }
 
+/// The part of the facts query both dialects share: from the conversations `c` and their
+/// events `e` (each backend reads its own JSON), each conversation's facts.
+macro_rules! facts_from_events {
+    () => {
+        "
+         f AS (
+             SELECT c.id, c.started,
+                    CAST(CASE WHEN c.bot_resolved_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS by_bot,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND handoff) AS handed_off,
+                    (SELECT joined_by FROM e WHERE e.id = c.id AND joined_by IS NOT NULL
+                     ORDER BY at LIMIT 1) AS agent,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND joined_by IS NOT NULL) AS joined,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND from_agent) AS answered,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND resolved) AS resolved,
+                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND ended) AS ended
+             FROM c)
+         SELECT f.started, f.by_bot, f.handed_off, f.agent, f.joined, f.answered, f.resolved,
+                f.ended,
+                (SELECT MIN(at) FROM e WHERE e.id = f.id AND handoff AND at > f.resolved),
+                s.csat, s.ces
+         FROM f LEFT JOIN surveys s ON s.conversation_id = f.id
+         WHERE f.started >= $2 AND f.started < $3 AND (CAST($4 AS TEXT) IS NULL OR f.agent = $4)
+         ORDER BY f.started"
+    };
+}
+
 /// The facts of every conversation of `site` started in `from..to` (Unix milliseconds),
 /// optionally only those `agent` took first.
 pub async fn facts(
@@ -183,66 +209,38 @@ pub async fn facts(
     // each kind counts. A reopening is a request for a person after the first resolution.
     let rows: Vec<Row> = with_pool!(store, |pool, PG| {
         sqlx::query_as(sql(
-        PG,
-        "WITH c AS (
-             SELECT id, bot_resolved_at,
-                    CAST((julianday(created_at) - 2440587.5) * 86400000 AS INTEGER) AS started
-             FROM conversations WHERE site = $1),
-         e AS (
-             SELECT conversation_id AS id, at,
-                    json_type(body, '$.handoff_requested') IS NOT NULL AS handoff,
-                    json_extract(body, '$.agent_joined.agent_id') AS joined_by,
-                    json_type(body, '$.message.author.agent') IS NOT NULL AS from_agent,
-                    body = '\"resolved\"' AS resolved,
-                    body = '\"ended\"' AS ended
-             FROM events WHERE conversation_id IN (SELECT id FROM c)),
-         f AS (
-             SELECT c.id, c.started, c.bot_resolved_at IS NOT NULL AS by_bot,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND handoff) AS handed_off,
-                    (SELECT joined_by FROM e WHERE e.id = c.id AND joined_by IS NOT NULL
-                     ORDER BY at LIMIT 1) AS agent,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND joined_by IS NOT NULL) AS joined,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND from_agent) AS answered,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND resolved) AS resolved,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND ended) AS ended
-             FROM c)
-         SELECT f.started, f.by_bot, f.handed_off, f.agent, f.joined, f.answered, f.resolved,
-                f.ended,
-                (SELECT MIN(at) FROM e WHERE e.id = f.id AND handoff AND at > f.resolved),
-                s.csat, s.ces
-         FROM f LEFT JOIN surveys s ON s.conversation_id = f.id
-         WHERE f.started >= $2 AND f.started < $3 AND ($4 IS NULL OR f.agent = $4)
-         ORDER BY f.started",
-        "WITH c AS (
-             SELECT id, bot_resolved_at,
-                    (EXTRACT(EPOCH FROM created_at::timestamptz) * 1000)::bigint AS started
-             FROM conversations WHERE site = $1),
-         e AS (
-             SELECT conversation_id AS id, at,
-                    body -> 'handoff_requested' IS NOT NULL AS handoff,
-                    body -> 'agent_joined' ->> 'agent_id' AS joined_by,
-                    body -> 'message' -> 'author' -> 'agent' IS NOT NULL AS from_agent,
-                    body = '\"resolved\"'::jsonb AS resolved,
-                    body = '\"ended\"'::jsonb AS ended
-             FROM events WHERE conversation_id IN (SELECT id FROM c)),
-         f AS (
-             SELECT c.id, c.started, CASE WHEN c.bot_resolved_at IS NULL THEN 0 ELSE 1 END::bigint AS by_bot,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND handoff) AS handed_off,
-                    (SELECT joined_by FROM e WHERE e.id = c.id AND joined_by IS NOT NULL
-                     ORDER BY at LIMIT 1) AS agent,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND joined_by IS NOT NULL) AS joined,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND from_agent) AS answered,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND resolved) AS resolved,
-                    (SELECT MIN(at) FROM e WHERE e.id = c.id AND ended) AS ended
-             FROM c)
-         SELECT f.started, f.by_bot, f.handed_off, f.agent, f.joined, f.answered, f.resolved,
-                f.ended,
-                (SELECT MIN(at) FROM e WHERE e.id = f.id AND handoff AND at > f.resolved),
-                s.csat, s.ces
-         FROM f LEFT JOIN surveys s ON s.conversation_id = f.id
-         WHERE f.started >= $2 AND f.started < $3 AND ($4::text IS NULL OR f.agent = $4)
-         ORDER BY f.started",
-    ))
+            PG,
+            concat!(
+                "WITH c AS (
+                     SELECT id, bot_resolved_at,
+                            CAST((julianday(created_at) - 2440587.5) * 86400000 AS INTEGER) AS started
+                     FROM conversations WHERE site = $1),
+                 e AS (
+                     SELECT conversation_id AS id, at,
+                            json_type(body, '$.handoff_requested') IS NOT NULL AS handoff,
+                            json_extract(body, '$.agent_joined.agent_id') AS joined_by,
+                            json_type(body, '$.message.author.agent') IS NOT NULL AS from_agent,
+                            body = '\"resolved\"' AS resolved,
+                            body = '\"ended\"' AS ended
+                     FROM events WHERE conversation_id IN (SELECT id FROM c)),",
+                facts_from_events!()
+            ),
+            concat!(
+                "WITH c AS (
+                     SELECT id, bot_resolved_at,
+                            (EXTRACT(EPOCH FROM created_at::timestamptz) * 1000)::bigint AS started
+                     FROM conversations WHERE site = $1),
+                 e AS (
+                     SELECT conversation_id AS id, at,
+                            body -> 'handoff_requested' IS NOT NULL AS handoff,
+                            body -> 'agent_joined' ->> 'agent_id' AS joined_by,
+                            body -> 'message' -> 'author' -> 'agent' IS NOT NULL AS from_agent,
+                            body = '\"resolved\"'::jsonb AS resolved,
+                            body = '\"ended\"'::jsonb AS ended
+                     FROM events WHERE conversation_id IN (SELECT id FROM c)),",
+                facts_from_events!()
+            ),
+        ))
     .bind(site)
     .bind(from)
     .bind(to)
