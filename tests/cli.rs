@@ -239,3 +239,63 @@ fn seed_demo_fills_an_empty_database_once() {
         stderr(&again)
     );
 }
+
+#[tokio::test]
+async fn a_sqlite_database_copied_to_postgres_reports_the_same_figures() {
+    let Some(_) = ito::store::testing::postgres_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("ito.sqlite3");
+    let sqlite = sqlite.to_str().unwrap();
+    let seeded = ito(&["seed-demo", "--days", "10", "--database", sqlite]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let postgres = ito::store::testing::fresh_location(dir.path())
+        .await
+        .as_given();
+    let copied = ito(&["db", "copy", "--from", sqlite, "--to", &postgres]);
+    assert!(copied.status.success(), "{}", stderr(&copied));
+    assert!(
+        String::from_utf8_lossy(&copied.stdout).contains("rows of events"),
+        "{}",
+        String::from_utf8_lossy(&copied.stdout)
+    );
+    let today = jiff::Zoned::now().date();
+    let (from, to) = (
+        (today - jiff::Span::new().days(30)).to_string(),
+        (today + jiff::Span::new().days(1)).to_string(),
+    );
+    let report = |database: &str| {
+        let out = ito(&[
+            "report",
+            "--site",
+            "demo",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--database",
+            database,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let from_sqlite = report(sqlite);
+    let conversations = from_sqlite
+        .lines()
+        .find(|line| line.starts_with("Conversations"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|n| n.parse::<u32>().ok());
+    assert!(conversations.is_some_and(|n| n > 0), "{from_sqlite}");
+    assert_eq!(report(&postgres), from_sqlite);
+
+    let again = ito(&["db", "copy", "--from", sqlite, "--to", &postgres]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
+    let missing = ito(&["db", "copy", "--from", "nowhere.sqlite3", "--to", &postgres]);
+    assert!(
+        stderr(&missing).contains("no database at nowhere.sqlite3"),
+        "{}",
+        stderr(&missing)
+    );
+}

@@ -32,6 +32,9 @@ pub enum Command {
     Agent(AgentCommand),
     /// A site's measures (deflection, first response, CSAT, CES, ...) for a range of days.
     Report(ReportArgs),
+    /// The database itself: moving everything into another one.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Fills an empty database with a few weeks of demo conversations and surveys.
     SeedDemo {
         /// The site to fill.
@@ -117,6 +120,20 @@ pub enum AgentCommand {
 }
 
 /// Which database a command works on.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copies everything (agents, sessions, conversations, events, surveys, settings) into an
+    /// empty database, e.g. from SQLite to PostgreSQL. Stop the server first.
+    Copy {
+        /// The database copied: a path or `sqlite:` URL, or a `postgres://` URL.
+        #[arg(long)]
+        from: String,
+        /// The empty database copied into (created and migrated if needed).
+        #[arg(long)]
+        to: String,
+    },
+}
+
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
     /// The configuration file whose database it is; the demo's without it.
@@ -255,6 +272,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "ito: added {} {} <{}>, {capacity} conversations at once",
                 agent.role, agent.name, agent.email
             );
+        }
+        Command::Db(DbCommand::Copy { from, to }) => {
+            let (from, to) = (
+                crate::store::Location::parse(&from),
+                crate::store::Location::parse(&to),
+            );
+            if let crate::store::Location::Sqlite(path) = &from
+                && !path.exists()
+            {
+                anyhow::bail!("no database at {}", path.display());
+            }
+            let source = crate::store::Store::open(&from).await?;
+            let target = crate::store::Store::open(&to).await?;
+            let copied = crate::store::copy::copy(&source, &target).await?;
+            source.close().await;
+            target.close().await;
+            for (table, rows) in copied {
+                println!("ito: copied {rows} rows of {table}");
+            }
+            println!("ito: {from} copied into {to}");
         }
         Command::Agent(AgentCommand::Remove { email, store }) => {
             let db = store.open().await?;

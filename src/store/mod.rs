@@ -12,11 +12,13 @@
 //! - [`cluster`]: what nodes on one PostgreSQL share: agents' seats (presence) and the assignment lock.
 //! - [`notices`]: LISTEN/NOTIFY between the nodes of one PostgreSQL database (ids only, hints).
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
+//! - [`copy`]: `ito db copy`: everything into another, empty database (SQLite to PostgreSQL).
 //! - [`testing`]: fresh databases for tests, on SQLite or on the test PostgreSQL server.
 
 pub mod agents;
 pub mod appender;
 pub mod cluster;
+pub mod copy;
 pub mod events;
 pub mod notices;
 pub mod postgres;
