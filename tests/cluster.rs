@@ -379,3 +379,49 @@ async fn a_dead_nodes_agents_leave_presence_and_their_visitors_can_be_claimed() 
     .await;
     assert_eq!(joined(&mut visitor).await, "bob@shop.example");
 }
+
+#[tokio::test]
+async fn a_node_stopped_cleanly_takes_its_seats_with_it_at_once() {
+    let Some((dir, b, _c)) = two_nodes().await else {
+        return;
+    };
+    let config = dir.path().join("ito.toml");
+    let database = b.state.config.server.database.as_given();
+    std::fs::write(
+        &config,
+        include_str!("../examples/ito.toml").replace(
+            "database = \"target/demo/ito.sqlite3\"",
+            &format!("database = {database:?}"),
+        ),
+    )
+    .unwrap();
+    let mut a = spawn_node(&config);
+    let ito::store::Store::Postgres(pool) = &b.state.db else {
+        unreachable!("two nodes are on PostgreSQL")
+    };
+    let nodes = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM nodes")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    // It says where it listens a moment before it has registered.
+    for _ in 0..100 {
+        if nodes().await == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(nodes().await, 3);
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &a.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(a.child.wait().unwrap().success());
+    assert_eq!(
+        nodes().await,
+        2,
+        "the stopped node is gone without waiting for the timeout"
+    );
+}

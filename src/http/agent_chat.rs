@@ -18,10 +18,10 @@ use ito_protocol::chat::{
 use tokio::sync::mpsc;
 
 use super::HttpError;
-use super::chat::{
+use super::session::{current_agent, from_own_page, session_token};
+use super::socket::{
     Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye, send,
 };
-use super::session::{current_agent, from_own_page, session_token};
 use crate::live::dispatch;
 use crate::live::handoff;
 use crate::live::hub::Notice;

@@ -24,6 +24,9 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::HttpError;
 use super::session::is_own_origin;
+use super::socket::{
+    Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye, send,
+};
 use crate::live::dispatch::{self, now_millis};
 use crate::live::handoff;
 use crate::live::hub::{Listener, Notice};
@@ -38,12 +41,8 @@ type QueueListener = Listener<String, ()>;
 /// Frames larger than this are cut off by the socket itself; text over [`MAX_TEXT_BYTES`] but
 /// under this gets a `too_large` error and the connection stays open.
 pub(super) const MAX_FRAME_BYTES: usize = 1024 * 1024;
-/// A visitor socket's read and write buffers to start with.
-const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Events sent per store read when catching up.
-pub(super) const REPLAY_BATCH: u32 = 500;
 
 pub async fn visitor_socket(
     State(state): State<AppState>,
@@ -72,17 +71,6 @@ pub async fn visitor_socket(
             drop(slot);
         }),
     )
-}
-
-/// A socket that refuses any frame or message over `max_bytes` from its header, before
-/// buffering it, with small buffers to start with (they grow when a frame needs it): thousands
-/// of mostly idle connections must not cost the default 128 KiB each.
-pub(super) fn bounded(upgrade: WebSocketUpgrade, max_bytes: usize) -> WebSocketUpgrade {
-    upgrade
-        .max_frame_size(max_bytes)
-        .max_message_size(max_bytes)
-        .read_buffer_size(SOCKET_BUFFER_BYTES)
-        .write_buffer_size(SOCKET_BUFFER_BYTES)
 }
 
 /// Whether the request's `Origin` is one the site allows; `'self'` is this server's own.
@@ -120,59 +108,6 @@ async fn next_move(queue: &mut Option<QueueListener>) -> Option<Result<(), RecvE
     match queue {
         Some(queue) => Some(queue.recv().await),
         None => std::future::pending().await,
-    }
-}
-
-pub(super) const IDLE_MESSAGE: &str = "nothing was heard for too long: reconnect to go on";
-
-/// Closes with a close frame and waits (briefly) for the client's, so what was sent just
-/// before (an error saying why) is read rather than lost to a reset connection.
-pub(super) async fn goodbye(socket: &mut WebSocket) {
-    let _ = socket.send(Message::Close(None)).await;
-    let drained = async { while let Some(Ok(_)) = socket.next().await {} };
-    let _ = tokio::time::timeout(Duration::from_secs(2), drained).await;
-}
-
-/// The server's side of keeping a connection alive: a WebSocket ping every
-/// `limits.heartbeat()` (browsers answer pings by themselves), and the verdict that a
-/// connection silent for `limits.idle_timeout()` is gone.
-pub(super) struct Heartbeat {
-    interval: tokio::time::Interval,
-    last_heard: tokio::time::Instant,
-    idle_timeout: Duration,
-}
-
-impl Heartbeat {
-    pub(super) fn new(limits: &Limits) -> Heartbeat {
-        let beat = limits.heartbeat();
-        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        Heartbeat {
-            interval,
-            last_heard: tokio::time::Instant::now(),
-            idle_timeout: limits.idle_timeout(),
-        }
-    }
-
-    pub(super) async fn tick(&mut self) {
-        self.interval.tick().await;
-    }
-
-    /// Notes that the client said something (anything, a pong included); passes it on.
-    pub(super) fn heard<T>(&mut self, frame: Option<T>) -> Option<T> {
-        if frame.is_some() {
-            self.last_heard = tokio::time::Instant::now();
-        }
-        frame
-    }
-
-    /// Pings, unless the client has been silent too long: then `false`.
-    pub(super) async fn beat(&mut self, socket: &mut WebSocket) -> Result<bool, SessionError> {
-        if self.last_heard.elapsed() >= self.idle_timeout {
-            return Ok(false);
-        }
-        socket.send(Message::Ping(Default::default())).await?;
-        Ok(true)
     }
 }
 
@@ -225,16 +160,6 @@ fn identity(state: &AppState, site: &str, visitor: Visitor) -> Option<VisitorIde
     })
 }
 
-#[derive(Debug, thiserror::Error)]
-pub(super) enum SessionError {
-    #[error("socket: {0}")]
-    Socket(#[from] axum::Error),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("the client left")]
-    Gone,
-}
-
 struct Session {
     state: AppState,
     site: String,
@@ -247,15 +172,6 @@ struct Session {
     conversation: ConversationId,
     /// The newest event this connection has sent.
     sent: Seq,
-}
-
-pub(super) async fn send(
-    socket: &mut WebSocket,
-    frame: &impl serde::Serialize,
-) -> Result<(), SessionError> {
-    let text = serde_json::to_string(frame).expect("frames always serialize");
-    socket.send(Message::Text(text.into())).await?;
-    Ok(())
 }
 
 async fn refuse(mut socket: WebSocket, code: ErrorCode, message: &str) -> Result<(), SessionError> {
@@ -387,10 +303,6 @@ async fn store_failed(mut socket: WebSocket, e: StoreError) -> Result<(), Sessio
     goodbye(&mut socket).await;
     Ok(())
 }
-
-/// What a client is told when the store fails under it; the cause is only in the log.
-pub(super) const STORE_FAILED: &str =
-    "the server could not store or read this conversation: reconnect to try again";
 
 impl Session {
     async fn run(

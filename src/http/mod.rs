@@ -10,6 +10,7 @@ pub mod listener;
 mod metrics;
 pub mod proxy;
 mod session;
+mod socket;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -34,6 +34,22 @@ pub async fn register_node(store: &Store, node: &str) -> Result<(), sqlx::Error>
         .map(drop)
 }
 
+/// This node stops (a clean shutdown): its seats and visitor connections go at once rather
+/// than after the node timeout, and the other nodes are told to read presence again. Its
+/// consoles and visitors reconnect, through the load balancer, to another node.
+pub async fn leave(store: &Store, node: &str) -> Result<(), sqlx::Error> {
+    let Store::Postgres(pool) = store else {
+        return Ok(());
+    };
+    sqlx::query("DELETE FROM nodes WHERE node = $1")
+        .bind(node)
+        .execute(pool)
+        .await?;
+    let mut notice = super::notices::Notice::from(node);
+    notice.presence = true;
+    super::notices::send(pool, &notice).await
+}
+
 /// What one refresh learnt.
 #[derive(Debug, Default)]
 pub struct Refreshed {
