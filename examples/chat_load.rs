@@ -4,6 +4,10 @@
 //! their conversations. Prints the visitor-to-agent latency (p50, p99, max), the messages per
 //! second delivered, and the server's memory per visitor connection.
 //!
+//! With `--database postgres://...` and `--nodes N`, N servers share that PostgreSQL
+//! database; visitors and agents are spread over them round-robin (an agent on the node after
+//! its visitors'), so most messages cross from one node to another. Memory is then the sum.
+//!
 //! `CHAT_LOAD_TRACE=1` prints every message slower than 20 ms with its send time.
 //!
 //! A benchmark, not a test: it prints numbers and asserts nothing. `cargo xtask bench` runs it
@@ -12,6 +16,7 @@
 //! ```text
 //! cargo run --release --example chat_load -- --server target/release/ito \
 //!     [--visitors 5000] [--active 1000] [--agents 10] [--rate 1000] [--seconds 10] [--soak 10000]
+//!     [--database postgres://user@host:port/db --nodes 2]
 //! ```
 
 use std::io::{BufRead, BufReader, Write};
@@ -40,6 +45,10 @@ struct Args {
     seconds: u64,
     /// Conversations opened, talked in and ended after the run, to see memory come back.
     soak: usize,
+    /// A PostgreSQL URL for the servers to share; a fresh SQLite file without it.
+    database: Option<String>,
+    /// How many servers.
+    nodes: usize,
 }
 
 fn args() -> Args {
@@ -51,6 +60,8 @@ fn args() -> Args {
         rate: 1000.0,
         seconds: 10,
         soak: 10_000,
+        database: None,
+        nodes: 1,
     };
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
@@ -70,10 +81,16 @@ fn args() -> Args {
             "--rate" => args.rate = number(),
             "--seconds" => args.seconds = number() as u64,
             "--soak" => args.soak = number() as usize,
+            "--database" => args.database = Some(value.clone()),
+            "--nodes" => args.nodes = number() as usize,
             other => panic!("unknown flag {other}"),
         }
     }
-    assert!(args.active <= args.visitors && args.agents > 0);
+    assert!(args.active <= args.visitors && args.agents > 0 && args.nodes > 0);
+    assert!(
+        args.nodes == 1 || args.database.is_some(),
+        "several nodes share a PostgreSQL database: give --database postgres://..."
+    );
     args
 }
 
@@ -99,9 +116,14 @@ impl Drop for Server {
     }
 }
 
-/// A config with the demo's sites and room for every connection and conversation from this
-/// one address.
-fn start_server(args: &Args, dir: &std::path::Path) -> Server {
+/// The memory of every server, together.
+fn rss_all(servers: &[Server]) -> u64 {
+    servers.iter().map(|s| rss_bytes(s.child.id())).sum()
+}
+
+/// `args.nodes` servers on one database, with a config with the demo's sites and room for
+/// every connection and conversation from this one address.
+fn start_servers(args: &Args, dir: &std::path::Path) -> Vec<Server> {
     let config = dir.join("ito.toml");
     let demo = include_str!("ito.toml");
     std::fs::write(
@@ -114,7 +136,10 @@ fn start_server(args: &Args, dir: &std::path::Path) -> Server {
         ),
     )
     .unwrap();
-    let database = dir.join("ito.sqlite3");
+    let database = match &args.database {
+        Some(url) => url.clone(),
+        None => dir.join("ito.sqlite3").to_str().unwrap().to_owned(),
+    };
     let capacity = args.active.div_ceil(args.agents).clamp(1, 100);
     assert!(
         capacity * args.agents >= args.active,
@@ -128,7 +153,7 @@ fn start_server(args: &Args, dir: &std::path::Path) -> Server {
             .args(["--name", &format!("Agent {n}")])
             .args(["--capacity", &capacity.to_string()])
             .args(["--config", config.to_str().unwrap()])
-            .args(["--database", database.to_str().unwrap()])
+            .args(["--database", &database])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -136,10 +161,16 @@ fn start_server(args: &Args, dir: &std::path::Path) -> Server {
         writeln!(add.stdin.take().unwrap(), "load test password").unwrap();
         assert!(add.wait().unwrap().success(), "ito agent add failed");
     }
+    (0..args.nodes)
+        .map(|_| start_server(args, &config, &database))
+        .collect()
+}
+
+fn start_server(args: &Args, config: &std::path::Path, database: &str) -> Server {
     let mut child = Command::new(&args.server)
         .args(["serve", "--config", config.to_str().unwrap()])
         .args(["--listen", "127.0.0.1:0"])
-        .args(["--database", database.to_str().unwrap()])
+        .args(["--database", database])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
@@ -233,14 +264,24 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() {
     let args = args();
     let dir = tempfile::tempdir().unwrap();
-    let server = start_server(&args, dir.path());
-    let pid = server.child.id();
-    let url = server.url.clone();
+    let servers = start_servers(&args, dir.path());
+    let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
+    let node_of = |n: usize| urls[n % urls.len()].clone();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let base_rss = rss_bytes(pid);
+    let base_rss = rss_all(&servers);
     println!(
-        "chat load: {} visitors ({} talking to {} agents at {} messages/s in all, for {} s), server {}",
-        args.visitors, args.active, args.agents, args.rate, args.seconds, url
+        "chat load: {} visitors ({} talking to {} agents at {} messages/s in all, for {} s), {} on {}",
+        args.visitors,
+        args.active,
+        args.agents,
+        args.rate,
+        args.seconds,
+        urls.join(" and "),
+        if args.database.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
 
     // Every visitor connects; the idle ones stay connected, reading (so they answer pings).
@@ -249,7 +290,7 @@ async fn main() {
     for batch in (0..args.visitors).collect::<Vec<_>>().chunks(250) {
         let joins: Vec<_> = batch
             .iter()
-            .map(|_| tokio::spawn(visitor(url.clone())))
+            .map(|n| tokio::spawn(visitor(node_of(*n))))
             .collect();
         for join in joins {
             visitors.push(join.await.unwrap());
@@ -257,7 +298,7 @@ async fn main() {
     }
     let connect_secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let connected_rss = rss_bytes(pid);
+    let connected_rss = rss_all(&servers);
     let per_connection = connected_rss.saturating_sub(base_rss) as f64 / args.visitors as f64;
 
     // Agents sign in and go online; the active visitors hand off and are auto-assigned.
@@ -266,6 +307,7 @@ async fn main() {
     let trace = std::env::var_os("CHAT_LOAD_TRACE").is_some();
     let (opened_tx, mut opened_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     for n in 0..args.agents {
+        let url = node_of(n + 1);
         let cookie = sign_in(&url, n).await;
         let mut socket = connect(&url, "/api/v1/agent/socket", Some(&cookie)).await;
         say(&mut socket, &AgentToServer::Hello { version: 1 }).await;
@@ -379,7 +421,7 @@ async fn main() {
     }
     let send_secs = sending.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let peak_rss = rss_bytes(pid);
+    let peak_rss = rss_all(&servers);
 
     let mut latencies = latencies.lock().unwrap().clone();
     latencies.sort_unstable();
@@ -419,7 +461,7 @@ async fn main() {
     for batch in (0..args.soak).collect::<Vec<_>>().chunks(SOAK_BATCH) {
         let joins: Vec<_> = batch
             .iter()
-            .map(|n| tokio::spawn(come_and_go(url.clone(), *n)))
+            .map(|n| tokio::spawn(come_and_go(node_of(*n), *n)))
             .collect();
         for join in joins {
             join.await.unwrap();
@@ -428,13 +470,13 @@ async fn main() {
         if done % quarter < SOAK_BATCH && done < args.soak {
             println!(
                 "  soak: {done} conversations, server memory {:.1} MB",
-                rss_bytes(pid) as f64 / 1e6
+                rss_all(&servers) as f64 / 1e6
             );
         }
     }
     let soak_secs = soaking.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let soaked_rss = rss_bytes(pid);
+    let soaked_rss = rss_all(&servers);
     println!(
         "  soak: {} conversations opened, talked in and ended in {soak_secs:.1} s; server memory {:.1} MB after (connected level {:.1} MB, after the run {:.1} MB)",
         args.soak,
@@ -442,7 +484,7 @@ async fn main() {
         connected_rss as f64 / 1e6,
         peak_rss as f64 / 1e6
     );
-    drop(server);
+    drop(servers);
 }
 
 /// Soak visitors at once (beside every connected one).

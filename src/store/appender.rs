@@ -25,19 +25,39 @@ struct Request {
     reply: oneshot::Sender<Result<Option<Appended>, StoreError>>,
 }
 
-/// The handle appends are sent through; cloned handles share the one writer task.
+/// Writers on PostgreSQL, which takes several transactions at once (SQLite has one writer).
+const POSTGRES_WRITERS: usize = 4;
+
+/// The handle appends are sent through; cloned handles share the writer tasks.
 #[derive(Debug, Clone)]
 pub struct Appender {
-    requests: mpsc::Sender<Request>,
+    /// One per writer; a conversation always goes to the same one, so its appends stay in order.
+    writers: Vec<mpsc::Sender<Request>>,
 }
 
 impl Appender {
-    /// Starts the writer task for `store` (it ends when the last handle is dropped); on
+    /// Starts the writer tasks for `store` (they end when the last handle is dropped); on
     /// PostgreSQL each batch's commits are announced to the other nodes as from `node`.
     pub fn start(store: Store, node: &str) -> Appender {
-        let (requests, incoming) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(store, node.to_owned(), incoming));
-        Appender { requests }
+        let count = match store {
+            Store::Sqlite(_) => 1,
+            Store::Postgres(_) => POSTGRES_WRITERS,
+        };
+        let writers = (0..count)
+            .map(|_| {
+                let (requests, incoming) = mpsc::channel(4 * MAX_BATCH);
+                tokio::spawn(write_batches(store.clone(), node.to_owned(), incoming));
+                requests
+            })
+            .collect();
+        Appender { writers }
+    }
+
+    fn writer_of(&self, conversation: &ConversationId) -> &mpsc::Sender<Request> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        conversation.hash(&mut hasher);
+        &self.writers[hasher.finish() as usize % self.writers.len()]
     }
 
     /// Appends an event; returns once it is durable, as [`events::append`] does.
@@ -79,7 +99,10 @@ impl Appender {
             reply,
         };
         let gone = || StoreError::NotStored("the writer has stopped".into());
-        self.requests.send(request).await.map_err(|_| gone())?;
+        self.writer_of(conversation)
+            .send(request)
+            .await
+            .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
@@ -93,7 +116,11 @@ async fn write_batches(store: Store, node: String, mut incoming: mpsc::Receiver<
                 Err(_) => break,
             }
         }
-        let _turn = APPEND_TURN.lock().await;
+        // SQLite: in turn with the other appends of this process (see `APPEND_TURN`).
+        let _turn = match store {
+            Store::Sqlite(_) => Some(APPEND_TURN.lock().await),
+            Store::Postgres(_) => None,
+        };
         match write(&store, &node, &batch).await {
             Ok(results) => {
                 for (request, result) in batch.into_iter().zip(results) {
@@ -120,6 +147,8 @@ async fn write(
 ) -> Result<Vec<Result<Option<Appended>, StoreError>>, sqlx::Error> {
     with_pool!(store, |pool, PG| {
         let mut tx = pool.begin_write().await?;
+        let conversations: Vec<&ConversationId> = batch.iter().map(|r| &r.conversation).collect();
+        events::lock_for_append(Conn::from(&mut *tx), &conversations).await?;
         let mut results = Vec::with_capacity(batch.len());
         for request in batch {
             let mut savepoint = tx.begin().await?;

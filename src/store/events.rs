@@ -737,13 +737,35 @@ pub async fn append(
     let _turn = APPEND_TURN.lock().await;
     with_pool!(store, |pool, _PG| {
         let mut tx = pool.begin_write().await?;
+        lock_for_append(Conn::from(&mut *tx), &[conversation]).await?;
         let appended = append_in(Conn::from(&mut *tx), conversation, kind, at).await?;
         tx.commit().await?;
         Ok(appended)
     })
 }
 
-/// The append itself, inside the caller's transaction (which must have the write lock).
+/// Locks the rows of `conversations` (PostgreSQL; SQLite's `BEGIN IMMEDIATE` has already
+/// serialised whole transactions), in one order for everyone so two transactions never wait
+/// on each other: of one message resent to two nodes at once, the second waits here for the
+/// first to commit, then finds its id.
+pub(crate) async fn lock_for_append(
+    tx: Conn<'_>,
+    conversations: &[&ConversationId],
+) -> Result<(), sqlx::Error> {
+    if let Conn::Postgres(c) = tx {
+        let mut ids: Vec<&str> = conversations.iter().map(|c| c.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        sqlx::query("SELECT 1 FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(ids)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The append itself, inside the caller's transaction, which has the write lock (SQLite) or
+/// the conversation's row ([`lock_for_append`]).
 pub(crate) async fn append_in(
     tx: Conn<'_>,
     conversation: &ConversationId,
@@ -756,19 +778,6 @@ pub(crate) async fn append_in(
     };
     let body = serde_json::to_string(kind).expect("events always serialize");
     with_conn!(tx, |c, PG| {
-        if PG {
-            // The conversation's row first: of one message resent to two nodes at once, the
-            // second waits here for the first to commit, then finds its id below. (SQLite's
-            // BEGIN IMMEDIATE has already serialised whole transactions.)
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE")
-                    .bind(conversation.as_str())
-                    .fetch_optional(&mut *c)
-                    .await?;
-            if exists.is_none() {
-                return Err(StoreError::UnknownConversation(conversation.clone()));
-            }
-        }
         if let Some(id) = message_id {
             let stored: Option<i64> = sqlx::query_scalar(
                 "SELECT seq FROM message_ids WHERE conversation_id = $1 AND client_id = $2",

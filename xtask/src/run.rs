@@ -109,7 +109,7 @@ pub fn bench() -> Result<()> {
     ])))?;
     step("widget load timing in headless Chromium");
     node_in_e2e(&["load-bench.mjs"])?;
-    step("live chat under load: 5,000 visitors, 1,000 messages/s (release server)");
+    step("live chat under load: 5,000 visitors, 1,000 messages/s (release servers)");
     status(Command::new("cargo").args([
         "build",
         "--quiet",
@@ -121,9 +121,21 @@ pub fn bench() -> Result<()> {
         "--example",
         "chat_load",
     ]))?;
+    step("the same on one SQLite node");
     status(
         Command::new("target/release/examples/chat_load").args(["--server", "target/release/ito"]),
-    )
+    )?;
+    step("the same on two nodes sharing a throwaway PostgreSQL");
+    let cluster = crate::postgres::Cluster::start()?;
+    let database = format!("{}/postgres", cluster.url);
+    status(Command::new("target/release/examples/chat_load").args([
+        "--server",
+        "target/release/ito",
+        "--database",
+        &database,
+        "--nodes",
+        "2",
+    ]))
 }
 
 /// Runs Node in `tests/e2e` against a freshly built debug server.
