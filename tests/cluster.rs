@@ -273,6 +273,21 @@ struct Process {
     url: String,
 }
 
+/// A real node on the database `beside` uses (its config written in `dir`).
+fn node_process(dir: &std::path::Path, beside: &Server) -> Process {
+    let config = dir.join("ito.toml");
+    let database = beside.state.config.server.database.as_given();
+    std::fs::write(
+        &config,
+        include_str!("../examples/ito.toml").replace(
+            "database = \"target/demo/ito.sqlite3\"",
+            &format!("database = {database:?}"),
+        ),
+    )
+    .unwrap();
+    spawn_node(&config)
+}
+
 fn spawn_node(config: &std::path::Path) -> Process {
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ito"))
@@ -300,17 +315,7 @@ async fn a_dead_nodes_agents_leave_presence_and_their_visitors_can_be_claimed() 
         return;
     };
     // Node A is a real process on the same database, so it can die as processes do.
-    let config = dir.path().join("ito.toml");
-    let database = b.state.config.server.database.as_given();
-    std::fs::write(
-        &config,
-        include_str!("../examples/ito.toml").replace(
-            "database = \"target/demo/ito.sqlite3\"",
-            &format!("database = {database:?}"),
-        ),
-    )
-    .unwrap();
-    let mut a = spawn_node(&config);
+    let mut a = node_process(dir.path(), &b);
 
     // Ann works at node A, online; Bob at node B, away.
     signed_in(&b, &b.state.db, "ann@shop.example").await;
@@ -385,17 +390,7 @@ async fn a_node_stopped_cleanly_takes_its_seats_with_it_at_once() {
     let Some((dir, b, _c)) = two_nodes().await else {
         return;
     };
-    let config = dir.path().join("ito.toml");
-    let database = b.state.config.server.database.as_given();
-    std::fs::write(
-        &config,
-        include_str!("../examples/ito.toml").replace(
-            "database = \"target/demo/ito.sqlite3\"",
-            &format!("database = {database:?}"),
-        ),
-    )
-    .unwrap();
-    let mut a = spawn_node(&config);
+    let mut a = node_process(dir.path(), &b);
     let ito::store::Store::Postgres(pool) = &b.state.db else {
         unreachable!("two nodes are on PostgreSQL")
     };
