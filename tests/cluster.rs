@@ -71,6 +71,17 @@ async fn event_for<T>(
     }
 }
 
+/// The visitor's frames until the acknowledgement of `id`; its number.
+async fn ack_of(socket: &mut Socket, id: &ito_protocol::chat::ClientId) -> u64 {
+    loop {
+        if let ServerToVisitor::Ack { id: acked, seq } = hear(socket).await
+            && &acked == id
+        {
+            return seq;
+        }
+    }
+}
+
 fn text_of(kind: &EventKind) -> Option<String> {
     match kind {
         EventKind::Message { text, .. } => Some(text.clone()),
@@ -419,4 +430,58 @@ async fn a_node_stopped_cleanly_takes_its_seats_with_it_at_once() {
         2,
         "the stopped node is gone without waiting for the timeout"
     );
+}
+
+#[tokio::test]
+async fn a_message_resent_to_two_nodes_at_once_is_stored_once_with_one_number() {
+    let Some((_dir, a, b)) = two_nodes().await else {
+        return;
+    };
+    let (mut first, welcome) = greeted(&a, None, 0, None).await;
+    let ServerToVisitor::Welcome {
+        token,
+        conversation,
+        ..
+    } = welcome
+    else {
+        panic!("a welcome")
+    };
+    // The same widget, reconnected to the other node while its first connection lingers.
+    let mut second = common::connect(&b, "/sites/demo/chat", &b.url, &[])
+        .await
+        .unwrap();
+    say(
+        &mut second,
+        &VisitorToServer::Hello {
+            version: 1,
+            token: Some(token),
+            last_seq: 0,
+            visitor: None,
+        },
+    )
+    .await;
+    assert!(matches!(
+        hear::<ServerToVisitor>(&mut second).await,
+        ServerToVisitor::Welcome { .. }
+    ));
+    // Within the message burst each node allows a visitor.
+    for round in 0..8 {
+        let id: ito_protocol::chat::ClientId = format!("twice{round}").parse().unwrap();
+        let send = VisitorToServer::Send {
+            id: id.clone(),
+            text: format!("sent to both nodes {round}"),
+        };
+        say(&mut first, &send).await;
+        say(&mut second, &send).await;
+        let (on_a, on_b) = tokio::join!(ack_of(&mut first, &id), ack_of(&mut second, &id));
+        assert_eq!(on_a, on_b, "one number for one message");
+    }
+    let events = ito::store::events::events_after(&a.state.db, &conversation, 0, 1000)
+        .await
+        .unwrap();
+    let messages = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Message { .. }))
+        .count();
+    assert_eq!(messages, 8, "each stored once");
 }
