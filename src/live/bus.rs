@@ -32,6 +32,9 @@ const RETRY: Duration = Duration::from_secs(1);
 pub struct Bus {
     node: String,
     outgoing: Option<mpsc::Sender<Notice>>,
+    /// Held by each refresh of this node's seats; `true` once the node has left, after which
+    /// no refresh may bring its row back.
+    left: std::sync::Arc<tokio::sync::Mutex<bool>>,
 }
 
 impl Bus {
@@ -55,7 +58,16 @@ impl Bus {
         Bus {
             node: node.to_owned(),
             outgoing,
+            left: Default::default(),
         }
+    }
+
+    /// This node stops cleanly: its seats and visitor connections leave the database at once
+    /// (see `cluster::leave`), and no refresh still under way brings them back.
+    pub async fn leave(&self, store: &Store) -> Result<(), sqlx::Error> {
+        let mut left = self.left.lock().await;
+        *left = true;
+        cluster::leave(store, &self.node).await
     }
 
     pub fn node(&self) -> &str {
@@ -160,6 +172,10 @@ fn read_everything_again(state: &AppState) {
 async fn keep_seats(state: AppState) {
     let mut last_told: Vec<(u64, String, bool)> = Vec::new();
     loop {
+        let left = state.bus.left.lock().await;
+        if *left {
+            return;
+        }
         let seats = state.presence.seats();
         let rows: Vec<SeatRow> = seats
             .iter()
@@ -208,6 +224,7 @@ async fn keep_seats(state: AppState) {
             }
             Err(e) => tracing::warn!(error = %e, "this node's seats could not be refreshed"),
         }
+        drop(left);
         tokio::select! {
             _ = tokio::time::sleep(SEAT_REFRESH) => {}
             _ = state.presence.changed.notified() => {}
