@@ -111,9 +111,11 @@ async fn listen(state: AppState) {
     let Store::Postgres(pool) = &state.db else {
         return;
     };
-    loop {
+    // A closed pool is the server stopping: nothing to say.
+    while !pool.is_closed() {
         let mut listener = match Listener::start(pool).await {
             Ok(listener) => listener,
+            Err(_) if pool.is_closed() => return,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen to the other nodes; trying again");
                 tokio::time::sleep(RETRY).await;
@@ -129,6 +131,7 @@ async fn listen(state: AppState) {
                     tracing::warn!("the connection listening to the other nodes dropped");
                     break;
                 }
+                Err(_) if pool.is_closed() => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "listening to the other nodes failed");
                     break;

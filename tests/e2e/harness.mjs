@@ -14,18 +14,20 @@ export const screenshotDir = path.join(repoRoot, "target/e2e");
 /**
  * Starts `ito serve` with the demo config on a fresh database; resolves once it prints its
  * address. With `seed: true` the database first gets `ito seed-demo`'s weeks of conversations;
- * `listen` picks the address (a free port by default).
+ * `listen` picks the address (a free port by default); `database` is a PostgreSQL URL to use
+ * instead of a new SQLite file.
  */
-export async function startServer({ seed = false, listen = "127.0.0.1:0" } = {}) {
+export async function startServer({ seed = false, listen = "127.0.0.1:0", database } = {}) {
   const bin = process.env.ITO_BIN ?? path.join(repoRoot, "target/debug/ito");
   const dataDir = mkdtempSync(path.join(tmpdir(), "ito-e2e-"));
+  database ??= path.join(dataDir, "ito.sqlite3");
   if (seed) {
-    const seeded = spawnSync(bin, ["seed-demo", "--config", "examples/ito.toml", "--database", path.join(dataDir, "ito.sqlite3")], { cwd: repoRoot });
+    const seeded = spawnSync(bin, ["seed-demo", "--config", "examples/ito.toml", "--database", database], { cwd: repoRoot });
     if (seeded.status !== 0) throw new Error(`ito seed-demo failed: ${seeded.stderr}`);
   }
   const child = spawn(
     bin,
-    ["serve", "--config", "examples/ito.toml", "--listen", listen, "--database", path.join(dataDir, "ito.sqlite3")],
+    ["serve", "--config", "examples/ito.toml", "--listen", listen, "--database", database],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
   );
   const { url, agentPassword } = await new Promise((resolve, reject) => {

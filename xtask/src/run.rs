@@ -55,6 +55,7 @@ pub fn tests() -> Result<()> {
     )?;
 
     step("native tests again, on PostgreSQL (a throwaway cluster)");
+    // Kept to the end: the end-to-end tests run two nodes on it behind nginx.
     let cluster = crate::postgres::Cluster::start()?;
     status(
         Command::new("cargo")
@@ -62,7 +63,6 @@ pub fn tests() -> Result<()> {
             .env("ITO_NGINX", crate::setup::NGINX)
             .env("ITO_TEST_POSTGRES", &cluster.url),
     )?;
-    drop(cluster);
 
     step("widget and console tests in headless Chromium");
     status(in_chromium(Command::new("cargo").args([
@@ -76,7 +76,12 @@ pub fn tests() -> Result<()> {
     ])))?;
 
     step("end-to-end tests in headless Chromium");
-    node_in_e2e(&["--test", "--test-concurrency=1"])?;
+    node_in_e2e(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1"])
+            .env("ITO_E2E_POSTGRES", &cluster.url),
+    )?;
+    drop(cluster);
     step("all tests passed");
     Ok(())
 }
@@ -108,7 +113,7 @@ pub fn bench() -> Result<()> {
         "--nocapture",
     ])))?;
     step("widget load timing in headless Chromium");
-    node_in_e2e(&["load-bench.mjs"])?;
+    node_in_e2e(Command::new("node").arg("load-bench.mjs"))?;
     step("live chat under load: 5,000 visitors, 1,000 messages/s (release servers)");
     status(Command::new("cargo").args([
         "build",
@@ -138,16 +143,11 @@ pub fn bench() -> Result<()> {
     ]))
 }
 
-/// Runs Node in `tests/e2e` against a freshly built debug server.
-fn node_in_e2e(args: &[&str]) -> Result<()> {
+/// Runs `node` (a Node command) in `tests/e2e` against a freshly built debug server.
+fn node_in_e2e(node: &mut Command) -> Result<()> {
     status(Command::new("cargo").args(["build", "--quiet", "--package", "ito"]))?;
     let server = std::env::current_dir()?.join("target/debug/ito");
-    status(
-        Command::new("node")
-            .args(args)
-            .current_dir(E2E_DIR)
-            .env("ITO_BIN", server),
-    )
+    status(node.current_dir(E2E_DIR).env("ITO_BIN", server))
 }
 
 /// Makes `cargo test --target wasm32...` run its tests in headless Chromium.
