@@ -354,3 +354,38 @@ async fn a_hello_alone_starts_no_conversation_first_words_do() {
     ));
     assert_eq!(count().await, 1);
 }
+
+#[tokio::test]
+async fn a_nul_character_is_refused_in_words_and_the_conversation_goes_on() {
+    // PostgreSQL cannot store U+0000: it is refused on both backends alike, before the store.
+    let (_dir, server) = server_with(Limits::default()).await;
+    let (mut socket, _) = greeted(&server, None, 0, None).await;
+    say(
+        &mut socket,
+        &VisitorToServer::Send {
+            id: "m1".parse().unwrap(),
+            text: "before\0after".into(),
+        },
+    )
+    .await;
+    match next_answer(&mut socket).await {
+        ServerToVisitor::Error {
+            code: ErrorCode::Malformed,
+            message,
+        } => assert!(message.contains("NUL character"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // A backslash and "u0000" typed as text are only text.
+    say(
+        &mut socket,
+        &VisitorToServer::Send {
+            id: "m2".parse().unwrap(),
+            text: r"C:\u0000 is a path".into(),
+        },
+    )
+    .await;
+    assert!(matches!(
+        next_answer(&mut socket).await,
+        ServerToVisitor::Ack { .. }
+    ));
+}

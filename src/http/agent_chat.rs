@@ -20,7 +20,8 @@ use tokio::sync::mpsc;
 use super::HttpError;
 use super::session::{current_agent, from_own_page, session_token};
 use super::socket::{
-    Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye, send,
+    Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye,
+    parse_frame, send,
 };
 use crate::live::dispatch;
 use crate::live::handoff;
@@ -164,7 +165,7 @@ impl AgentSession {
                     Some(Err(e)) => return Err(e.into()),
                 },
                 Some((conversation, notice)) = incoming.recv() => match notice {
-                    Notice::Committed(_) => self.catch_up(&conversation).await?,
+                    Notice::Committed(seq) => self.catch_up(&conversation, seq).await?,
                     Notice::Typing { by_agent: false, typing } => {
                         let frame = ServerToAgent::Typing { conversation, typing };
                         send(&mut self.socket, &frame).await?;
@@ -231,15 +232,26 @@ impl AgentSession {
             });
             self.followers.push(task.abort_handle());
         }
-        self.catch_up(conversation).await
+        self.catch_up(conversation, 0).await
     }
 
-    /// Sends every stored event of `conversation` after the last one sent, however many.
-    async fn catch_up(&mut self, conversation: &ConversationId) -> Result<(), SessionError> {
+    /// Sends every stored event of `conversation` after the last one sent, however many;
+    /// woken by the commit of `heard` (0: read everything again from the store).
+    async fn catch_up(
+        &mut self,
+        conversation: &ConversationId,
+        mut heard: Seq,
+    ) -> Result<(), SessionError> {
         loop {
             let after = self.sent.get(conversation).copied().unwrap_or(0);
-            let missed =
-                events::events_after(&self.state.db, conversation, after, REPLAY_BATCH).await?;
+            let missed = dispatch::missed(
+                &self.state,
+                conversation,
+                after,
+                std::mem::take(&mut heard),
+                REPLAY_BATCH,
+            )
+            .await?;
             let caught_up = missed.len() < REPLAY_BATCH as usize;
             for event in missed {
                 self.sent.insert(conversation.clone(), event.seq);
@@ -323,9 +335,9 @@ impl AgentSession {
     }
 
     async fn on_frame(&mut self, text: &str) -> Result<(), SessionError> {
-        let frame = match serde_json::from_str::<AgentToServer>(text) {
+        let frame = match parse_frame::<AgentToServer>(text) {
             Ok(frame) => frame,
-            Err(e) => return self.error(ErrorCode::Malformed, &e.to_string()).await,
+            Err(e) => return self.error(ErrorCode::Malformed, &e).await,
         };
         match frame {
             AgentToServer::Hello {

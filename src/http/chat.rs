@@ -25,7 +25,8 @@ use tokio::sync::broadcast::error::RecvError;
 use super::HttpError;
 use super::session::is_own_origin;
 use super::socket::{
-    Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye, send,
+    Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye,
+    parse_frame, send,
 };
 use crate::live::dispatch::{self, now_millis};
 use crate::live::handoff;
@@ -267,7 +268,7 @@ async fn first_words(socket: &mut WebSocket) -> Result<Option<Option<String>>, S
             Ok(Some(Ok(_))) => continue,
             Ok(Some(Err(e))) => return Err(e.into()),
         };
-        match serde_json::from_str::<VisitorToServer>(&text) {
+        match parse_frame::<VisitorToServer>(&text) {
             Ok(VisitorToServer::Start) => return Ok(Some(None)),
             Ok(
                 VisitorToServer::Send { .. }
@@ -312,9 +313,7 @@ impl Session {
         mut socket: WebSocket,
     ) -> Result<(), SessionError> {
         let hello = match tokio::time::timeout(HELLO_TIMEOUT, socket.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) => {
-                serde_json::from_str::<VisitorToServer>(&text).ok()
-            }
+            Ok(Some(Ok(Message::Text(text)))) => parse_frame::<VisitorToServer>(&text).ok(),
             Ok(Some(Ok(_))) => None,
             Ok(Some(Err(e))) => return Err(e.into()),
             Ok(None) | Err(_) => return Err(SessionError::Gone),
@@ -407,7 +406,7 @@ impl Session {
         let mut heartbeat = Heartbeat::new(limits);
         let (status, _) = events::status_of(&self.state.db, &self.conversation).await?;
         self.in_queue = status == ConversationStatus::Waiting;
-        self.catch_up().await?;
+        self.catch_up(0).await?;
         self.tell_place().await?;
         loop {
             match (self.in_queue, queue.is_some()) {
@@ -438,7 +437,8 @@ impl Session {
                         send(&mut self.socket, &ServerToVisitor::Typing { typing }).await?;
                     }
                     Ok(Notice::Typing { .. }) => {}
-                    Ok(Notice::Committed(_)) | Err(RecvError::Lagged(_)) => self.catch_up().await?,
+                    Ok(Notice::Committed(seq)) => self.catch_up(seq).await?,
+                    Err(RecvError::Lagged(_)) => self.catch_up(0).await?,
                     Err(RecvError::Closed) => return Ok(()),
                 },
             }
@@ -473,20 +473,27 @@ impl Session {
 
     /// Sends every committed event after the last one sent; a conversation that just joined
     /// the queue is told its place.
-    async fn catch_up(&mut self) -> Result<(), SessionError> {
+    /// Sends what this connection has not sent yet, woken by the commit of `heard` (0: read
+    /// everything again from the store).
+    async fn catch_up(&mut self, heard: Seq) -> Result<(), SessionError> {
         let was_in_queue = self.in_queue;
-        self.send_missed().await?;
+        self.send_missed(heard).await?;
         if self.in_queue && !was_in_queue {
             self.tell_place().await?;
         }
         Ok(())
     }
 
-    async fn send_missed(&mut self) -> Result<(), SessionError> {
+    async fn send_missed(&mut self, mut heard: Seq) -> Result<(), SessionError> {
         loop {
-            let batch =
-                events::events_after(&self.state.db, &self.conversation, self.sent, REPLAY_BATCH)
-                    .await?;
+            let batch = dispatch::missed(
+                &self.state,
+                &self.conversation,
+                self.sent,
+                std::mem::take(&mut heard),
+                REPLAY_BATCH,
+            )
+            .await?;
             let full = batch.len() == REPLAY_BATCH as usize;
             for event in batch {
                 self.sent = event.seq;
@@ -565,9 +572,9 @@ impl Session {
     }
 
     async fn on_frame(&mut self, text: &str) -> Result<(), SessionError> {
-        let frame = match serde_json::from_str::<VisitorToServer>(text) {
+        let frame = match parse_frame::<VisitorToServer>(text) {
             Ok(frame) => frame,
-            Err(e) => return self.error(ErrorCode::Malformed, &e.to_string()).await,
+            Err(e) => return self.error(ErrorCode::Malformed, &e).await,
         };
         let action = match &frame {
             VisitorToServer::Send { .. } => Some(Action::Message),

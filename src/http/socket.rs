@@ -16,6 +16,34 @@ const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 /// Events sent per store read when catching up.
 pub(super) const REPLAY_BATCH: u32 = 500;
 
+/// Why a frame with the NUL character is refused.
+const NUL_REFUSED: &str = "text may not contain the NUL character (U+0000)";
+
+/// A client's frame, or why it was refused. PostgreSQL cannot store the NUL character, so a
+/// frame with one in any string is refused, on both backends alike (it has no use in a chat).
+pub(super) fn parse_frame<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let frame = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    // JSON can only carry it escaped; most frames are spared the closer look.
+    if text.contains("\\u0000") {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if has_nul(&value) {
+            return Err(NUL_REFUSED.to_owned());
+        }
+    }
+    Ok(frame)
+}
+
+fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .any(|(name, value)| name.contains('\0') || has_nul(value)),
+        _ => false,
+    }
+}
+
 /// A socket that refuses any frame or message over `max_bytes` from its header, before
 /// buffering it, with small buffers to start with (they grow when a frame needs it): thousands
 /// of mostly idle connections must not cost the default 128 KiB each.

@@ -3,19 +3,22 @@
 //! (`store::notices`) and applies theirs here: commits, typing, queue moves, presence. On
 //! SQLite there is one node and the bus is silent.
 //!
-//! Nothing depends on a notice arriving: a connection reads events from the store by sequence
-//! number, so when this node's listening connection drops, every local connection and queue
-//! is told to read again once listening is back, exactly as after a lagged channel.
+//! Nothing depends on a notice arriving: events are read from the store by sequence number
+//! (the announced ones once per node, into the hub, before its connections are woken), so when
+//! this node's listening connection drops, every local connection and queue is told to read
+//! again once listening is back, exactly as after a lagged channel.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use ito_protocol::chat::{ConversationId, HandoffReason};
+use ito_protocol::chat::{ConversationId, Event, HandoffReason, Seq};
 use tokio::sync::mpsc;
 
 use crate::live::dispatch;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::store::cluster::{self, SeatRow};
+use crate::store::events;
 use crate::store::notices::{self, Heard, Listener, Notice};
 
 /// Hints waiting to be sent; beyond this they are dropped (each is only a hint).
@@ -111,6 +114,8 @@ async fn listen(state: AppState) {
     let Store::Postgres(pool) = &state.db else {
         return;
     };
+    let (commits, heard_of) = mpsc::unbounded_channel();
+    tokio::spawn(read_commits(state.clone(), heard_of));
     // A closed pool is the server stopping: nothing to say.
     while !pool.is_closed() {
         let mut listener = match Listener::start(pool).await {
@@ -126,7 +131,7 @@ async fn listen(state: AppState) {
         read_everything_again(&state);
         loop {
             match listener.next().await {
-                Ok(Heard::Notice(notice)) => apply(&state, notice),
+                Ok(Heard::Notice(notice)) => apply(&state, notice, &commits),
                 Ok(Heard::Lost) => {
                     tracing::warn!("the connection listening to the other nodes dropped");
                     break;
@@ -142,13 +147,13 @@ async fn listen(state: AppState) {
     }
 }
 
-/// What another node said, told to this node's connections.
-fn apply(state: &AppState, notice: Notice) {
+/// What another node said, told to this node's connections (its commits once read).
+fn apply(state: &AppState, notice: Notice, commits: &mpsc::UnboundedSender<Commits>) {
     if notice.node == state.bus.node() {
         return;
     }
-    for (conversation, seq) in &notice.commits {
-        state.hub.committed(conversation, *seq);
+    if !notice.commits.is_empty() {
+        let _ = commits.send(notice.commits);
     }
     for (conversation, by_agent, typing) in &notice.typing {
         state.hub.typing(conversation, *by_agent, *typing);
@@ -159,6 +164,45 @@ fn apply(state: &AppState, notice: Notice) {
     if notice.presence {
         // Their seats are in the database already: read them now rather than at the next refresh.
         state.presence.changed.notify_one();
+    }
+}
+
+type Commits = Vec<(ConversationId, Seq)>;
+
+/// Reads the events other nodes committed, for the conversations listened to here: all that
+/// were announced meanwhile in one query, kept in the hub for every local reader. An event
+/// that could not be read is only announced: its readers go to the store themselves.
+async fn read_commits(state: AppState, mut heard_of: mpsc::UnboundedReceiver<Commits>) {
+    let Store::Postgres(pool) = &state.db else {
+        return;
+    };
+    while let Some(mut wanted) = heard_of.recv().await {
+        while let Ok(more) = heard_of.try_recv() {
+            wanted.extend(more);
+        }
+        wanted.retain(|(conversation, _)| state.hub.is_listened(conversation));
+        if wanted.is_empty() {
+            continue;
+        }
+        let read = events::events_at(pool, &wanted).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "events announced by another node were not read");
+            Vec::new()
+        });
+        let mut by_conversation: HashMap<ConversationId, Vec<Event>> = HashMap::new();
+        for (conversation, event) in read {
+            by_conversation.entry(conversation).or_default().push(event);
+        }
+        for (conversation, seq) in wanted {
+            let found = by_conversation
+                .get(&conversation)
+                .is_some_and(|events| events.iter().any(|e| e.seq == seq));
+            if !found {
+                state.hub.committed(&conversation, seq);
+            }
+        }
+        for (conversation, events) in by_conversation {
+            state.hub.stored(&conversation, events);
+        }
     }
 }
 

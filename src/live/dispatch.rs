@@ -2,7 +2,7 @@
 //! closing them, each with the event that tells both sides and a nudge to every queue
 //! listener. The rules themselves (who, how long) are plain functions in `routing`.
 
-use ito_protocol::chat::{AgentRef, ConversationId, ConversationStatus, EventKind, Seq};
+use ito_protocol::chat::{AgentRef, ConversationId, ConversationStatus, Event, EventKind, Seq};
 
 use crate::live::routing;
 use crate::state::AppState;
@@ -22,12 +22,18 @@ pub async fn append(
     conversation: &ConversationId,
     kind: EventKind,
 ) -> Result<events::Appended, StoreError> {
+    let at = now_millis();
     let appended = state
         .appender
-        .append(conversation, kind, now_millis())
+        .append(conversation, kind.clone(), at)
         .await?;
     if !appended.duplicate {
-        state.hub.committed(conversation, appended.seq);
+        let event = Event {
+            seq: appended.seq,
+            at,
+            kind,
+        };
+        state.hub.stored(conversation, vec![event]);
     }
     Ok(appended)
 }
@@ -40,14 +46,36 @@ pub async fn change(
     change: StatusChange,
     kind: EventKind,
 ) -> Result<Option<Seq>, StoreError> {
+    let at = now_millis();
     let appended = state
         .appender
-        .append_if(conversation, change, kind, now_millis())
+        .append_if(conversation, change, kind.clone(), at)
         .await?;
     if let Some(appended) = appended {
-        state.hub.committed(conversation, appended.seq);
+        let event = Event {
+            seq: appended.seq,
+            at,
+            kind,
+        };
+        state.hub.stored(conversation, vec![event]);
     }
     Ok(appended.map(|a| a.seq))
+}
+
+/// The events of `conversation` after `after` that a connection woken by the commit of
+/// `heard` (0: "read again") is to send: from memory when they are all there, else at most
+/// `limit` from the store.
+pub async fn missed(
+    state: &AppState,
+    conversation: &ConversationId,
+    after: Seq,
+    heard: Seq,
+    limit: u32,
+) -> Result<Vec<Event>, StoreError> {
+    match state.hub.recent(conversation, after, heard) {
+        Some(events) => Ok(events),
+        None => events::events_after(&state.db, conversation, after, limit).await,
+    }
 }
 
 /// Gives a waiting conversation to `agent`; on a win the visitor is told who joined (in the

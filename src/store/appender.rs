@@ -4,8 +4,10 @@
 //! guarantee is unchanged (nothing is acknowledged before it is durable) while a thousand
 //! messages a second cost a few dozen disk syncs instead of a thousand.
 
-use ito_protocol::chat::{ConversationId, EventKind};
-use sqlx::Connection;
+use std::collections::HashMap;
+
+use ito_protocol::chat::{ConversationId, EventKind, Seq};
+use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::events::{self, APPEND_TURN, Appended, StatusChange, StoreError};
@@ -139,12 +141,232 @@ async fn write_batches(store: Store, node: String, mut incoming: mpsc::Receiver<
     }
 }
 
-/// One transaction for the batch; each append in a savepoint of its own.
-async fn write(
+type Results = Vec<Result<Option<Appended>, StoreError>>;
+
+/// One transaction for the batch. On PostgreSQL a batch of plain appends (no status change)
+/// is one statement; should that fail, the batch is written again one append at a time, so an
+/// append that fails fails alone.
+async fn write(store: &Store, node: &str, batch: &[Request]) -> Result<Results, sqlx::Error> {
+    if let Store::Postgres(pool) = store
+        && batch.iter().all(|request| request.change.is_none())
+    {
+        match write_plain(pool, node, batch).await {
+            Ok(results) => return Ok(results),
+            // Not after a failed commit: it may have committed, and writing again would double.
+            Err(Failed::AtCommit(e)) => return Err(e),
+            Err(Failed::BeforeCommit(e)) => {
+                tracing::debug!(error = %e, "a batch of appends is written again one by one")
+            }
+        }
+    }
+    write_one_by_one(store, node, batch).await
+}
+
+enum Failed {
+    BeforeCommit(sqlx::Error),
+    AtCommit(sqlx::Error),
+}
+
+async fn write_plain(pool: &PgPool, node: &str, batch: &[Request]) -> Result<Results, Failed> {
+    let mut tx = pool.begin_write().await.map_err(Failed::BeforeCommit)?;
+    let conversations: Vec<&ConversationId> = batch.iter().map(|r| &r.conversation).collect();
+    let written = async {
+        let results = match batch {
+            [only] => vec![append_single(&mut tx, only).await?],
+            _ => {
+                events::lock_for_append(Conn::from(&mut *tx), &conversations).await?;
+                append_plain(&mut tx, batch).await?
+            }
+        };
+        for payload in announcements(node, batch, &results) {
+            sqlx::query(NOTIFY)
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(results)
+    }
+    .await
+    .map_err(Failed::BeforeCommit)?;
+    tx.commit().await.map_err(Failed::AtCommit)?;
+    Ok(written)
+}
+
+/// A batch of one (the most common), in one statement without arrays, which PostgreSQL
+/// plans once per connection (it plans a statement over arrays again at nearly every call).
+/// No row lock first: should another node store the same message meanwhile, the statement
+/// fails on its id and the batch is written again one by one, with the lock.
+async fn append_single(
+    tx: &mut PgConnection,
+    request: &Request,
+) -> Result<Result<Option<Appended>, StoreError>, sqlx::Error> {
+    let body = serde_json::to_string(&request.kind).expect("events always serialize");
+    let row: Option<(i64, bool)> = sqlx::query_as(APPEND_ONE)
+        .bind(request.conversation.as_str())
+        .bind(message_id(&request.kind))
+        .bind(request.at)
+        .bind(body)
+        .fetch_optional(&mut *tx)
+        .await?;
+    Ok(match row {
+        Some((seq, duplicate)) => Ok(Some(Appended {
+            seq: seq as Seq,
+            duplicate,
+        })),
+        None => Err(StoreError::UnknownConversation(
+            request.conversation.clone(),
+        )),
+    })
+}
+
+/// One append: `$1` conversation, `$2` client id or null, `$3` time, `$4` body; returns
+/// (number, resent), or nothing for an unknown conversation.
+const APPEND_ONE: &str = "
+WITH resent AS (
+    SELECT seq FROM message_ids WHERE conversation_id = $1 AND client_id = $2
+), bumped AS (
+    UPDATE conversations SET last_seq = last_seq + 1
+    WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM resent)
+    RETURNING last_seq
+), stored_events AS (
+    INSERT INTO events (conversation_id, seq, at, body)
+    SELECT $1, last_seq, $3, $4::jsonb FROM bumped
+), stored_ids AS (
+    INSERT INTO message_ids (conversation_id, client_id, seq)
+    SELECT $1, $2, last_seq FROM bumped WHERE $2 IS NOT NULL
+)
+SELECT seq, true FROM resent
+UNION ALL
+SELECT last_seq, false FROM bumped";
+
+/// Every append of the batch in one statement, with the rows of its conversations locked
+/// ([`events::lock_for_append`]): resent messages get their stored numbers, the others are
+/// numbered after each conversation's `last_seq` in the batch's order.
+async fn append_plain(tx: &mut PgConnection, batch: &[Request]) -> Result<Results, sqlx::Error> {
+    // A message sent twice within the batch is stored once: the statement sees only what was
+    // committed before it, not its own rows.
+    let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut same_as = Vec::with_capacity(batch.len());
+    let mut unique = Vec::new();
+    for (n, request) in batch.iter().enumerate() {
+        let original = message_id(&request.kind)
+            .and_then(|id| first_of.get(&(request.conversation.as_str(), id)).copied());
+        if original.is_none() {
+            if let Some(id) = message_id(&request.kind) {
+                first_of.insert((request.conversation.as_str(), id), n);
+            }
+            unique.push(n);
+        }
+        same_as.push(original);
+    }
+    let column = |f: &dyn Fn(&Request) -> Option<String>| -> Vec<Option<String>> {
+        unique.iter().map(|&n| f(&batch[n])).collect()
+    };
+    let conversation_ids = column(&|r| Some(r.conversation.as_str().to_owned()));
+    let client_ids = column(&|r| message_id(&r.kind).map(str::to_owned));
+    let bodies =
+        column(&|r| Some(serde_json::to_string(&r.kind).expect("events always serialize")));
+    let times: Vec<i64> = unique.iter().map(|&n| batch[n].at).collect();
+    let rows: Vec<(i64, i64, bool)> = sqlx::query_as(APPEND_BATCH)
+        .bind(conversation_ids)
+        .bind(client_ids)
+        .bind(times)
+        .bind(bodies)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut landed: HashMap<usize, Appended> = HashMap::new();
+    for (ordinal, seq, duplicate) in rows {
+        let appended = Appended {
+            seq: seq as Seq,
+            duplicate,
+        };
+        landed.insert(unique[ordinal as usize - 1], appended);
+    }
+    Ok(batch
+        .iter()
+        .enumerate()
+        .map(|(n, request)| {
+            let (original, resent) = match same_as[n] {
+                Some(original) => (original, true),
+                None => (n, false),
+            };
+            match landed.get(&original) {
+                Some(appended) => Ok(Some(Appended {
+                    seq: appended.seq,
+                    duplicate: appended.duplicate || resent,
+                })),
+                None => Err(StoreError::UnknownConversation(
+                    request.conversation.clone(),
+                )),
+            }
+        })
+        .collect())
+}
+
+/// Appends in one statement: `$1..$4` are the columns (conversation, client id or null, time,
+/// body); returns (position in the columns from 1, number, resent).
+const APPEND_BATCH: &str = "
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])
+        WITH ORDINALITY AS t (conversation_id, client_id, at, body, n)
+), resent AS (
+    SELECT i.n, m.seq FROM input i
+    JOIN message_ids m ON m.conversation_id = i.conversation_id AND m.client_id = i.client_id
+), fresh AS (
+    SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) AS k
+    FROM input i WHERE i.n NOT IN (SELECT n FROM resent)
+), counts AS (
+    SELECT conversation_id, count(*) AS added FROM fresh GROUP BY conversation_id
+), bumped AS (
+    UPDATE conversations c SET last_seq = c.last_seq + counts.added
+    FROM counts WHERE c.id = counts.conversation_id
+    RETURNING c.id, c.last_seq - counts.added AS base
+), numbered AS (
+    SELECT f.n, f.conversation_id, f.client_id, f.at, f.body, b.base + f.k AS seq
+    FROM fresh f JOIN bumped b ON b.id = f.conversation_id
+), stored_events AS (
+    INSERT INTO events (conversation_id, seq, at, body)
+    SELECT conversation_id, seq, at, body::jsonb FROM numbered
+), stored_ids AS (
+    INSERT INTO message_ids (conversation_id, client_id, seq)
+    SELECT conversation_id, client_id, seq FROM numbered WHERE client_id IS NOT NULL
+)
+SELECT n, seq, true FROM resent
+UNION ALL
+SELECT n, seq, false FROM numbered";
+
+fn message_id(kind: &EventKind) -> Option<&str> {
+    match kind {
+        EventKind::Message { id, .. } => Some(id.as_str()),
+        _ => None,
+    }
+}
+
+/// The notices that tell the other nodes of the batch's new events. They are sent inside the
+/// batch's transaction: the other nodes hear of the events once committed, never before.
+fn announcements(node: &str, batch: &[Request], results: &Results) -> Vec<String> {
+    let commits: Vec<_> = batch
+        .iter()
+        .zip(results)
+        .filter_map(|(request, result)| match result {
+            Ok(Some(appended)) if !appended.duplicate => {
+                Some((request.conversation.clone(), appended.seq))
+            }
+            _ => None,
+        })
+        .collect();
+    Notice::commit_payloads(node, &commits)
+}
+
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
+
+/// The batch in one transaction, each append in a savepoint of its own.
+async fn write_one_by_one(
     store: &Store,
     node: &str,
     batch: &[Request],
-) -> Result<Vec<Result<Option<Appended>, StoreError>>, sqlx::Error> {
+) -> Result<Results, sqlx::Error> {
     with_pool!(store, |pool, PG| {
         let mut tx = pool.begin_write().await?;
         let conversations: Vec<&ConversationId> = batch.iter().map(|r| &r.conversation).collect();
@@ -161,20 +383,8 @@ async fn write(
             results.push(result);
         }
         if PG {
-            // Inside the transaction: the other nodes hear of these events once they are
-            // committed, never before.
-            let commits: Vec<_> = batch
-                .iter()
-                .zip(&results)
-                .filter_map(|(request, result)| match result {
-                    Ok(Some(appended)) if !appended.duplicate => {
-                        Some((request.conversation.clone(), appended.seq))
-                    }
-                    _ => None,
-                })
-                .collect();
-            for payload in Notice::commit_payloads(node, &commits) {
-                sqlx::query("SELECT pg_notify($1, $2)")
+            for payload in announcements(node, batch, &results) {
+                sqlx::query(NOTIFY)
                     .bind(CHANNEL)
                     .bind(payload)
                     .execute(&mut *tx)

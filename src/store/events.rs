@@ -863,6 +863,55 @@ pub async fn events_after(
         .collect()
 }
 
+/// The events named by (conversation, number), on PostgreSQL: what another node's notice
+/// announced, read in one query for all its conversations. An event that cannot be read is
+/// left out (its readers then read the store, and are told why).
+pub async fn events_at(
+    pool: &sqlx::PgPool,
+    wanted: &[(ConversationId, Seq)],
+) -> Result<Vec<(ConversationId, Event)>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64, String)> = match wanted {
+        // The common case, without arrays: planned once per connection, not at every call.
+        [(conversation, seq)] => {
+            sqlx::query_as(
+                "SELECT conversation_id, seq, at, body::text FROM events
+                 WHERE conversation_id = $1 AND seq = $2",
+            )
+            .bind(conversation.as_str())
+            .bind(*seq as i64)
+            .fetch_all(pool)
+            .await?
+        }
+        _ => {
+            let (conversations, seqs): (Vec<&str>, Vec<i64>) = wanted
+                .iter()
+                .map(|(conversation, seq)| (conversation.as_str(), *seq as i64))
+                .unzip();
+            sqlx::query_as(
+                "SELECT e.conversation_id, e.seq, e.at, e.body::text
+                 FROM unnest($1::text[], $2::bigint[]) AS w (conversation_id, seq)
+                 JOIN events e ON e.conversation_id = w.conversation_id AND e.seq = w.seq",
+            )
+            .bind(conversations)
+            .bind(seqs)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|(conversation, seq, at, body)| {
+            let kind = serde_json::from_str(&body).ok()?;
+            let event = Event {
+                seq: seq as Seq,
+                at,
+                kind,
+            };
+            Some((conversation.parse().ok()?, event))
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

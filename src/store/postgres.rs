@@ -6,19 +6,21 @@ use sqlx::postgres::PgPoolOptions;
 
 use super::OpenError;
 
-/// Connections per node: the group commit holds one, the sockets' reads share the rest.
+/// Connections per node: the group commit's writers hold one each, the sockets' reads share
+/// the rest (the listening connection is its own).
 const POOL_SIZE: u32 = 10;
 
 /// Connects to `url` and migrates the database (`shown` names it in errors, without a password).
 pub async fn open(url: &str, shown: &str) -> Result<PgPool, OpenError> {
+    let failed = |source| OpenError::Open {
+        path: shown.to_owned(),
+        source,
+    };
     let pool = PgPoolOptions::new()
         .max_connections(POOL_SIZE)
         .connect(url)
         .await
-        .map_err(|source| OpenError::Open {
-            path: shown.to_owned(),
-            source,
-        })?;
+        .map_err(failed)?;
     sqlx::migrate!("./migrations/postgres")
         .run(&pool)
         .await
