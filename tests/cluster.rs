@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 
 use common::live::{agent, greeted, inbox, signed_in, visitor_handed_off};
-use common::{Build, Server, Socket, hear, say, serve_configured};
+use common::{Build, Process, Server, Socket, hear, say, serve_configured, serve_process};
 use ito_protocol::chat::{
     AgentToServer, ConversationId, ConversationStatus, EventKind, ServerToAgent, ServerToVisitor,
     VisitorToServer,
@@ -279,11 +279,6 @@ async fn a_queue_moved_on_one_node_moves_the_inbox_on_the_other() {
 }
 
 /// A real `ito serve` on the test's database (`config`), killable; its address.
-struct Process {
-    child: std::process::Child,
-    url: String,
-}
-
 /// A real node on the database `beside` uses (its config written in `dir`).
 fn node_process(dir: &std::path::Path, beside: &Server) -> Process {
     let config = dir.join("ito.toml");
@@ -296,28 +291,7 @@ fn node_process(dir: &std::path::Path, beside: &Server) -> Process {
         ),
     )
     .unwrap();
-    spawn_node(&config)
-}
-
-fn spawn_node(config: &std::path::Path) -> Process {
-    use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ito"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(config)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("ito prints its address").unwrap();
-        if let Some(url) = line.strip_prefix("ito: listening on ") {
-            break url.to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Process { child, url }
+    serve_process(&config)
 }
 
 #[tokio::test]

@@ -3,43 +3,15 @@
 //! node): every message it acknowledged is there once, with the number it was acknowledged
 //! with, and the ones it never acknowledged, sent again, are stored once.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
+use std::collections::BTreeMap;
+
+use common::serve_process;
 use futures_util::{SinkExt, StreamExt};
 use ito_protocol::chat::{EventKind, ServerToVisitor, VisitorToServer};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-struct Serving {
-    child: Child,
-    url: String,
-}
-
-/// Starts the binary on a free port with `config`, from the repository root (the demo's
-/// relative paths), and reads its address from what it prints.
-fn start(config: &std::path::Path) -> Serving {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ito"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(config)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines.next().expect("ito prints its address").unwrap();
-        if let Some(url) = line.strip_prefix("ito: listening on ") {
-            break url.to_owned();
-        }
-    };
-    // Keep reading so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Serving { child, url }
-}
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -95,10 +67,10 @@ async fn a_server_killed_mid_conversation_loses_nothing_acknowledged_and_doubles
         ),
     )
     .unwrap();
-    let mut server = start(&config);
+    let mut server = serve_process(&config);
     // On PostgreSQL a second node serves the same database all along, and the visitor goes
     // there; on SQLite the one node is started again.
-    let other_node = ito::store::testing::postgres_server().map(|_| start(&config));
+    let other_node = ito::store::testing::postgres_server().map(|_| serve_process(&config));
     let mut socket = open(&server.url).await;
     say(
         &mut socket,
@@ -160,7 +132,7 @@ async fn a_server_killed_mid_conversation_loses_nothing_acknowledged_and_doubles
 
     // Same database, a new process; the visitor reconnects and sends everything again, as
     // the widget's outbox does for whatever was not acknowledged.
-    let mut restarted = other_node.unwrap_or_else(|| start(&config));
+    let mut restarted = other_node.unwrap_or_else(|| serve_process(&config));
     let mut socket = open(&restarted.url).await;
     say(
         &mut socket,

@@ -124,8 +124,9 @@ async fn sweep(
     let now = tokio::time::Instant::now();
     let silent = events::waiting_without_words(&state.db).await?;
     gone_since.retain(|conversation, _| silent.contains(conversation));
+    let connected = crate::live::visitors::connected_anywhere(state, &silent).await?;
     for conversation in silent {
-        if crate::live::visitors::open_anywhere(state, &conversation).await? > 0 {
+        if connected.contains(&conversation) {
             gone_since.remove(&conversation);
             continue;
         }

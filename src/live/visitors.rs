@@ -2,6 +2,7 @@
 //! several nodes (PostgreSQL), in the database too, so `connections_per_visitor` holds across
 //! nodes and a waiting visitor connected to any node is not taken for gone.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ito_protocol::chat::ConversationId;
@@ -67,13 +68,21 @@ pub async fn open(
     }))
 }
 
-/// How many connections `conversation`'s visitor has open, on any node.
-pub async fn open_anywhere(
+/// Which of `conversations` have a visitor connection open on any node (one query).
+pub async fn connected_anywhere(
     state: &AppState,
-    conversation: &ConversationId,
-) -> Result<usize, StoreError> {
-    match cluster::visitor_connections_anywhere(&state.db, conversation.as_str()).await? {
-        Some(open) => Ok(open as usize),
-        None => Ok(state.visitor_connections.open(conversation)),
-    }
+    conversations: &HashSet<ConversationId>,
+) -> Result<HashSet<ConversationId>, StoreError> {
+    let ids: Vec<&str> = conversations.iter().map(|c| c.as_str()).collect();
+    Ok(match cluster::connected_anywhere(&state.db, &ids).await? {
+        Some(connected) => connected
+            .into_iter()
+            .filter_map(|id| id.parse().ok())
+            .collect(),
+        None => conversations
+            .iter()
+            .filter(|c| state.visitor_connections.open(c) > 0)
+            .cloned()
+            .collect(),
+    })
 }

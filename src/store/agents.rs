@@ -58,7 +58,7 @@ pub async fn set_capacity(store: &Store, agent: &str, capacity: u32) -> Result<(
     .bind(agent)
     .execute(pool)
     .await
-    .map(|done| done.rows_affected()))?;
+    .map(drop))?;
     Ok(())
 }
 
@@ -297,7 +297,7 @@ pub async fn start_session(store: &Store, agent: &Agent, now: i64) -> Result<Str
     .bind(now + SESSION_SECS)
     .execute(pool)
     .await
-    .map(|done| done.rows_affected()))?;
+    .map(drop))?;
     Ok(token)
 }
 
@@ -324,7 +324,7 @@ pub async fn end_session(store: &Store, token: &str) -> Result<(), sqlx::Error> 
     .bind(token_hash(token))
     .execute(pool)
     .await
-    .map(|done| done.rows_affected()))?;
+    .map(drop))?;
     Ok(())
 }
 

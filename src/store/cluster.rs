@@ -79,21 +79,29 @@ pub async fn refresh(
     .bind(node)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM seats WHERE node = $1")
+    let connections: Vec<i64> = seats.iter().map(|seat| seat.connection).collect();
+    sqlx::query("DELETE FROM seats WHERE node = $1 AND NOT (connection = ANY($2))")
         .bind(node)
+        .bind(&connections)
         .execute(&mut *tx)
         .await?;
-    for seat in seats {
-        sqlx::query(
-            "INSERT INTO seats (node, connection, agent_id, online) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(node)
-        .bind(seat.connection)
-        .bind(&seat.agent)
-        .bind(seat.online)
-        .execute(&mut *tx)
-        .await?;
-    }
+    sqlx::query(
+        "INSERT INTO seats (node, connection, agent_id, online)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::boolean[])
+         ON CONFLICT (node, connection)
+         DO UPDATE SET agent_id = excluded.agent_id, online = excluded.online",
+    )
+    .bind(node)
+    .bind(&connections)
+    .bind(
+        seats
+            .iter()
+            .map(|seat| seat.agent.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(seats.iter().map(|seat| seat.online).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
     let stranded: Vec<String> = sqlx::query_scalar(
         "DELETE FROM seats WHERE node IN (
              SELECT node FROM nodes WHERE last_seen < now() - make_interval(secs => $1))
@@ -180,19 +188,22 @@ pub async fn close_visitor_connection(
         .map(drop)
 }
 
-/// The visitor connections of `conversation` open on any node (`None` on SQLite: ask memory).
-pub async fn visitor_connections_anywhere(
+/// Which of `conversations` have a visitor connection open on any node (`None` on SQLite:
+/// ask memory).
+pub async fn connected_anywhere(
     store: &Store,
-    conversation: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+    conversations: &[&str],
+) -> Result<Option<Vec<String>>, sqlx::Error> {
     let Store::Postgres(pool) = store else {
         return Ok(None);
     };
-    sqlx::query_scalar("SELECT COUNT(*) FROM visitor_connections WHERE conversation_id = $1")
-        .bind(conversation)
-        .fetch_one(pool)
-        .await
-        .map(Some)
+    sqlx::query_scalar(
+        "SELECT DISTINCT conversation_id FROM visitor_connections WHERE conversation_id = ANY($1)",
+    )
+    .bind(conversations)
+    .fetch_all(pool)
+    .await
+    .map(Some)
 }
 
 /// Held while an assignment round runs: on PostgreSQL a transaction holding the round's

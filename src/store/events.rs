@@ -170,7 +170,7 @@ pub async fn remember_contact(
     .bind(conversation.as_str())
     .execute(pool)
     .await
-    .map(|done| done.rows_affected()))?;
+    .map(drop))?;
     Ok(())
 }
 
@@ -272,6 +272,18 @@ pub async fn handoff_of(
 
 /// Every open conversation (waiting or assigned), oldest handoff first, with who has it, the
 /// visitor's name and their latest words (from the chat, else from the bot transcript).
+/// What both backends' inbox queries read from: the open conversations, oldest handoff first.
+macro_rules! inbox_from {
+    () => {
+        "
+         FROM conversations c
+         JOIN visitors v ON v.id = c.visitor_id
+         LEFT JOIN agents a ON a.id = c.agent_id
+         WHERE c.status IN ('waiting', 'assigned')
+         ORDER BY c.handed_off_at, c.id"
+    };
+}
+
 pub async fn inbox(store: &Store) -> Result<Vec<InboxEntry>, StoreError> {
     type Row = (
         String,
@@ -286,7 +298,8 @@ pub async fn inbox(store: &Store) -> Result<Vec<InboxEntry>, StoreError> {
     );
     let rows: Vec<Row> = with_pool!(store, |pool, PG| sqlx::query_as(sql(
         PG,
-        "SELECT c.id, c.site, c.status, c.agent_id, a.name, c.handoff_reason, c.handed_off_at,
+        concat!(
+            "SELECT c.id, c.site, c.status, c.agent_id, a.name, c.handoff_reason, c.handed_off_at,
                 v.name,
                 COALESCE(
                     (SELECT json_extract(e.body, '$.message.text') FROM events e
@@ -296,13 +309,11 @@ pub async fn inbox(store: &Store) -> Result<Vec<InboxEntry>, StoreError> {
                     (SELECT json_extract(t.value, '$.text')
                      FROM json_each(c.handoff_context, '$.transcript') t
                      WHERE json_extract(t.value, '$.author') = 'visitor'
-                     ORDER BY t.key DESC LIMIT 1))
-         FROM conversations c
-         JOIN visitors v ON v.id = c.visitor_id
-         LEFT JOIN agents a ON a.id = c.agent_id
-         WHERE c.status IN ('waiting', 'assigned')
-         ORDER BY c.handed_off_at, c.id",
-        "SELECT c.id, c.site, c.status, c.agent_id, a.name, c.handoff_reason, c.handed_off_at,
+                     ORDER BY t.key DESC LIMIT 1))",
+            inbox_from!()
+        ),
+        concat!(
+            "SELECT c.id, c.site, c.status, c.agent_id, a.name, c.handoff_reason, c.handed_off_at,
                 v.name,
                 COALESCE(
                     (SELECT e.body -> 'message' ->> 'text' FROM events e
@@ -313,12 +324,9 @@ pub async fn inbox(store: &Store) -> Result<Vec<InboxEntry>, StoreError> {
                      FROM jsonb_array_elements(c.handoff_context -> 'transcript')
                           WITH ORDINALITY AS t (line, n)
                      WHERE t.line ->> 'author' = 'visitor'
-                     ORDER BY t.n DESC LIMIT 1))
-         FROM conversations c
-         JOIN visitors v ON v.id = c.visitor_id
-         LEFT JOIN agents a ON a.id = c.agent_id
-         WHERE c.status IN ('waiting', 'assigned')
-         ORDER BY c.handed_off_at, c.id",
+                     ORDER BY t.n DESC LIMIT 1))",
+            inbox_from!()
+        ),
     ))
     .fetch_all(pool)
     .await)?;

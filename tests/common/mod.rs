@@ -160,3 +160,33 @@ pub async fn hear<T: serde::de::DeserializeOwned>(socket: &mut Socket) -> T {
         }
     }
 }
+
+/// A real `ito serve` process (a child, so it can die as processes do).
+pub struct Process {
+    pub child: std::process::Child,
+    pub url: String,
+}
+
+/// Starts the binary on a free port with `config`, from the repository root (the demo's
+/// relative paths), and reads its address from what it prints.
+pub fn serve_process(config: &Path) -> Process {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ito"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(config)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("ito prints its address").unwrap();
+        if let Some(url) = line.strip_prefix("ito: listening on ") {
+            break url.to_owned();
+        }
+    };
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Process { child, url }
+}
