@@ -168,16 +168,20 @@ enum Failed {
 }
 
 async fn write_plain(pool: &PgPool, node: &str, batch: &[Request]) -> Result<Results, Failed> {
+    if let [only] = batch {
+        return match append_single(pool, node, only).await {
+            Ok(result) => Ok(vec![result]),
+            // Refused by the database: nothing was stored.
+            Err(e @ sqlx::Error::Database(_)) => Err(Failed::BeforeCommit(e)),
+            // The connection failed: the statement may have committed.
+            Err(e) => Err(Failed::AtCommit(e)),
+        };
+    }
     let mut tx = pool.begin_write().await.map_err(Failed::BeforeCommit)?;
     let conversations: Vec<&ConversationId> = batch.iter().map(|r| &r.conversation).collect();
     let written = async {
-        let results = match batch {
-            [only] => vec![append_single(&mut tx, only).await?],
-            _ => {
-                events::lock_for_append(Conn::from(&mut *tx), &conversations).await?;
-                append_plain(&mut tx, batch).await?
-            }
-        };
+        events::lock_for_append(Conn::from(&mut *tx), &conversations).await?;
+        let results = append_plain(&mut tx, batch).await?;
         for payload in announcements(node, batch, &results) {
             sqlx::query(NOTIFY)
                 .bind(CHANNEL)
@@ -193,12 +197,13 @@ async fn write_plain(pool: &PgPool, node: &str, batch: &[Request]) -> Result<Res
     Ok(written)
 }
 
-/// A batch of one (the most common), in one statement without arrays, which PostgreSQL
-/// plans once per connection (it plans a statement over arrays again at nearly every call).
-/// No row lock first: should another node store the same message meanwhile, the statement
-/// fails on its id and the batch is written again one by one, with the lock.
+/// A batch of one (the most common): one statement, its own transaction, that also tells the
+/// other nodes (one round trip in all). Without arrays, which PostgreSQL would plan again at
+/// nearly every call. No row lock first: should another node store the same message
+/// meanwhile, the statement fails on its id and the batch is written again one by one, locked.
 async fn append_single(
-    tx: &mut PgConnection,
+    pool: &PgPool,
+    node: &str,
     request: &Request,
 ) -> Result<Result<Option<Appended>, StoreError>, sqlx::Error> {
     let body = serde_json::to_string(&request.kind).expect("events always serialize");
@@ -207,7 +212,9 @@ async fn append_single(
         .bind(message_id(&request.kind))
         .bind(request.at)
         .bind(body)
-        .fetch_optional(&mut *tx)
+        .bind(CHANNEL)
+        .bind(node)
+        .fetch_optional(pool)
         .await?;
     Ok(match row {
         Some((seq, duplicate)) => Ok(Some(Appended {
@@ -220,8 +227,9 @@ async fn append_single(
     })
 }
 
-/// One append: `$1` conversation, `$2` client id or null, `$3` time, `$4` body; returns
-/// (number, resent), or nothing for an unknown conversation.
+/// One append: `$1` conversation, `$2` client id or null, `$3` time, `$4` body; a new event is
+/// announced on channel `$5` as from node `$6`, in [`Notice`]'s form. Returns (number,
+/// resent), or nothing for an unknown conversation.
 const APPEND_ONE: &str = "
 WITH resent AS (
     SELECT seq FROM message_ids WHERE conversation_id = $1 AND client_id = $2
@@ -235,10 +243,14 @@ WITH resent AS (
 ), stored_ids AS (
     INSERT INTO message_ids (conversation_id, client_id, seq)
     SELECT $1, $2, last_seq FROM bumped WHERE $2 IS NOT NULL
+), announced AS (
+    SELECT pg_notify($5, json_build_object(
+        'node', $6::text, 'commits', json_build_array(json_build_array($1::text, last_seq))
+    )::text) FROM bumped
 )
 SELECT seq, true FROM resent
 UNION ALL
-SELECT last_seq, false FROM bumped";
+SELECT last_seq, false FROM bumped, announced";
 
 /// Every append of the batch in one statement, with the rows of its conversations locked
 /// ([`events::lock_for_append`]): resent messages get their stored numbers, the others are
@@ -421,6 +433,47 @@ mod tests {
             id: id.parse().unwrap(),
             author: Author::Visitor,
             text: format!("text of {id}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn on_postgresql_each_new_event_is_announced_once_to_the_other_nodes() {
+        let (_dir, store) = crate::store::testing::fresh().await.unwrap();
+        let Store::Postgres(pool) = &store else {
+            eprintln!("skipped: announcing is PostgreSQL's (one node on SQLite)");
+            return;
+        };
+        let mut listener = crate::store::notices::Listener::start(pool).await.unwrap();
+        let (_, conversation) = events::start_conversation(&store, "demo").await.unwrap();
+        let appender = Appender::start(store.clone(), "node-a");
+        let first = appender
+            .append(&conversation, message("m1"), 0)
+            .await
+            .unwrap();
+        let resent = appender
+            .append(&conversation, message("m1"), 0)
+            .await
+            .unwrap();
+        assert!(resent.duplicate);
+        let second = appender
+            .append(&conversation, message("m2"), 0)
+            .await
+            .unwrap();
+        for seq in [first.seq, second.seq] {
+            // A payload that is not a notice is skipped by `next`: a timeout, not a hang.
+            let heard = tokio::time::timeout(std::time::Duration::from_secs(10), listener.next())
+                .await
+                .expect("a notice for each new event")
+                .unwrap();
+            let crate::store::notices::Heard::Notice(notice) = heard else {
+                panic!("{heard:?}");
+            };
+            assert_eq!(notice.node, "node-a");
+            assert_eq!(
+                notice.commits,
+                vec![(conversation.clone(), seq)],
+                "the resend is not announced"
+            );
         }
     }
 
