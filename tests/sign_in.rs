@@ -49,3 +49,12 @@ async fn one_address_trying_many_emails_is_throttled_too() {
     let response = sign_in(&server, "guess99@shop.example", "guess").await;
     assert_eq!(response.status().as_u16(), 429);
 }
+
+#[tokio::test]
+async fn an_email_with_a_nul_character_is_refused_in_words() {
+    let (_dir, server, _pool) = server_and_store().await;
+    let response = sign_in(&server, "ann\0@shop.example", "guess").await;
+    assert_eq!(response.status().as_u16(), 400);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("NUL character"), "{text}");
+}

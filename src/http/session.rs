@@ -133,6 +133,12 @@ pub async fn login(
 ) -> Result<Response, HttpError> {
     let server = &state.config.server;
     same_origin_json(server, &headers)?;
+    // PostgreSQL cannot even look one up: refused in words on both backends.
+    if login.email.contains('\0') {
+        return Err(HttpError::BadRequest(
+            "an email address has no NUL character (U+0000)".into(),
+        ));
+    }
     let address = super::client_address(server, peer, &headers);
     let email = login.email.trim().to_ascii_lowercase();
     let throttle = &state.sign_ins;

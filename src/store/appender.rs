@@ -182,13 +182,7 @@ async fn write_plain(pool: &PgPool, node: &str, batch: &[Request]) -> Result<Res
     let written = async {
         events::lock_for_append(Conn::from(&mut *tx), &conversations).await?;
         let results = append_plain(&mut tx, batch).await?;
-        for payload in announcements(node, batch, &results) {
-            sqlx::query(NOTIFY)
-                .bind(CHANNEL)
-                .bind(payload)
-                .execute(&mut *tx)
-                .await?;
-        }
+        announce(Conn::from(&mut *tx), node, batch, &results).await?;
         Ok(results)
     }
     .await
@@ -355,9 +349,17 @@ fn message_id(kind: &EventKind) -> Option<&str> {
     }
 }
 
-/// The notices that tell the other nodes of the batch's new events. They are sent inside the
-/// batch's transaction: the other nodes hear of the events once committed, never before.
-fn announcements(node: &str, batch: &[Request], results: &Results) -> Vec<String> {
+/// Tells the other nodes of the batch's new events, inside its transaction on PostgreSQL:
+/// they hear of them once committed, never before. Nothing on SQLite (one node).
+async fn announce(
+    tx: Conn<'_>,
+    node: &str,
+    batch: &[Request],
+    results: &Results,
+) -> Result<(), sqlx::Error> {
+    let Conn::Postgres(tx) = tx else {
+        return Ok(());
+    };
     let commits: Vec<_> = batch
         .iter()
         .zip(results)
@@ -368,10 +370,15 @@ fn announcements(node: &str, batch: &[Request], results: &Results) -> Vec<String
             _ => None,
         })
         .collect();
-    Notice::commit_payloads(node, &commits)
+    for payload in Notice::commit_payloads(node, &commits) {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }
-
-const NOTIFY: &str = "SELECT pg_notify($1, $2)";
 
 /// The batch in one transaction, each append in a savepoint of its own.
 async fn write_one_by_one(
@@ -379,7 +386,7 @@ async fn write_one_by_one(
     node: &str,
     batch: &[Request],
 ) -> Result<Results, sqlx::Error> {
-    with_pool!(store, |pool, PG| {
+    with_pool!(store, |pool, _PG| {
         let mut tx = pool.begin_write().await?;
         let conversations: Vec<&ConversationId> = batch.iter().map(|r| &r.conversation).collect();
         events::lock_for_append(Conn::from(&mut *tx), &conversations).await?;
@@ -394,15 +401,7 @@ async fn write_one_by_one(
             }
             results.push(result);
         }
-        if PG {
-            for payload in announcements(node, batch, &results) {
-                sqlx::query(NOTIFY)
-                    .bind(CHANNEL)
-                    .bind(payload)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        announce(Conn::from(&mut *tx), node, batch, &results).await?;
         tx.commit().await?;
         Ok(results)
     })
