@@ -1,0 +1,7 @@
+//! Sentence vectors for the server's semantic answers, in plain Rust: no native library, no
+//! download (the weights come from the folder `cargo xtask setup` fills). It knows nothing of
+//! axum, sqlx or Leptos, and nothing of knowledge bases: callers hand it text.
+//!
+//! - [`wordpiece`]: BERT's uncased tokenizer (clean, split, lower-case, strip accents, WordPiece).
+
+pub mod wordpiece;
