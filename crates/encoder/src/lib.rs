@@ -3,5 +3,7 @@
 //! axum, sqlx or Leptos, and nothing of knowledge bases: callers hand it text.
 //!
 //! - [`wordpiece`]: BERT's uncased tokenizer (clean, split, lower-case, strip accents, WordPiece).
+//! - [`safetensors`]: the weights file format, read by hand, each tensor checked against its shape.
 
+pub mod safetensors;
 pub mod wordpiece;
