@@ -1,6 +1,7 @@
 //! Project commands, run as `cargo xtask <command>` from anywhere in the repository.
 //!
 //! - [`setup`]: installs what the build and the tests need, skipping what is present.
+//! - [`models`]: fetches and checks the sentence encoder's weights into `target/models/`.
 //! - [`build`]: compiles the widget and the console with Trunk into `dist/`.
 //! - [`size`]: the raw, gzip and brotli bytes of what a host page and the iframe download.
 //! - [`fuzz`]: runs the cargo-fuzz targets of `fuzz/` for a while each.
@@ -8,6 +9,7 @@
 
 mod build;
 mod fuzz;
+mod models;
 mod postgres;
 mod run;
 mod setup;

@@ -57,7 +57,8 @@ pub fn ensure(needs: Needs) -> Result<()> {
         }
     }
     apt_install(&packages)?;
-    ensure_npm_packages()
+    ensure_npm_packages()?;
+    crate::models::ensure()
 }
 
 /// `cargo install` puts tools in `$CARGO_HOME/bin`, which a fresh shell may not have on PATH;
@@ -115,7 +116,7 @@ fn on_path(binary: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn apt_install(packages: &[&str]) -> Result<()> {
+pub fn apt_install(packages: &[&str]) -> Result<()> {
     if packages.is_empty() {
         return Ok(());
     }
