@@ -107,3 +107,102 @@ fn check_reports_errors_and_fails() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The folder `cargo xtask setup` fills with the sentence encoder's weights.
+fn models() -> String {
+    format!("{}/target/models", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn query_with_semantic_answers_as_the_widget_and_server_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = write_base(&dir, "kb.json", BASE);
+    let long = "where is my parcel ".repeat(100_000 / 19);
+    let questions = [
+        "the courier is late with my package",
+        "how do i return an item",
+        "",
+        &long,
+        "🙂🙂🙂📦",
+        "\u{1}\u{7}\u{1b}[31m\u{7f}",
+        "talk to a human",
+    ];
+    let mut stdin = questions.join("\n");
+    stdin.push('\n');
+    let models = models();
+    let args = [
+        "assistant",
+        "query",
+        "--kb",
+        &kb,
+        "--top",
+        "10",
+        "--json",
+        "--semantic",
+        "--models",
+        &models,
+    ];
+    let out = ito(&args, &stdin);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        questions.len(),
+        "one line per question, even the odd ones"
+    );
+    for line in &lines {
+        let outcome = line["outcome"].as_str().unwrap();
+        assert!(
+            ["answer", "suggest", "unsure", "handoff"].contains(&outcome),
+            "{line}"
+        );
+        assert!(line["hits"].as_array().unwrap().len() <= 10);
+    }
+    // No word in common with the shipping article: only its meaning leads there.
+    assert_eq!(lines[0]["hits"][0]["id"], "shipping", "{}", lines[0]);
+    assert_eq!(lines[1]["hits"][0]["id"], "returns");
+    assert_eq!(lines[6]["outcome"], "handoff");
+
+    let browser_only = ito(
+        &["assistant", "query", "--kb", &kb, "--top", "10"],
+        "the courier is late with my package\n",
+    );
+    let browser: serde_json::Value = serde_json::from_slice(&browser_only.stdout).unwrap();
+    assert_ne!(
+        browser["outcome"], "answer",
+        "the browser alone is not sure of it: {browser}"
+    );
+}
+
+#[test]
+fn semantic_without_the_model_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = write_base(&dir, "kb.json", BASE);
+    let empty = dir.path().to_str().unwrap();
+    let out = ito(
+        &[
+            "assistant",
+            "query",
+            "--kb",
+            &kb,
+            "--semantic",
+            "--models",
+            empty,
+        ],
+        "hi\n",
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot load the sentence encoder") && err.contains("cargo xtask setup"),
+        "{err}"
+    );
+}

@@ -1,5 +1,6 @@
 //! `ito assistant ...`: the assistant for site owners, on the command line.
 
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -7,8 +8,13 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use ito_assistant::baseline::Bm25;
 use ito_assistant::eval::{self, Report};
+use ito_assistant::index::Hit;
 use ito_assistant::kb::{self, Severity};
-use ito_assistant::{Assistant, KnowledgeBase};
+use ito_assistant::{Assistant, KnowledgeBase, Reply};
+use ito_encoder::bert::Encoder;
+
+use crate::answers::ranking::{ArticleVectors, Ranker};
+use crate::answers::{self, ranking};
 
 #[derive(Debug, Subcommand)]
 pub enum AssistantCommand {
@@ -23,6 +29,8 @@ pub enum AssistantCommand {
         /// Write JSON lines (the only format for now; accepted for scripts that say so).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        semantic: SemanticArgs,
     },
     /// Lint a knowledge base: duplicate ids, empty answers, bad links, questions that lead to
     /// another article. Exits 1 when it finds an error.
@@ -48,12 +56,45 @@ pub enum AssistantCommand {
         /// The label of out-of-scope utterances, which the assistant should answer `unsure`.
         #[arg(long)]
         out_of_scope_label: Option<String>,
+        #[command(flatten)]
+        semantic: SemanticArgs,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SemanticArgs {
+    /// Answer as the widget does with the server's help: the browser's reply when it is sure,
+    /// else the server's ranking by meaning (the sentence encoder from --models).
+    #[arg(long)]
+    semantic: bool,
+    /// The folder `cargo xtask setup` fills with the encoder's weights.
+    #[arg(long, default_value = answers::DEFAULT_MODELS)]
+    models: PathBuf,
+}
+
+impl SemanticArgs {
+    fn encoder(&self) -> Result<Option<Encoder>> {
+        if !self.semantic {
+            return Ok(None);
+        }
+        let folder = self.models.join(answers::ENGLISH_MODEL);
+        Encoder::load(&folder).map(Some).with_context(|| {
+            format!(
+                "cannot load the sentence encoder from {} (cargo xtask setup fetches it)",
+                folder.display()
+            )
+        })
+    }
 }
 
 pub fn run(command: AssistantCommand) -> Result<()> {
     match command {
-        AssistantCommand::Query { kb, top, json: _ } => query(&load(&kb)?, top),
+        AssistantCommand::Query {
+            kb,
+            top,
+            json: _,
+            semantic,
+        } => query(&load(&kb)?, top, semantic.encoder()?.as_ref()),
         AssistantCommand::Check { kb } => check(&kb),
         AssistantCommand::Eval {
             train,
@@ -61,6 +102,7 @@ pub fn run(command: AssistantCommand) -> Result<()> {
             dev,
             per_intent,
             out_of_scope_label,
+            semantic,
         } => {
             let oos = out_of_scope_label.as_deref();
             let split = match (kb, train) {
@@ -75,7 +117,7 @@ pub fn run(command: AssistantCommand) -> Result<()> {
                 }
                 (None, None) => bail!("give --train or --kb"),
             };
-            evaluate(&split)
+            evaluate(&split, semantic.encoder()?.as_ref())
         }
     }
 }
@@ -86,18 +128,64 @@ pub fn load(path: &Path) -> Result<KnowledgeBase> {
     KnowledgeBase::parse(&text).with_context(|| format!("knowledge base {}", path.display()))
 }
 
-fn query(base: &KnowledgeBase, top: usize) -> Result<()> {
+fn query(base: &KnowledgeBase, top: usize, encoder: Option<&Encoder>) -> Result<()> {
     let assistant = Assistant::new(base.clone());
+    let ranker = encoder.map(|e| semantic_ranker(&assistant, e));
     let stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     for line in stdin.lines() {
         // Invalid UTF-8 is read with replacement characters rather than stopping the run.
         let line = line.unwrap_or_else(|e| format!("{e}"));
-        let reply = assistant.ask(&line, top);
+        let reply = match (&ranker, encoder) {
+            (Some(ranker), Some(encoder)) => {
+                ranking::widget_and_server(&assistant, &line, top, || {
+                    ranker.answer(&assistant, &line, &encoder.encode(&line), top)
+                })
+            }
+            _ => assistant.ask(&line, top),
+        };
         serde_json::to_writer(&mut stdout, &reply)?;
         stdout.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// The base's vectors and calibration, its texts encoded on every core.
+fn semantic_ranker(assistant: &Assistant, encoder: &Encoder) -> Ranker {
+    let texts: Vec<&str> = assistant
+        .base()
+        .articles
+        .iter()
+        .flat_map(|a| {
+            std::iter::once(a.title.as_str()).chain(a.questions.iter().map(String::as_str))
+        })
+        .collect();
+    let vectors: HashMap<&str, Vec<f32>> = texts
+        .iter()
+        .copied()
+        .zip(encode_all(encoder, &texts))
+        .collect();
+    let lookup = |text: &str| vectors[text].clone();
+    let article_vectors = ArticleVectors::build(assistant, encoder.dimensions(), lookup);
+    Ranker::new(assistant, article_vectors, lookup)
+}
+
+/// Every text's vector, the work shared between the machine's cores.
+fn encode_all(encoder: &Encoder, texts: &[&str]) -> Vec<Vec<f32>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = texts.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|t| encoder.encode(t)).collect::<Vec<_>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("an encoding thread panicked"))
+            .collect()
+    })
 }
 
 fn check(path: &Path) -> Result<()> {
@@ -147,7 +235,7 @@ fn read_utterances(path: &Path) -> Result<Vec<eval::Utterance>> {
     eval::read_jsonl(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-fn evaluate(split: &eval::Split) -> Result<()> {
+fn evaluate(split: &eval::Split, encoder: Option<&Encoder>) -> Result<()> {
     let started = std::time::Instant::now();
     let assistant = Assistant::new(split.base.clone());
     let built = started.elapsed();
@@ -168,20 +256,79 @@ fn evaluate(split: &eval::Split) -> Result<()> {
         built.as_secs_f64() * 1000.0,
         assistant.thresholds()
     )?;
+    let mut rows = vec![("browser", ours)];
+    if let Some(encoder) = encoder {
+        let started = std::time::Instant::now();
+        let ranker = semantic_ranker(&assistant, encoder);
+        let questions: Vec<&str> = split
+            .in_scope
+            .iter()
+            .chain(&split.out_of_scope)
+            .map(|u| u.text.as_str())
+            .collect();
+        let vectors: HashMap<&str, Vec<f32>> = questions
+            .iter()
+            .copied()
+            .zip(encode_all(encoder, &questions))
+            .collect();
+        writeln!(
+            out,
+            "semantic: {} texts encoded in {:.1} s; server thresholds {:?}",
+            assistant.index().variants().count() + questions.len(),
+            started.elapsed().as_secs_f64(),
+            ranker.thresholds()
+        )?;
+        let server = |q: &str| ranker.answer(&assistant, q, &vectors[q], 10);
+        let both = |q: &str| ranking::widget_and_server(&assistant, q, 10, || server(q));
+        rows.push((
+            "browser+server",
+            eval::evaluate(
+                split,
+                |q| hits_of(&assistant, &both(q)),
+                Some(&|q: &str| both(q).outcome),
+            ),
+        ));
+        rows.push((
+            "server alone",
+            eval::evaluate(
+                split,
+                |q| hits_of(&assistant, &server(q)),
+                Some(&|q: &str| server(q).outcome),
+            ),
+        ));
+    }
+    rows.push(("bm25", baseline));
     writeln!(
         out,
-        "{:<12} {:>8} {:>8} {:>14} {:>16}",
+        "{:<15} {:>8} {:>8} {:>14} {:>16}",
         "ranker", "top-1", "MRR@10", "oos->unsure", "in-scope unsure"
     )?;
-    writeln!(out, "{}", row("assistant", &ours))?;
-    writeln!(out, "{}", row("bm25", &baseline))?;
+    for (name, report) in &rows {
+        writeln!(out, "{}", row(name, report))?;
+    }
     Ok(())
+}
+
+/// A reply's articles as the index numbers them, for the measures.
+fn hits_of(assistant: &Assistant, reply: &Reply) -> Vec<Hit> {
+    let articles = &assistant.base().articles;
+    reply
+        .hits
+        .iter()
+        .filter_map(|h| {
+            let article = articles.iter().position(|a| a.id == h.id)?;
+            Some(Hit {
+                article,
+                score: h.score,
+            })
+        })
+        .collect()
 }
 
 fn row(name: &str, r: &Report) -> String {
     let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
     format!(
-        "{name:<12} {:>7.1}% {:>8.3} {:>14} {:>16}",
+        "{name:<15} {:>7.1}% {:>8.3} {:>14} {:>16}",
         r.top1 * 100.0,
         r.mrr10,
         pct(r.oos_unsure_recall),

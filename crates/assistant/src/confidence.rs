@@ -25,10 +25,53 @@ const PRIOR_WEIGHT: f32 = 50.0;
 /// At most this many variants are held out: enough for stable quantiles, cheap for big bases.
 const CALIBRATION_SAMPLE: usize = 200;
 
+/// How a ranker's thresholds are read from its held-out scores.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    pub unsure_quantile: f32,
+    pub answer_quantile: f32,
+    pub prior: Thresholds,
+}
+
+/// The browser's assistant's.
+const BROWSER: Calibration = Calibration {
+    unsure_quantile: UNSURE_QUANTILE,
+    answer_quantile: ANSWER_QUANTILE,
+    prior: PRIOR,
+};
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     pub unsure_below: f32,
     pub answer_from: f32,
+}
+
+/// A question of the base asked as if a visitor had asked it, with itself left out.
+#[derive(Debug, Clone, Copy)]
+pub struct HeldOut<'a> {
+    /// Its place in the index's variants (see [`Index::variants`]).
+    pub variant: usize,
+    pub article: usize,
+    pub question: &'a str,
+}
+
+/// The questions calibration holds out: of articles with at least two (so one is left when
+/// it is held out), evenly spread, at most [`CALIBRATION_SAMPLE`].
+pub fn held_out_sample<'a>(base: &'a KnowledgeBase, index: &Index) -> Vec<HeldOut<'a>> {
+    let held_out: Vec<HeldOut<'a>> = index
+        .variants()
+        .enumerate()
+        .filter(|&(_, (article, position))| {
+            position > 0 && base.articles[article].questions.len() >= 2
+        })
+        .map(|(variant, (article, position))| HeldOut {
+            variant,
+            article,
+            question: base.articles[article].questions[position - 1].as_str(),
+        })
+        .collect();
+    let stride = held_out.len().div_ceil(CALIBRATION_SAMPLE).max(1);
+    held_out.into_iter().step_by(stride).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,45 +82,36 @@ pub enum Decision {
 }
 
 impl Thresholds {
-    /// Holds out question variants (evenly spread, at most [`CALIBRATION_SAMPLE`]) and reads
-    /// the quantiles of the scores their own article gets.
+    /// Holds out question variants (see [`held_out_sample`]) and reads the quantiles of the
+    /// scores their own article gets.
     pub fn calibrate(base: &KnowledgeBase, index: &Index) -> Thresholds {
-        // Questions of articles with at least two, so one is left when it is held out.
-        let held_out: Vec<(usize, usize, &str)> = index
-            .variants()
-            .enumerate()
-            .filter(|&(_, (article, position))| {
-                position > 0 && base.articles[article].questions.len() >= 2
-            })
-            .map(|(variant, (article, position))| {
-                (
-                    variant,
-                    article,
-                    base.articles[article].questions[position - 1].as_str(),
-                )
-            })
-            .collect();
-        let stride = held_out.len().div_ceil(CALIBRATION_SAMPLE).max(1);
-        let mut scores: Vec<f32> = held_out
-            .iter()
-            .step_by(stride)
-            .map(|&(variant, article, question)| {
-                let hits = index.search_held_out(question, variant);
+        let scores = held_out_sample(base, index)
+            .into_iter()
+            .map(|held| {
+                let hits = index.search_held_out(held.question, held.variant);
                 hits.iter()
-                    .find(|h| h.article == article)
+                    .find(|h| h.article == held.article)
                     .map_or(0.0, |h| h.score)
             })
             .collect();
+        Thresholds::from_held_out(scores, BROWSER)
+    }
+
+    /// The thresholds that the scores of held-out questions (each with its own article) set,
+    /// pulled towards `prior` in proportion to how few they are. Any ranker whose scores lie
+    /// in 0..=1 calibrates this way: the browser's and the server's semantic one.
+    pub fn from_held_out(mut scores: Vec<f32>, calibration: Calibration) -> Thresholds {
+        let prior = calibration.prior;
         if scores.is_empty() {
-            return PRIOR;
+            return prior;
         }
         scores.sort_by(f32::total_cmp);
         let n = scores.len() as f32;
         let quantile = |q: f32| scores[((n - 1.0) * q).round() as usize];
         let shrink = |own: f32, prior: f32| (n * own + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT);
         Thresholds {
-            unsure_below: shrink(quantile(UNSURE_QUANTILE), PRIOR.unsure_below),
-            answer_from: shrink(quantile(ANSWER_QUANTILE), PRIOR.answer_from),
+            unsure_below: shrink(quantile(calibration.unsure_quantile), prior.unsure_below),
+            answer_from: shrink(quantile(calibration.answer_quantile), prior.answer_from),
         }
     }
 

@@ -513,7 +513,7 @@ impl Index {
     }
 
     /// Each variant's article and its place in it (0 is the title, then the questions).
-    pub(crate) fn variants(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+    pub fn variants(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.variant_source
             .iter()
             .map(|&(a, p)| (a as usize, p as usize))
@@ -541,7 +541,7 @@ impl Index {
     /// in the base: how a visitor asking exactly this would fare without it (calibration).
     /// Because the query is the variant's own text, its vector is the variant's vector, which
     /// is what lets the variant be taken out of its centroid and its article's BM25 exactly.
-    pub(crate) fn search_held_out(&self, variant_text: &str, held_out: usize) -> Vec<Hit> {
+    pub fn search_held_out(&self, variant_text: &str, held_out: usize) -> Vec<Hit> {
         self.search_inner(variant_text, usize::MAX, Some(held_out))
     }
 
