@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ito_protocol::chat::ConversationId;
 
+use crate::answers::service::SemanticAnswers;
 use crate::live::bus::Bus;
 use crate::live::hub::Hub;
 use crate::live::limits::{Action, AddressCounts, ConnectionCounts, KeyedBuckets, SignInThrottle};
@@ -42,6 +43,10 @@ pub struct AppState {
     pub queues: Arc<crate::live::queue::QueueBoard>,
     /// Failed sign-ins by email and by address.
     pub sign_ins: Arc<SignInThrottle>,
+    /// The sentence encoder and every base's vectors, for answers by meaning.
+    pub answers: SemanticAnswers,
+    /// Semantic questions per address.
+    pub answer_buckets: KeyedBuckets<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -57,12 +62,20 @@ impl AppState {
         crate::store::cluster::register_node(&db, &node).await?;
         let appender = Appender::start(db.clone(), &node);
         let bus = Bus::start(&db, &node);
+        let bases = Arc::new(bases);
+        let answers = SemanticAnswers::start(
+            config.server.semantic,
+            config.server.models.clone(),
+            Arc::clone(&bases),
+        );
         let state = AppState {
+            answers,
+            answer_buckets: KeyedBuckets::default(),
             appender,
             bus,
             config: Arc::new(config),
             db,
-            bases: Arc::new(bases),
+            bases,
             hub: Arc::default(),
             tokens,
             connections: ConnectionCounts::default(),

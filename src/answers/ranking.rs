@@ -130,20 +130,17 @@ pub struct Ranker {
 }
 
 impl Ranker {
-    /// Calibrates on the same held-out questions as the browser's assistant; `encode` gives
-    /// each of them its vector (they are the base's own texts, so the caller may look them up).
-    pub fn new(
-        assistant: &Assistant,
-        vectors: ArticleVectors,
-        encode: impl Fn(&str) -> Vec<f32>,
-    ) -> Ranker {
+    /// Calibrates on the same held-out questions as the browser's assistant (a held-out
+    /// question's vector is its variant's, already encoded).
+    pub fn new(assistant: &Assistant, vectors: ArticleVectors) -> Ranker {
         let scores = held_out_sample(assistant.base(), assistant.index())
             .into_iter()
             .map(|held| {
                 let lexical = assistant
                     .index()
                     .search_held_out(held.question, held.variant);
-                let semantic = vectors.scores(&encode(held.question), Some(held.variant));
+                let own = vectors.variant(held.variant);
+                let semantic = vectors.scores(own, Some(held.variant));
                 blend(&semantic, &lexical)
                     .into_iter()
                     .find(|h| h.article == held.article)
@@ -301,7 +298,7 @@ mod tests {
 
     fn ranker(assistant: &Assistant) -> Ranker {
         let vectors = ArticleVectors::build(assistant, 5, encode);
-        Ranker::new(assistant, vectors, encode)
+        Ranker::new(assistant, vectors)
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub struct SemanticArgs {
     #[arg(long)]
     semantic: bool,
     /// The folder `cargo xtask setup` fills with the encoder's weights.
-    #[arg(long, default_value = answers::DEFAULT_MODELS)]
+    #[arg(long, default_value = crate::site::config::DEFAULT_MODELS)]
     models: PathBuf,
 }
 
@@ -167,7 +167,7 @@ fn semantic_ranker(assistant: &Assistant, encoder: &Encoder) -> Ranker {
         .collect();
     let lookup = |text: &str| vectors[text].clone();
     let article_vectors = ArticleVectors::build(assistant, encoder.dimensions(), lookup);
-    Ranker::new(assistant, article_vectors, lookup)
+    Ranker::new(assistant, article_vectors)
 }
 
 /// Every text's vector, the work shared between the machine's cores.

@@ -29,6 +29,9 @@ pub enum HttpError {
     /// The request's own values are wrong; the text says how.
     #[error("{0}")]
     BadRequest(String),
+    /// Not available now (off, or still starting); the text says what.
+    #[error("{0}")]
+    Unavailable(&'static str),
     /// A front end has not been compiled yet; says which, and how to build it.
     #[error("the {0} is not built: run `cargo xtask build`, then reload")]
     NotBuilt(&'static str),
@@ -48,7 +51,7 @@ impl HttpError {
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::TooMany(_) | HttpError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            HttpError::NotBuilt(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::NotBuilt(_) | HttpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -2,6 +2,7 @@
 //! `listener::serve` accepts connections with timeouts and a cap.
 
 mod agent_chat;
+mod answers;
 mod assets;
 mod chat;
 mod embed;
@@ -44,6 +45,13 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route("/sites/{site}/kb/{file}", get(embed::knowledge_base))
         .route("/embed/{site}", get(embed::widget_page))
         .route("/sites/{site}/chat", get(chat::visitor_socket))
+        .route(
+            "/sites/{site}/answers",
+            post(answers::answer).layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            )),
+        )
         .nest("/api/v1", api)
         .route("/healthz", get(health))
         .nest_service("/widget", assets::widget(assets.join("widget")))

@@ -48,6 +48,24 @@ pub struct ServerConfig {
     /// `Secure`; own-origin checks compare against it rather than the `Host` header.
     #[serde(default)]
     pub public_url: Option<PublicUrl>,
+    /// Answers by meaning for the questions the browser is unsure of (the sentence encoder
+    /// in `models`); on unless set to false, and off by itself when the model is missing.
+    #[serde(default = "on")]
+    pub semantic: bool,
+    /// The folder `cargo xtask setup` fills with the encoder's weights.
+    #[serde(default = "default_models")]
+    pub models: PathBuf,
+}
+
+/// Where `cargo xtask setup` unpacks the models, relative to the repository.
+pub const DEFAULT_MODELS: &str = "target/models";
+
+fn on() -> bool {
+    true
+}
+
+fn default_models() -> PathBuf {
+    PathBuf::from(DEFAULT_MODELS)
 }
 
 /// `public_url`: an origin, `scheme://host[:port]`, without a path.

@@ -74,6 +74,15 @@ impl KnowledgeBases {
 }
 
 impl KnowledgeBases {
+    /// Every base with its site id and language.
+    pub fn all(&self) -> impl Iterator<Item = (&str, Locale, &CompiledBase)> {
+        self.sites.iter().flat_map(|(site, bases)| {
+            bases
+                .iter()
+                .map(move |(&locale, base)| (site.as_str(), locale, base))
+        })
+    }
+
     /// The title of article `id` of `site`, in `locale` if that base has it, else in any.
     pub fn article_title(&self, site: &str, locale: Option<Locale>, id: &str) -> Option<String> {
         let bases = self.sites.get(site)?;

@@ -50,6 +50,9 @@ pub async fn serve_configured(
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut config = Config::demo();
     config.server.database = testing::fresh_location(dir).await;
+    // Loading the encoder costs a core for seconds: only the tests of semantic answers do.
+    config.server.semantic = false;
+    config.server.models = root.join("target/models");
     configure(&mut config);
     config.server.assets = dir.join("dist");
     config.server.public = root.join("public");
