@@ -1,7 +1,7 @@
-//! The console's HTTP calls: sign-in, sign-out, who am I, and a site's knowledge base for
-//! inserting answers. Same-origin JSON, as the server requires for anything that changes state.
+//! The console's HTTP calls: sign-in, sign-out, who am I, and a site's knowledge base and the
+//! server's ranking by meaning for inserting answers. Same-origin JSON, as the server requires for anything that changes state.
 
-use ito_assistant::KnowledgeBase;
+use ito_assistant::{KnowledgeBase, Reply};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -104,4 +104,14 @@ pub async fn knowledge_base(site: &str, locale: &str) -> Result<KnowledgeBase, A
     let path = format!("/sites/{site}/kb/{locale}.json");
     let text = text(call("GET", &path, None).await?).await?;
     KnowledgeBase::parse(&text).map_err(|e| ApiError::Failed(e.to_string()))
+}
+
+/// The server's ranking of `site`'s articles for `question`, by meaning and words: the same
+/// the widget shows a visitor (an error when the server has none, then the picker keeps the
+/// browser's own ranking).
+pub async fn answers(site: &str, locale: &str, question: &str) -> Result<Reply, ApiError> {
+    let body = serde_json::json!({ "locale": locale, "question": question }).to_string();
+    let path = format!("/sites/{site}/answers");
+    let text = text(call("POST", &path, Some(body)).await?).await?;
+    Reply::read(&text).ok_or_else(|| ApiError::Failed("an unreadable ranking".into()))
 }

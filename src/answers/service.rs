@@ -16,8 +16,8 @@ use ito_protocol::Locale;
 use super::ranking::{ArticleVectors, Ranker};
 use crate::site::knowledge::{CompiledBase, KnowledgeBases};
 
-/// How many hits a reply lists: as many as the widget's suggestions and the console's picker show.
-const REPLY_HITS: usize = 5;
+/// How many hits a reply lists: the console's answer picker shows six, the widget three.
+const REPLY_HITS: usize = 6;
 
 /// Why a question got no semantic answer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -82,6 +82,11 @@ impl SemanticAnswers {
             .spawn(move || loading.load(&folder, &bases))
             .expect("a thread can be started");
         SemanticAnswers { inner: Some(inner) }
+    }
+
+    /// Whether the server answers by meaning at all (the model was there at start).
+    pub fn is_on(&self) -> bool {
+        self.inner.is_some()
     }
 
     /// Whether `site`'s base in `locale` can be answered by meaning now (a caller checks this
@@ -203,8 +208,5 @@ fn build(encoder: &Encoder, site: &str, locale: Locale, base: &CompiledBase) -> 
         ms = started.elapsed().as_millis() as u64,
         "semantic answers ready"
     );
-    Some(Ready {
-        assistant,
-        ranker,
-    })
+    Some(Ready { assistant, ranker })
 }

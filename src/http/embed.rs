@@ -144,7 +144,7 @@ pub async fn widget_page(
         }
         Err(e) => return Err(HttpError::internal(format!("{}: {e}", index.display()))),
     };
-    let page = WidgetPage::new(&html, site).map_err(HttpError::internal)?;
+    let page = WidgetPage::new(&html, site, state.answers.is_on()).map_err(HttpError::internal)?;
     Ok((
         [
             (CONTENT_SECURITY_POLICY, page.csp),
@@ -169,13 +169,14 @@ struct WidgetPage {
 }
 
 impl WidgetPage {
-    fn new(built: &str, site: &SiteConfig) -> Result<WidgetPage, String> {
+    fn new(built: &str, site: &SiteConfig, semantic: bool) -> Result<WidgetPage, String> {
         let css = site.theme.widget_css();
         let settings = WidgetSettings {
             bot_name: site.theme.bot_name.clone(),
             bot_avatar: site.theme.bot_avatar.clone(),
             strings: site.strings.clone(),
             pre_chat: site.pre_chat.clone(),
+            semantic,
         };
         // `<` escaped so no value can close the element it sits in.
         let json = serde_json::to_string(&settings)

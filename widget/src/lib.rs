@@ -13,6 +13,7 @@
 //! - [`thread_json`]: a stored thread read back by hand (smaller than serde's derived reader).
 //! - [`components`]: the views, one folder each with its own CSS.
 
+pub mod answers;
 pub mod articles;
 pub mod components;
 pub mod connection;
@@ -117,6 +118,8 @@ pub fn App(
     );
     let forget = persisted.forget();
     let (restored, restored_context) = persisted.restore();
+    let mut restored = restored;
+    restored.server_answers = context.settings.semantic;
     let thread = RwSignal::new(restored);
     let visitor_context = RwSignal::new(restored_context);
     let live = RwSignal::new(persisted.restore_live());
@@ -181,6 +184,36 @@ pub fn App(
             });
         }
     }
+    // A question the browser is unsure of goes to the server once; its answer, or the
+    // browser's own after `answers::WAIT`, whichever comes first, settles it.
+    let consulted = StoredValue::new(None::<u32>);
+    let (site, locale) = (context.site.clone(), context.locale);
+    Effect::new(move || {
+        let Some((id, question)) = thread.with(Thread::server_question) else {
+            return;
+        };
+        let Articles::Ready(assistant) = articles.get() else {
+            return;
+        };
+        if consulted.get_value() == Some(id) {
+            return;
+        }
+        consulted.set_value(Some(id));
+        let settle = move |reply| thread.update(|t| t.server_replied(id, reply, &assistant));
+        let settle_late = settle.clone();
+        set_timeout(move || settle_late(None), answers::WAIT);
+        let site = site.clone();
+        leptos::task::spawn_local(async move {
+            match answers::ask(&site, locale, &question).await {
+                answers::Asked::Reply(reply) => settle(Some(reply)),
+                answers::Asked::NoneHere => {
+                    thread.update(|t| t.server_answers = false);
+                    settle(None);
+                }
+                answers::Asked::Failed => settle(None),
+            }
+        });
+    });
     let with_assistant = move |act: &dyn Fn(&mut Thread, &Assistant)| {
         if let Articles::Ready(assistant) = articles.get_untracked() {
             thread.update(|t| act(t, &assistant));

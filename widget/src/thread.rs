@@ -5,7 +5,7 @@
 //! thread restored after a reload, or read by an agent later, shows the same words even if
 //! the knowledge base changed since.
 
-use ito_assistant::{Assistant, Outcome};
+use ito_assistant::{Assistant, Outcome, Reply};
 use ito_protocol::chat::{Author, EventKind, HandoffReason, TranscriptLine};
 use ito_protocol::site_settings::PreChatField;
 use serde::Serialize;
@@ -136,6 +136,13 @@ pub struct Thread {
     /// these first. Kept up to date by the view.
     #[serde(skip)]
     pub ask_first: Vec<PreChatField>,
+    /// Whether the server may be asked for answers by meaning (until it says it has none).
+    #[serde(skip)]
+    pub server_answers: bool,
+    /// The first waiting question, while the server is asked about it, with the browser's
+    /// own reply to show if the server is slow or gone.
+    #[serde(skip)]
+    consulting: Option<(u32, Reply)>,
 }
 
 impl Thread {
@@ -165,24 +172,56 @@ impl Thread {
         let Some(line) = self.add_visitor_message(text) else {
             return false;
         };
-        let (id, text) = match &line.entry {
-            Entry::Visitor { text } => (line.id, text.clone()),
-            _ => unreachable!("add_visitor_message adds a visitor line"),
-        };
-        match assistant {
-            Some(assistant) => self.reply(&text, assistant),
-            None => self.unanswered.push(id),
+        let id = line.id;
+        self.unanswered.push(id);
+        if let Some(assistant) = assistant {
+            self.answer_waiting(assistant);
         }
         true
     }
 
-    /// Answers every question that waited for the articles.
+    /// Answers the questions that waited (for the articles, or behind a question the server
+    /// is being asked about), in order, until one needs the server.
     pub fn answer_waiting(&mut self, assistant: &Assistant) {
-        for id in std::mem::take(&mut self.unanswered) {
-            if let Some(Entry::Visitor { text }) = self.entry(id).cloned() {
-                self.reply(&text, assistant);
+        while self.consulting.is_none() && !self.unanswered.is_empty() {
+            let id = self.unanswered[0];
+            let Some(Entry::Visitor { text }) = self.entry(id).cloned() else {
+                self.unanswered.remove(0);
+                continue;
+            };
+            let reply = assistant.ask(&text, SUGGESTIONS);
+            if self.server_answers && !reply.needs_no_server() {
+                self.consulting = Some((id, reply));
+                return;
             }
+            self.unanswered.remove(0);
+            self.reply(&text, reply, assistant);
         }
+    }
+
+    /// The question to ask the server about, with its line's id, while one waits for it.
+    pub fn server_question(&self) -> Option<(u32, String)> {
+        let (id, _) = self.consulting.as_ref()?;
+        match self.entry(*id)? {
+            Entry::Visitor { text } => Some((*id, text.clone())),
+            _ => None,
+        }
+    }
+
+    /// The server's reply to question `id` arrived, or did not in time (`None`): shown, or
+    /// the browser's own when there is none or it names articles this base lacks. Then the
+    /// questions behind it are answered. A reply for a question no longer asked is ignored.
+    pub fn server_replied(&mut self, id: u32, server: Option<Reply>, assistant: &Assistant) {
+        let Some((asked, browser)) = self.consulting.take_if(|(asked, _)| *asked == id) else {
+            return;
+        };
+        let known = |r: &Reply| r.hits.iter().all(|h| assistant.article(&h.id).is_some());
+        let reply = server.filter(known).unwrap_or(browser);
+        self.unanswered.retain(|&waiting| waiting != asked);
+        if let Some(Entry::Visitor { text }) = self.entry(asked).cloned() {
+            self.reply(&text, reply, assistant);
+        }
+        self.answer_waiting(assistant);
     }
 
     /// The articles will not come: waiting questions get one line saying so.
@@ -196,8 +235,7 @@ impl Thread {
         !self.unanswered.is_empty()
     }
 
-    fn reply(&mut self, question: &str, assistant: &Assistant) {
-        let reply = assistant.ask(question, SUGGESTIONS);
+    fn reply(&mut self, question: &str, reply: Reply, assistant: &Assistant) {
         let entry = match reply.outcome {
             Outcome::Answer => reply
                 .hits
@@ -572,7 +610,7 @@ impl Thread {
         Thread {
             lines,
             unanswered,
-            ask_first: Vec::new(),
+            ..Thread::default()
         }
     }
 

@@ -271,6 +271,7 @@ async fn the_site_names_the_bot_and_rewords_strings() {
         )]
         .into(),
         pre_chat: Vec::new(),
+        semantic: false,
     };
     let app = mount_site(Locale::En, Rc::new(Stores::memory()), settings);
     settle().await;
@@ -320,6 +321,112 @@ fn answered(thread: &Thread) -> Option<&str> {
         Entry::Answer { article, .. } => Some(article.id.as_str()),
         _ => None,
     })
+}
+
+fn server_reply(outcome: ito_assistant::Outcome, hits: &[(&str, f32)]) -> ito_assistant::Reply {
+    ito_assistant::Reply {
+        outcome,
+        hits: hits
+            .iter()
+            .map(|&(id, score)| ito_assistant::ScoredArticle {
+                id: id.into(),
+                score,
+            })
+            .collect(),
+    }
+}
+
+/// A thread of a site whose server answers by meaning.
+fn consulting_thread() -> Thread {
+    let mut thread = Thread::default();
+    thread.server_answers = true;
+    thread
+}
+
+#[wasm_bindgen_test]
+fn an_unsure_question_waits_for_the_server_and_shows_its_answer() {
+    use ito_assistant::Outcome;
+    let assistant = Assistant::new(shop_base());
+    let mut thread = consulting_thread();
+    assert!(thread.ask("the box I am waiting for is late", Some(&assistant)));
+    let (id, question) = thread.server_question().expect("the server is asked");
+    assert_eq!(question, "the box I am waiting for is late");
+    assert!(thread.is_waiting(), "the typing dots cover the wait");
+    assert_eq!(
+        thread.lines().len(),
+        1,
+        "nothing is shown before the server or the wait ends"
+    );
+    thread.server_replied(
+        id,
+        Some(server_reply(Outcome::Answer, &[("delivery", 0.7)])),
+        &assistant,
+    );
+    assert_eq!(answered(&thread), Some("delivery"));
+    assert!(!thread.is_waiting());
+    assert_eq!(thread.server_question(), None);
+    // Late or repeated replies for a settled question change nothing.
+    let before = thread.lines().to_vec();
+    thread.server_replied(
+        id,
+        Some(server_reply(Outcome::Answer, &[("password", 0.9)])),
+        &assistant,
+    );
+    assert_eq!(thread.lines(), &before[..]);
+}
+
+#[wasm_bindgen_test]
+fn a_slow_gone_or_confused_server_leaves_the_browsers_own_answer() {
+    let assistant = Assistant::new(shop_base());
+    let browser_only = {
+        let mut thread = Thread::default();
+        thread.ask("the box I am waiting for is late", Some(&assistant));
+        thread.lines().to_vec()
+    };
+    for reply in [
+        None,
+        Some(server_reply(
+            ito_assistant::Outcome::Answer,
+            &[("no-such-article", 0.9)],
+        )),
+    ] {
+        let mut thread = consulting_thread();
+        thread.ask("the box I am waiting for is late", Some(&assistant));
+        let (id, _) = thread.server_question().unwrap();
+        thread.server_replied(id, reply, &assistant);
+        assert_eq!(thread.lines(), &browser_only[..]);
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_sure_answer_needs_no_server_and_later_questions_wait_their_turn() {
+    let assistant = Assistant::new(shop_base());
+    let mut thread = consulting_thread();
+    thread.ask("I forgot my password, reset password", Some(&assistant));
+    assert_eq!(
+        thread.server_question(),
+        None,
+        "a clear answer is shown at once"
+    );
+    assert_eq!(answered(&thread), Some("password"));
+
+    thread.ask("the box I am waiting for is late", Some(&assistant));
+    let (first, _) = thread.server_question().unwrap();
+    thread.ask("reset password", Some(&assistant));
+    let lines = thread.lines().len();
+    assert_eq!(
+        thread.lines()[lines - 1].entry,
+        Entry::Visitor {
+            text: "reset password".into()
+        }
+    );
+    thread.server_replied(first, None, &assistant);
+    assert_eq!(
+        answered(&thread),
+        Some("password"),
+        "answered in order after the first"
+    );
+    assert!(!thread.is_waiting());
 }
 
 #[wasm_bindgen_test]

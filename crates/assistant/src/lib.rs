@@ -65,6 +65,33 @@ pub struct Reply {
 pub const ALONE_MARGIN: f32 = 0.20;
 
 impl Reply {
+    /// Reads a reply as `Serialize` writes it (the server's semantic answers), by hand over
+    /// the JSON value the widget parses anyway: a derived reader costs the widget kilobytes.
+    /// Anything else, and scores outside 0..=1, is `None`.
+    pub fn read(json: &str) -> Option<Reply> {
+        let value: serde_json::Value = serde_json::from_str(json).ok()?;
+        let outcome = match value.get("outcome")?.as_str()? {
+            "answer" => Outcome::Answer,
+            "suggest" => Outcome::Suggest,
+            "unsure" => Outcome::Unsure,
+            "handoff" => Outcome::Handoff,
+            _ => return None,
+        };
+        let hits = value
+            .get("hits")?
+            .as_array()?
+            .iter()
+            .map(|hit| {
+                let score = hit.get("score")?.as_f64()? as f32;
+                Some(ScoredArticle {
+                    id: hit.get("id")?.as_str()?.to_owned(),
+                    score: (0.0..=1.0).contains(&score).then_some(score)?,
+                })
+            })
+            .collect::<Option<_>>()?;
+        Some(Reply { outcome, hits })
+    }
+
     /// Whether the browser shows this reply without asking the server's semantic ranker:
     /// a request for a person, or an answer clearly ahead of the runner-up.
     pub fn needs_no_server(&self) -> bool {
@@ -160,6 +187,30 @@ mod tests {
                     score,
                 })
                 .collect(),
+        }
+    }
+
+    #[test]
+    fn a_reply_reads_back_as_it_was_written() {
+        for outcome in [
+            Outcome::Answer,
+            Outcome::Suggest,
+            Outcome::Unsure,
+            Outcome::Handoff,
+        ] {
+            let written = reply(outcome, &[0.75, 0.5]);
+            let json = serde_json::to_string(&written).unwrap();
+            assert_eq!(Reply::read(&json), Some(written), "{json}");
+        }
+        for odd in [
+            "",
+            "null",
+            r#"{"outcome": "maybe", "hits": []}"#,
+            r#"{"outcome": "answer"}"#,
+            r#"{"outcome": "answer", "hits": [{"id": "a", "score": 7}]}"#,
+            r#"{"outcome": "answer", "hits": [{"id": 3, "score": 0.5}]}"#,
+        ] {
+            assert_eq!(Reply::read(odd), None, "{odd}");
         }
     }
 

@@ -61,6 +61,9 @@ pub struct WidgetSettings {
     /// What to ask before handing off to a person, when the host page has not said it.
     #[serde(default)]
     pub pre_chat: Vec<PreChatField>,
+    /// Whether the server answers by meaning the questions the browser is unsure of.
+    #[serde(default)]
+    pub semantic: bool,
 }
 
 /// A question of the pre-chat form.

@@ -12,6 +12,8 @@ use crate::i18n::t;
 
 /// Answers shown at once.
 const SHOWN: usize = 6;
+/// The agent has paused typing: the server is asked for its ranking.
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(300);
 
 thread_local! {
     /// Each site's base in each locale, fetched and indexed once per page load.
@@ -77,6 +79,34 @@ pub fn AnswerPicker(
         (site, locale, last_words)
     });
     let query = RwSignal::new(last_words);
+    // The server's ranking of the query the agent paused on, which replaces the browser's
+    // own once it arrives (the same the widget shows visitors).
+    let server_ranking = RwSignal::new(None::<(String, Vec<String>)>);
+    let typed = StoredValue::new(0u32);
+    let (server_site, server_locale) = (site.clone(), locale.clone());
+    Effect::new(move || {
+        let asked = query.get();
+        let Some(site) = server_site.clone().filter(|_| !asked.trim().is_empty()) else {
+            return;
+        };
+        let generation = typed.get_value().wrapping_add(1);
+        typed.set_value(generation);
+        let locale = server_locale.clone();
+        set_timeout(
+            move || {
+                if typed.get_value() != generation {
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    if let Ok(reply) = api::answers(&site, &locale, &asked).await {
+                        let ids = reply.hits.into_iter().map(|h| h.id).collect();
+                        server_ranking.set(Some((asked, ids)));
+                    }
+                });
+            },
+            PAUSE,
+        );
+    });
     let loaded = LocalResource::new(move || {
         let (site, locale) = (site.clone(), locale.clone());
         async move {
@@ -98,11 +128,19 @@ pub fn AnswerPicker(
                 .map(|a| (a.title.clone(), a.answer.clone()))
                 .collect()
         } else {
-            assistant
-                .ask(&query, SHOWN)
-                .hits
+            let ranked: Vec<String> = match server_ranking.get() {
+                Some((asked, ids)) if asked == query => ids,
+                _ => assistant
+                    .ask(&query, SHOWN)
+                    .hits
+                    .into_iter()
+                    .map(|hit| hit.id)
+                    .collect(),
+            };
+            ranked
                 .iter()
-                .filter_map(|hit| assistant.article(&hit.id))
+                .filter_map(|id| assistant.article(id))
+                .take(SHOWN)
                 .map(|a| (a.title.clone(), a.answer.clone()))
                 .collect()
         };
