@@ -1,5 +1,6 @@
 //! `POST /sites/{site}/answers`: the server's answer by meaning to a question the widget was
-//! unsure of (`{"locale": "en", "question": "..."}`), in the browser's reply shape. Only the
+//! unsure of (`{"locale": "en", "question": "..."}`, as JSON of any content type), in the
+//! browser's reply shape. Only the
 //! widget's own page (this server's origin) may ask; each address has a bucket of questions.
 //! When semantic answers are off or still starting, a 503 tells the widget to keep its own.
 
@@ -36,7 +37,7 @@ pub async fn answer(
     Path(site): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Json(question): Json<Question>,
+    body: String,
 ) -> Result<Json<Reply>, HttpError> {
     let server = &state.config.server;
     let site = state.config.site(&site).ok_or(HttpError::UnknownSite)?;
@@ -45,6 +46,11 @@ pub async fn answer(
             "only the chat widget may ask for answers",
         ));
     }
+    // Read from any content type: the widget sends its JSON as fetch's plain text, which
+    // spares it the code that sets headers. Only this server's own pages get this far.
+    let question: Question = serde_json::from_str(&body).map_err(|e| {
+        HttpError::BadRequest(format!("a question is {{\"locale\", \"question\"}}: {e}"))
+    })?;
     if question.question.len() > MAX_TEXT_BYTES {
         return Err(HttpError::BadRequest(format!(
             "a question is at most {MAX_TEXT_BYTES} bytes long"

@@ -120,7 +120,7 @@ fn compile(site: &SiteConfig, locale: Locale, path: &Path) -> Result<CompiledBas
             path.display()
         )));
     }
-    let json = base.to_json();
+    let json = base.to_served_json();
     let mut brotli = Vec::new();
     let best = brotli::enc::BrotliEncoderParams {
         quality: BROTLI_QUALITY,

@@ -15,7 +15,8 @@ pub const WAIT: Duration = Duration::from_millis(1500);
 /// What came of asking.
 pub enum Asked {
     Reply(Reply),
-    /// The server has no answers by meaning for this site or language: do not ask again.
+    /// The server has no answers by meaning for this site or language (404), or will not
+    /// answer this page (403): do not ask again.
     NoneHere,
     /// Unreachable, starting up or unreadable: the browser's answer, this time.
     Failed,
@@ -24,7 +25,7 @@ pub enum Asked {
 pub async fn ask(site: &str, locale: Locale, question: &str) -> Asked {
     match request(site, locale, question).await {
         Ok((200, body)) => Reply::read(&body).map_or(Asked::Failed, Asked::Reply),
-        Ok((403 | 404 | 422, _)) => Asked::NoneHere,
+        Ok((403 | 404, _)) => Asked::NoneHere,
         _ => Asked::Failed,
     }
 }
@@ -36,12 +37,10 @@ async fn request(site: &str, locale: Locale, question: &str) -> Result<(u16, Str
         locale.code(),
         serde_json::to_string(question).map_err(|_| "unwritable question")?
     );
-    let headers = js_sys::Object::new();
-    js_sys::Reflect::set(&headers, &"content-type".into(), &"application/json".into())?;
+    // Sent as fetch's plain text (no headers to set); the server reads it as JSON.
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&body.into());
-    init.set_headers(&headers);
     let url = format!("/sites/{site}/answers");
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
         .await?

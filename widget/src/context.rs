@@ -40,6 +40,36 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 impl VisitorContext {
+    /// Reads what [`Persisted`](crate::persist::Persisted) stored (serde's writing of this
+    /// struct) by hand, as [`Live::from_json`](crate::live::Live::from_json) does and for the
+    /// same reason. `None` for anything else.
+    pub fn from_json(json: &str) -> Option<VisitorContext> {
+        let value: Value = serde_json::from_str(json).ok()?;
+        let context = value.as_object()?;
+        let text = |key: &str| match context.get(key) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => v.as_str().map(|s| Some(s.to_owned())),
+        };
+        let mut pages = Vec::new();
+        for page in context.get("pages")?.as_array()? {
+            pages.push(PageVisit {
+                url: page.get("url")?.as_str()?.to_owned(),
+                title: page.get("title")?.as_str()?.to_owned(),
+                at: page.get("at")?.as_f64()?,
+            });
+        }
+        Some(VisitorContext {
+            pages,
+            visitor: match context.get("visitor")? {
+                Value::Null => None,
+                visitor => Some(serde_json::from_value(visitor.clone()).ok()?),
+            },
+            attributes: context.get("attributes")?.as_object()?.clone(),
+            name: text("name")?,
+            email: text("email")?,
+        })
+    }
+
     /// Records a page; a reload of the page just recorded is not a new visit. Only http and
     /// https pages count. Returns whether the trail changed.
     pub fn visit(&mut self, url: &str, title: &str, at: f64) -> bool {

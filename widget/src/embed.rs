@@ -48,7 +48,7 @@ fn page_settings() -> WidgetSettings {
     document()
         .get_element_by_id("ito-site")
         .and_then(|element| element.text_content())
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .and_then(|json| WidgetSettings::read(&json))
         .unwrap_or_default()
 }
 

@@ -227,7 +227,12 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
     if missing.is_empty() && extra.is_empty() {
         Ok(strings)
     } else {
-        Err(format!("missing {missing:?}, unknown {extra:?}"))
+        // Joined by hand: `{:?}` would bring the widget the code that escapes strings.
+        Err(format!(
+            "missing [{}], unknown [{}]",
+            missing.join(", "),
+            extra.join(", ")
+        ))
     }
 }
 

@@ -91,6 +91,32 @@ enum Articles {
 }
 
 /// The whole panel: header, conversation and composer.
+/// Asks the server about the question `id` the thread waits on; whichever comes first, its
+/// answer or the end of [`answers::WAIT`], settles it.
+fn consult(
+    thread: RwSignal<Thread>,
+    assistant: Arc<Assistant>,
+    site: String,
+    locale: Locale,
+    (id, question): (u32, String),
+) {
+    let settle: Rc<dyn Fn(Option<ito_assistant::Reply>)> =
+        Rc::new(move |reply| thread.update(|t| t.server_replied(id, reply, &assistant)));
+    let late = Rc::clone(&settle);
+    set_timeout(move || late(None), answers::WAIT);
+    leptos::task::spawn_local(async move {
+        let reply = match answers::ask(&site, locale, &question).await {
+            answers::Asked::Reply(reply) => Some(reply),
+            answers::Asked::NoneHere => {
+                thread.update(|t| t.server_answers = false);
+                None
+            }
+            answers::Asked::Failed => None,
+        };
+        settle(reply);
+    });
+}
+
 #[component]
 pub fn App(
     /// Where the widget is embedded and which language it speaks.
@@ -195,24 +221,10 @@ pub fn App(
         let Articles::Ready(assistant) = articles.get() else {
             return;
         };
-        if consulted.get_value() == Some(id) {
-            return;
+        if consulted.get_value() != Some(id) {
+            consulted.set_value(Some(id));
+            consult(thread, assistant, site.clone(), locale, (id, question));
         }
-        consulted.set_value(Some(id));
-        let settle = move |reply| thread.update(|t| t.server_replied(id, reply, &assistant));
-        let settle_late = settle.clone();
-        set_timeout(move || settle_late(None), answers::WAIT);
-        let site = site.clone();
-        leptos::task::spawn_local(async move {
-            match answers::ask(&site, locale, &question).await {
-                answers::Asked::Reply(reply) => settle(Some(reply)),
-                answers::Asked::NoneHere => {
-                    thread.update(|t| t.server_answers = false);
-                    settle(None);
-                }
-                answers::Asked::Failed => settle(None),
-            }
-        });
     });
     let with_assistant = move |act: &dyn Fn(&mut Thread, &Assistant)| {
         if let Articles::Ready(assistant) = articles.get_untracked() {

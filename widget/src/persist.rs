@@ -60,7 +60,7 @@ impl Persisted {
             .persistent
             .get(&self.context_key)
             .or_else(|| self.stores.visit.get(&self.context_key))
-            .and_then(|json| serde_json::from_str(&json).ok())
+            .and_then(|json| VisitorContext::from_json(&json))
             .unwrap_or_default();
         (thread, context)
     }
@@ -70,7 +70,7 @@ impl Persisted {
         self.stores
             .persistent
             .get(&self.live_key)
-            .and_then(|json| serde_json::from_str(&json).ok())
+            .and_then(|json| Live::from_json(&json))
             .unwrap_or_default()
     }
 

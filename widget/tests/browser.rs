@@ -721,6 +721,35 @@ fn pre_chat_questions_skip_what_the_host_page_said() {
         (Some("Ann"), Some("ann@example.com")),
         "the host page's name wins; the visitor's email fills the gap"
     );
+    context.visit("https://shop.example/a", "Shoes \"new\"", 1.5);
+    context.set_attributes(
+        serde_json::json!({"plan": "pro", "seats": 3})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let stored = serde_json::to_string(&context).unwrap();
+    assert_eq!(
+        VisitorContext::from_json(&stored),
+        Some(context.clone()),
+        "{stored}"
+    );
+    assert_eq!(
+        VisitorContext::from_json(&stored),
+        serde_json::from_str::<VisitorContext>(&stored).ok()
+    );
+    for broken in [
+        "",
+        "{}",
+        r#"{"pages":[{"url":"u"}],"visitor":null,"attributes":{}}"#,
+    ] {
+        assert_eq!(VisitorContext::from_json(broken), None, "{broken}");
+        assert_eq!(
+            serde_json::from_str::<VisitorContext>(broken).ok(),
+            None,
+            "{broken}"
+        );
+    }
 
     let mut thread = Thread::default();
     thread.ask_first = vec![PreChatField::Email];
@@ -1028,7 +1057,12 @@ fn the_outbox_keeps_messages_until_acknowledged_and_survives_storage() {
     live.acknowledged(&first, 3);
     assert!(!live.is_pending(&first) && live.is_pending(&second));
     // A reload: the outbox comes back from storage and is sent again.
-    let restored: Live = serde_json::from_str(&serde_json::to_string(&live).unwrap()).unwrap();
+    let stored = serde_json::to_string(&live).unwrap();
+    let restored = Live::from_json(&stored).unwrap();
+    assert_eq!(
+        Some(&restored),
+        serde_json::from_str::<Live>(&stored).ok().as_ref()
+    );
     let resend = restored.resend();
     assert_eq!(resend.len(), 1);
     assert!(
@@ -1050,6 +1084,28 @@ fn the_outbox_keeps_messages_until_acknowledged_and_survives_storage() {
         live.hello(None),
         VisitorToServer::Hello { token: Some(t), last_seq: 2, .. } if t == "token"
     ));
+    // Read by hand as serde reads it, and nothing else.
+    let stored = serde_json::to_string(&live).unwrap();
+    assert_eq!(Live::from_json(&stored), Some(live.clone()));
+    assert_eq!(
+        Live::from_json(&stored),
+        serde_json::from_str::<Live>(&stored).ok()
+    );
+    for broken in [
+        "",
+        "[]",
+        "{}",
+        r#"{"token":null,"last_seq":1,"outbox":[["bad id!","x"]],"next_id":1}"#,
+    ] {
+        assert_eq!(Live::from_json(broken), None, "{broken}");
+        assert_eq!(serde_json::from_str::<Live>(broken).ok(), None, "{broken}");
+    }
+    let old: &str = r#"{"token":"t","last_seq":4,"outbox":[],"next_id":2}"#;
+    assert_eq!(
+        Live::from_json(old),
+        serde_json::from_str::<Live>(old).ok(),
+        "older fields default"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -86,7 +86,7 @@ pub fn report() -> Result<()> {
         let text = std::fs::read_to_string(&path)?;
         let base = ito_assistant::KnowledgeBase::parse(&text)
             .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-        let sizes = measure(base.to_json().as_bytes());
+        let sizes = measure(base.to_served_json().as_bytes());
         row(&format!("iframe: {path} as served (JSON)"), sizes);
         if sizes.brotli > largest_base.brotli {
             largest_base = sizes;

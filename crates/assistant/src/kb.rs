@@ -15,7 +15,7 @@ pub struct Article {
     pub questions: Vec<String>,
     /// Markdown.
     pub answer: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
@@ -63,7 +63,7 @@ impl KnowledgeBase {
     pub fn parse(text: &str) -> Result<KnowledgeBase, KbError> {
         let text = text.trim_start_matches('\u{feff}');
         let base = if text.trim_start().starts_with('{') {
-            serde_json::from_str::<KnowledgeBase>(text).map_err(|e| KbError::Json(e.to_string()))?
+            json::read(text).map_err(KbError::Json)?
         } else {
             parse_toml(text)?
         };
@@ -75,6 +75,117 @@ impl KnowledgeBase {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a knowledge base always serializes")
+    }
+
+    /// The JSON browsers download: everything the assistant and the widget use. Tags are
+    /// left out (nothing in a browser reads them), which every visitor's download is the
+    /// smaller for.
+    pub fn to_served_json(&self) -> String {
+        let mut served = self.clone();
+        served.articles.iter_mut().for_each(|a| a.tags.clear());
+        served.to_json()
+    }
+}
+
+/// The JSON interchange format read by hand over `serde_json::Value`, which the widget parses
+/// anyway: serde's derived readers for these types cost it about 8 KB of code. Fields as the
+/// derive names them, the same defaults, unknown keys ignored (a test holds the two equal).
+mod json {
+    use serde_json::{Map, Value};
+
+    use super::{Article, KnowledgeBase, Link};
+
+    type Object = Map<String, Value>;
+
+    pub fn read(json: &str) -> Result<KnowledgeBase, String> {
+        let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let base = value.as_object().ok_or("the base is not a JSON object")?;
+        let mut synonyms = Vec::new();
+        for group in array(base, "synonyms")? {
+            synonyms.push(texts_in(group).map_err(|e| format!("synonyms: {e}"))?);
+        }
+        let articles = match base.get("articles") {
+            Some(articles) => articles,
+            None => base.get("article").ok_or("missing field `articles`")?,
+        };
+        let mut read = Vec::new();
+        for article in articles.as_array().ok_or("articles: expected a list")? {
+            read.push(self::article(article)?);
+        }
+        Ok(KnowledgeBase {
+            locale: match base.get("locale") {
+                None => super::default_locale(),
+                Some(_) => text(base, "locale")?,
+            },
+            synonyms,
+            articles: read,
+        })
+    }
+
+    fn article(value: &Value) -> Result<Article, String> {
+        let article = value.as_object().ok_or("an article is not a JSON object")?;
+        let id = text(article, "id")?;
+        let within = |e: String| format!("article {id}: {e}");
+        let mut links = Vec::new();
+        for link in array(article, "links").map_err(within)? {
+            let link = link
+                .as_object()
+                .ok_or_else(|| within("a link is not an object".into()))?;
+            links.push(Link {
+                title: text(link, "title").map_err(within)?,
+                url: text(link, "url").map_err(within)?,
+            });
+        }
+        let texts = |key| texts_in_key(article, key).map_err(within);
+        Ok(Article {
+            title: text(article, "title").map_err(within)?,
+            answer: text(article, "answer").map_err(within)?,
+            questions: texts("questions")?,
+            tags: texts("tags")?,
+            follow_up: texts("follow_up")?,
+            links,
+            id,
+        })
+    }
+
+    // The errors name what was expected, never the value found: writing a JSON value out
+    // again would cost the widget the whole serializer.
+    fn text(object: &Object, key: &str) -> Result<String, String> {
+        match object.get(key) {
+            None => Err(format!("missing field `{key}`")),
+            Some(value) => value
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{key}: expected a string")),
+        }
+    }
+
+    /// The list under `key`, empty when the key is absent (as serde's `default`; a `null` is an
+    /// error, as there).
+    fn array<'a>(object: &'a Object, key: &str) -> Result<&'a [Value], String> {
+        match object.get(key) {
+            None => Ok(&[]),
+            Some(value) => value
+                .as_array()
+                .map(Vec::as_slice)
+                .ok_or_else(|| format!("{key}: expected a list")),
+        }
+    }
+
+    fn texts_in_key(object: &Object, key: &str) -> Result<Vec<String>, String> {
+        texts_of(array(object, key)?).map_err(|e| format!("{key}: {e}"))
+    }
+
+    fn texts_in(value: &Value) -> Result<Vec<String>, String> {
+        texts_of(value.as_array().ok_or("expected a list")?)
+    }
+
+    fn texts_of(items: &[Value]) -> Result<Vec<String>, String> {
+        let mut texts = Vec::new();
+        for item in items {
+            texts.push(item.as_str().ok_or("expected a string")?.to_owned());
+        }
+        Ok(texts)
     }
 }
 
@@ -206,6 +317,58 @@ mod tests {
             base.articles[0].questions,
             vec!["How do I send something back?"]
         );
+    }
+
+    #[test]
+    fn the_hand_reader_reads_what_serde_wrote_and_what_it_would_read() {
+        let full = KnowledgeBase {
+            locale: "ja".into(),
+            synonyms: vec![vec!["返品".into(), "返却".into()]],
+            articles: vec![Article {
+                id: "a".into(),
+                title: "A \"quoted\" title".into(),
+                questions: vec!["one".into(), "two".into()],
+                answer: "**Yes**".into(),
+                tags: vec!["t".into()],
+                links: vec![Link {
+                    title: "L".into(),
+                    url: "https://x.example".into(),
+                }],
+                follow_up: vec!["b".into()],
+            }],
+        };
+        let written = full.to_json();
+        assert_eq!(json::read(&written), Ok(full.clone()));
+        assert_eq!(
+            serde_json::from_str::<KnowledgeBase>(&written).unwrap(),
+            full
+        );
+        for text in [
+            JSON,
+            r#"{"article": [{"id": "a", "title": "A", "answer": "x", "extra": 1}], "version": 2}"#,
+        ] {
+            assert_eq!(
+                json::read(text),
+                serde_json::from_str::<KnowledgeBase>(text).map_err(|e| e.to_string()),
+                "{text}"
+            );
+        }
+        for broken in [
+            r#"[]"#,
+            r#"{"articles": {}}"#,
+            r#"{"articles": [{"id": 1, "title": "A", "answer": "x"}]}"#,
+            r#"{"articles": [{"id": "a", "title": "A", "answer": "x", "links": [{"title": "L"}]}]}"#,
+            r#"{"articles": [{"id": "a", "title": "A", "answer": "x", "tags": [3]}]}"#,
+            r#"{"articles": [{"id": "a", "title": "A", "answer": "x", "questions": null}]}"#,
+        ] {
+            assert!(json::read(broken).is_err(), "{broken}");
+            assert!(
+                serde_json::from_str::<KnowledgeBase>(broken).is_err(),
+                "{broken}"
+            );
+        }
+        let err = json::read(r#"{"articles": [{"id": "a", "title": "A", "tags": ["x"]}]}"#);
+        assert_eq!(err, Err("article a: missing field `answer`".to_owned()));
     }
 
     #[test]

@@ -77,18 +77,15 @@ impl Reply {
             "handoff" => Outcome::Handoff,
             _ => return None,
         };
-        let hits = value
-            .get("hits")?
-            .as_array()?
-            .iter()
-            .map(|hit| {
-                let score = hit.get("score")?.as_f64()? as f32;
-                Some(ScoredArticle {
-                    id: hit.get("id")?.as_str()?.to_owned(),
-                    score: (0.0..=1.0).contains(&score).then_some(score)?,
-                })
-            })
-            .collect::<Option<_>>()?;
+        let mut hits = Vec::new();
+        for hit in value.get("hits")?.as_array()? {
+            let score = hit.get("score")?.as_f64()? as f32;
+            if !(0.0..=1.0).contains(&score) {
+                return None;
+            }
+            let id = hit.get("id")?.as_str()?.to_owned();
+            hits.push(ScoredArticle { id, score });
+        }
         Some(Reply { outcome, hits })
     }
 

@@ -156,7 +156,10 @@ pub fn decode_host(json: &str) -> Result<HostToWidget, EmbedError> {
                 .cloned()
                 .ok_or_else(|| missing("attributes object"))?,
         },
-        other => return Err(EmbedError::Malformed(format!("unknown type {other:?}"))),
+        other => {
+            let other = other.unwrap_or("(none)");
+            return Err(EmbedError::Malformed(format!("unknown type \"{other}\"")));
+        }
     })
 }
 

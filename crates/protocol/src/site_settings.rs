@@ -66,6 +66,54 @@ pub struct WidgetSettings {
     pub semantic: bool,
 }
 
+impl WidgetSettings {
+    /// Reads the settings as serde writes them, by hand over the JSON value the widget parses
+    /// anyway (the derived reader of these maps costs it kilobytes). `None` for anything that
+    /// is not such settings; unknown keys are ignored, as by the derived reader.
+    pub fn read(json: &str) -> Option<WidgetSettings> {
+        use serde_json::Value;
+        let value: Value = serde_json::from_str(json).ok()?;
+        value.as_object()?;
+        let text = |key: &str| match value.get(key) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => v.as_str().map(|s| Some(s.to_owned())),
+        };
+        let empty = serde_json::Map::new();
+        let mut strings = BTreeMap::new();
+        let locales = value
+            .get("strings")
+            .map_or(Some(&empty), Value::as_object)?;
+        for (locale, words) in locales {
+            let mut map = BTreeMap::new();
+            for (key, text) in words.as_object()? {
+                map.insert(key.clone(), text.as_str()?.to_owned());
+            }
+            strings.insert(locale.parse().ok()?, map);
+        }
+        let mut pre_chat = Vec::new();
+        let fields = value
+            .get("pre_chat")
+            .map_or(Some(&[][..]), |v| v.as_array().map(Vec::as_slice))?;
+        for field in fields {
+            pre_chat.push(match field.as_str()? {
+                "name" => PreChatField::Name,
+                "email" => PreChatField::Email,
+                _ => return None,
+            });
+        }
+        Some(WidgetSettings {
+            bot_name: text("bot_name")?,
+            bot_avatar: text("bot_avatar")?,
+            strings,
+            pre_chat,
+            semantic: match value.get("semantic") {
+                None => false,
+                Some(v) => v.as_bool()?,
+            },
+        })
+    }
+}
+
 /// A question of the pre-chat form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -226,6 +274,39 @@ impl fmt::Display for HexColor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn widget_settings_read_by_hand_as_serde_reads_them() {
+        let full = WidgetSettings {
+            bot_name: Some("Aiko".into()),
+            bot_avatar: Some("/a.png".into()),
+            strings: [(
+                Locale::Ja,
+                [("panel.greeting".to_owned(), "こんにちは \"you\"".to_owned())].into(),
+            )]
+            .into(),
+            pre_chat: vec![PreChatField::Email, PreChatField::Name],
+            semantic: true,
+        };
+        for settings in [full, WidgetSettings::default()] {
+            let json = serde_json::to_string(&settings).unwrap();
+            assert_eq!(WidgetSettings::read(&json), Some(settings), "{json}");
+        }
+        for json in [
+            "{}",
+            r#"{"bot_name": null, "extra": 1}"#,
+            r#"{"strings": {"fr": {}}}"#,
+            r#"{"strings": []}"#,
+            r#"{"pre_chat": ["phone"]}"#,
+            r#"{"pre_chat": "name"}"#,
+            r#"{"semantic": "yes"}"#,
+            r#"{"bot_name": 3}"#,
+            "[]",
+        ] {
+            let serde = serde_json::from_str::<WidgetSettings>(json).ok();
+            assert_eq!(WidgetSettings::read(json), serde, "{json}");
+        }
+    }
 
     #[test]
     fn colours_are_strict() {
