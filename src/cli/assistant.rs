@@ -246,6 +246,8 @@ fn evaluate(split: &eval::Split, encoder: Option<&Encoder>) -> Result<()> {
         Some(&|q: &str| assistant.ask(q, 3).outcome),
     );
     let baseline = eval::evaluate(split, |q| bm25.search(q, 10), None);
+    let bigrams = Bm25::bigrams(&split.base);
+    let bigram_baseline = eval::evaluate(split, |q| bigrams.search(q, 10), None);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -298,6 +300,7 @@ fn evaluate(split: &eval::Split, encoder: Option<&Encoder>) -> Result<()> {
         ));
     }
     rows.push(("bm25", baseline));
+    rows.push(("bm25 q+a 2-gram", bigram_baseline));
     writeln!(
         out,
         "{:<15} {:>8} {:>8} {:>14} {:>16}",

@@ -1,6 +1,8 @@
-//! Plain BM25, the yardstick the evaluation prints beside the assistant: lower-cased words
+//! Plain BM25, the yardstick the evaluation prints beside the assistant, k1 = 1.2, b = 0.75,
+//! no stemming, stop words or synonyms, in two forms: [`Bm25::build`] over lower-cased words
 //! split on anything that is not a letter or digit, one document per article (its title and
-//! questions together), k1 = 1.2, b = 0.75. No stemming, stop words, n-grams or synonyms.
+//! questions together); [`Bm25::bigrams`] over character bigrams of the title, questions and
+//! answer, the usual baseline for Japanese, which has no spaces between words.
 
 use std::collections::HashMap;
 
@@ -11,6 +13,7 @@ pub struct Bm25 {
     postings: HashMap<String, Vec<(u32, f32)>>,
     lengths: Vec<f32>,
     average_length: f32,
+    terms: fn(&str) -> Vec<String>,
 }
 
 const K1: f32 = 1.2;
@@ -22,15 +25,45 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
 }
 
+/// Each run of letters and digits, lower-cased, as its overlapping character pairs (a run of
+/// one character is itself).
+fn bigrams(text: &str) -> Vec<String> {
+    let mut grams = Vec::new();
+    for run in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|r| !r.is_empty())
+    {
+        let chars: Vec<char> = run.to_lowercase().chars().collect();
+        if chars.len() == 1 {
+            grams.push(chars[0].to_string());
+        }
+        grams.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+    }
+    grams
+}
+
 impl Bm25 {
     pub fn build(base: &KnowledgeBase) -> Bm25 {
+        Bm25::over(base, false, |text| words(text).collect())
+    }
+
+    /// Over character bigrams of each article's title, questions and answer.
+    pub fn bigrams(base: &KnowledgeBase) -> Bm25 {
+        Bm25::over(base, true, bigrams)
+    }
+
+    fn over(base: &KnowledgeBase, with_answers: bool, terms: fn(&str) -> Vec<String>) -> Bm25 {
         let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
         let mut lengths = Vec::new();
         for (article_no, article) in base.articles.iter().enumerate() {
             let mut counts: HashMap<String, f32> = HashMap::new();
             let mut length = 0.0;
-            for variant in std::iter::once(&article.title).chain(&article.questions) {
-                for word in words(variant) {
+            let answer = with_answers.then_some(&article.answer);
+            for variant in std::iter::once(&article.title)
+                .chain(&article.questions)
+                .chain(answer)
+            {
+                for word in terms(variant) {
                     *counts.entry(word).or_default() += 1.0;
                     length += 1.0;
                 }
@@ -48,13 +81,14 @@ impl Bm25 {
             postings,
             lengths,
             average_length,
+            terms,
         }
     }
 
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
         let n = self.lengths.len() as f32;
         let mut scores: HashMap<u32, f32> = HashMap::new();
-        for word in words(query) {
+        for word in (self.terms)(query) {
             let Some(list) = self.postings.get(&word) else {
                 continue;
             };
