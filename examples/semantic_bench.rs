@@ -1,0 +1,71 @@
+//! The server's semantic answers, timed: loading the sentence encoder, building the article
+//! vectors of the synthetic 2,000-article base on one core (as `ito serve` does in the
+//! background), and each question's vector and ranking, with the resident memory at each
+//! step. Numbers to read, nothing asserted: `cargo run --release --example semantic_bench`
+//! (after `cargo xtask setup`), also run by `cargo xtask bench`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use ito::answers::ranking::{ArticleVectors, Ranker};
+use ito_assistant::Assistant;
+use ito_encoder::bert::Encoder;
+
+fn resident_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn percentile(times: &mut [f64], p: f64) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[((times.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let folder = Path::new("target/models").join(ito::answers::ENGLISH_MODEL);
+    let before = resident_mb();
+    let started = Instant::now();
+    let encoder = Encoder::load(&folder).expect("run `cargo xtask setup` to fetch the model");
+    println!(
+        "encoder loaded in {:.0} ms; resident memory {:.0} MB -> {:.0} MB",
+        started.elapsed().as_secs_f64() * 1e3,
+        before,
+        resident_mb()
+    );
+
+    let (base, queries) = ito_assistant::bench::synthetic_base(2000, 7);
+    let assistant = Assistant::new(base);
+    let texts = assistant.index().variants().count();
+    let started = Instant::now();
+    let vectors = ArticleVectors::build(&assistant, encoder.dimensions(), |t| encoder.encode(t));
+    let ranker = Ranker::new(&assistant, vectors);
+    println!(
+        "2,000 articles ({texts} titles and questions): vectors and calibration in {:.1} s on one core; resident {:.0} MB",
+        started.elapsed().as_secs_f64(),
+        resident_mb()
+    );
+
+    let (mut encoding, mut ranking) = (Vec::new(), Vec::new());
+    for question in queries.iter().cycle().take(300) {
+        let started = Instant::now();
+        let vector = encoder.encode(question);
+        let encoded = Instant::now();
+        std::hint::black_box(ranker.answer(&assistant, question, &vector, 6));
+        encoding.push((encoded - started).as_secs_f64() * 1e3);
+        ranking.push(encoded.elapsed().as_secs_f64() * 1e3);
+    }
+    let mut total: Vec<f64> = encoding.iter().zip(&ranking).map(|(a, b)| a + b).collect();
+    println!(
+        "per question over 300: encoding p50 {:.1} ms p99 {:.1} ms; ranking p50 {:.1} ms p99 {:.1} ms; both p50 {:.1} ms p99 {:.1} ms",
+        percentile(&mut encoding, 0.5),
+        percentile(&mut encoding, 0.99),
+        percentile(&mut ranking, 0.5),
+        percentile(&mut ranking, 0.99),
+        percentile(&mut total, 0.5),
+        percentile(&mut total, 0.99)
+    );
+}
