@@ -25,6 +25,20 @@ const BASE: &str = r#"{"locale": "en", "articles": [
   {"id": "shipping", "title": "Shipping times", "questions": ["how long does delivery take", "when will my order arrive", "shipping time"], "answer": "2 to 3 days.", "tags": []}
 ]}"#;
 
+/// A successful run's stdout, one JSON value per line.
+fn json_lines(out: Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn write_base(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
@@ -39,16 +53,7 @@ fn query_answers_one_json_line_per_question() {
         &["assistant", "query", "--kb", &kb, "--top", "2", "--json"],
         "how do I return an item?\ntalk to a human\n\nwhen will my order arrive\n",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(out);
     assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["hits"][0]["id"], "returns");
     assert!(lines[0]["hits"][0]["score"].as_f64().unwrap() > 0.0);
@@ -143,16 +148,7 @@ fn query_with_semantic_answers_as_the_widget_and_server_would() {
         &models,
     ];
     let out = ito(&args, &stdin);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(out);
     assert_eq!(
         lines.len(),
         questions.len(),

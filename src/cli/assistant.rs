@@ -160,18 +160,14 @@ fn semantic_ranker(assistant: &Assistant, encoder: &Encoder) -> Ranker {
             std::iter::once(a.title.as_str()).chain(a.questions.iter().map(String::as_str))
         })
         .collect();
-    let vectors: HashMap<&str, Vec<f32>> = texts
-        .iter()
-        .copied()
-        .zip(encode_all(encoder, &texts))
-        .collect();
+    let vectors = encode_all(encoder, &texts);
     let lookup = |text: &str| vectors[text].clone();
     let article_vectors = ArticleVectors::build(assistant, encoder.dimensions(), lookup);
     Ranker::new(assistant, article_vectors)
 }
 
-/// Every text's vector, the work shared between the machine's cores.
-fn encode_all(encoder: &Encoder, texts: &[&str]) -> Vec<Vec<f32>> {
+/// Every text's vector by text, the work shared between the machine's cores.
+fn encode_all<'a>(encoder: &Encoder, texts: &[&'a str]) -> HashMap<&'a str, Vec<f32>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = texts.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -181,10 +177,10 @@ fn encode_all(encoder: &Encoder, texts: &[&str]) -> Vec<Vec<f32>> {
                 scope.spawn(move || part.iter().map(|t| encoder.encode(t)).collect::<Vec<_>>())
             })
             .collect();
-        parts
+        let vectors = parts
             .into_iter()
-            .flat_map(|p| p.join().expect("an encoding thread panicked"))
-            .collect()
+            .flat_map(|p| p.join().expect("an encoding thread panicked"));
+        texts.iter().copied().zip(vectors).collect()
     })
 }
 
@@ -268,11 +264,7 @@ fn evaluate(split: &eval::Split, encoder: Option<&Encoder>) -> Result<()> {
             .chain(&split.out_of_scope)
             .map(|u| u.text.as_str())
             .collect();
-        let vectors: HashMap<&str, Vec<f32>> = questions
-            .iter()
-            .copied()
-            .zip(encode_all(encoder, &questions))
-            .collect();
+        let vectors = encode_all(encoder, &questions);
         writeln!(
             out,
             "semantic: {} texts encoded in {:.1} s; server thresholds {:?}",
