@@ -7,9 +7,9 @@
 use std::path::Path;
 use std::time::Instant;
 
+use ito::answers::models::Model;
 use ito::answers::ranking::{ArticleVectors, Ranker};
 use ito_assistant::Assistant;
-use ito_encoder::bert::Encoder;
 
 fn resident_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -26,10 +26,12 @@ fn percentile(times: &mut [f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let folder = Path::new("target/models").join(ito::answers::ENGLISH_MODEL);
+    let models = Path::new("target/models");
     let before = resident_mb();
     let started = Instant::now();
-    let encoder = Encoder::load(&folder).expect("run `cargo xtask setup` to fetch the model");
+    let encoder = Model::MiniLm
+        .load(models)
+        .expect("run `cargo xtask setup` to fetch the model");
     println!(
         "encoder loaded in {:.0} ms; resident memory {:.0} MB -> {:.0} MB",
         started.elapsed().as_secs_f64() * 1e3,
@@ -41,7 +43,7 @@ fn main() {
     let assistant = Assistant::new(base);
     let texts = assistant.index().variants().count();
     let started = Instant::now();
-    let vectors = ArticleVectors::build(&assistant, encoder.dimensions(), |t| encoder.encode(t));
+    let vectors = ArticleVectors::build(&assistant, encoder.dimensions(), |t| encoder.query(t));
     let ranker = Ranker::new(&assistant, vectors);
     println!(
         "2,000 articles ({texts} titles and questions): vectors and calibration in {:.1} s on one core; resident {:.0} MB",
@@ -52,7 +54,7 @@ fn main() {
     let (mut encoding, mut ranking) = (Vec::new(), Vec::new());
     for question in queries.iter().cycle().take(300) {
         let started = Instant::now();
-        let vector = encoder.encode(question);
+        let vector = encoder.query(question);
         let encoded = Instant::now();
         std::hint::black_box(ranker.answer(&assistant, question, &vector, 6));
         encoding.push((encoded - started).as_secs_f64() * 1e3);

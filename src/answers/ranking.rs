@@ -28,7 +28,15 @@ const CALIBRATION: Calibration = Calibration {
     },
 };
 
-/// The vectors of every article's title and questions, in the assistant's variant order.
+/// How much an article's answer counts in its semantic score, when answers have vectors: on
+/// the Japanese city-hall base 0.6 is best (87.7 % top-1; 0.4 gives 86.7 %, 0.7 86.7 %).
+const ANSWER_WEIGHT: f32 = 0.6;
+/// How much of the answer's part is its best paragraph's cosine rather than the whole
+/// answer's (there 87.7 % against 86.5 % for the whole answer alone).
+const PARAGRAPH_WEIGHT: f32 = 0.5;
+
+/// The vectors of every article's title and questions, in the assistant's variant order, and
+/// of its answer if the model encodes answers.
 pub struct ArticleVectors {
     dimensions: usize,
     /// One unit vector per variant, back to back.
@@ -39,6 +47,33 @@ pub struct ArticleVectors {
     sums: Vec<f32>,
     /// The same scaled to unit length.
     centroids: Vec<f32>,
+    /// The vectors of each article's [`answer_texts`], if the model encodes answers.
+    answers: Option<AnswerVectors>,
+}
+
+struct AnswerVectors {
+    /// One unit vector per article, of its whole answer.
+    whole: Vec<f32>,
+    /// One per paragraph of every answer, back to back.
+    paragraphs: Vec<f32>,
+    /// Each paragraph's article.
+    owner: Vec<usize>,
+}
+
+/// The texts an article's answer vectors are made from: the whole answer under its title, then
+/// each of its paragraphs (a real FAQ's answer covers several cases, a question usually one).
+pub fn answer_texts(article: &ito_assistant::Article) -> Vec<String> {
+    let paragraphs = article
+        .answer
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>();
+    let mut texts = vec![format!("{}\n{}", article.title, article.answer.trim())];
+    if paragraphs.len() > 1 {
+        texts.extend(paragraphs.iter().map(|p| format!("{}\n{p}", article.title)));
+    }
+    texts
 }
 
 impl ArticleVectors {
@@ -55,6 +90,7 @@ impl ArticleVectors {
             owner: Vec::new(),
             sums: vec![0.0; articles.len() * dimensions],
             centroids: Vec::new(),
+            answers: None,
         };
         for (article, position) in assistant.index().variants() {
             let a = &articles[article];
@@ -86,6 +122,37 @@ impl ArticleVectors {
         vectors
     }
 
+    /// Adds the vectors of every article's [`answer_texts`], encoded with `encode`.
+    pub fn with_answers(
+        mut self,
+        assistant: &Assistant,
+        encode: impl Fn(&str) -> Vec<f32>,
+    ) -> Self {
+        let mut answers = AnswerVectors {
+            whole: Vec::with_capacity(self.sums.len()),
+            paragraphs: Vec::new(),
+            owner: Vec::new(),
+        };
+        for (article, a) in assistant.base().articles.iter().enumerate() {
+            for (i, text) in answer_texts(a).iter().enumerate() {
+                let vector = encode(text);
+                assert_eq!(
+                    vector.len(),
+                    self.dimensions,
+                    "the encoder's vectors change length"
+                );
+                if i == 0 {
+                    answers.whole.extend(vector);
+                } else {
+                    answers.paragraphs.extend(vector);
+                    answers.owner.push(article);
+                }
+            }
+        }
+        self.answers = Some(answers);
+        self
+    }
+
     fn variant(&self, v: usize) -> &[f32] {
         &self.variants[v * self.dimensions..][..self.dimensions]
     }
@@ -101,23 +168,37 @@ impl ArticleVectors {
                 nearest[article] = nearest[article].max(cosine);
             }
         }
+        let mut best_paragraph = vec![f32::NEG_INFINITY; articles];
+        if let Some(answers) = &self.answers {
+            for (p, &article) in answers.owner.iter().enumerate() {
+                let cosine = dot(query, &answers.paragraphs[range_of(p, self.dimensions)]);
+                best_paragraph[article] = best_paragraph[article].max(cosine);
+            }
+        }
         let mut without = vec![0.0; self.dimensions];
         (0..articles)
             .map(|article| {
                 if !nearest[article].is_finite() {
                     return 0.0;
                 }
-                let range = article * self.dimensions..(article + 1) * self.dimensions;
+                let range = range_of(article, self.dimensions);
                 let toward_centroid = match held_out.filter(|&v| self.owner[v] == article) {
-                    None => dot(query, &self.centroids[range]),
+                    None => dot(query, &self.centroids[range.clone()]),
                     Some(v) => {
-                        without.copy_from_slice(&self.sums[range]);
+                        without.copy_from_slice(&self.sums[range.clone()]);
                         add(&mut without, self.variant(v), -1.0);
                         let length = dot(&without, &without).sqrt();
                         dot(query, &without) / length.max(f32::MIN_POSITIVE)
                     }
                 };
-                0.5 * nearest[article] + 0.5 * toward_centroid
+                let asked = 0.5 * nearest[article] + 0.5 * toward_centroid;
+                let Some(answers) = &self.answers else {
+                    return asked;
+                };
+                let whole = dot(query, &answers.whole[range]);
+                let answered = whole.max(best_paragraph[article]);
+                let answered = (1.0 - PARAGRAPH_WEIGHT) * whole + PARAGRAPH_WEIGHT * answered;
+                (1.0 - ANSWER_WEIGHT) * asked + ANSWER_WEIGHT * answered
             })
             .collect()
     }
@@ -227,6 +308,10 @@ fn blend(semantic: &[f32], lexical: &[Hit]) -> Vec<Hit> {
     hits
 }
 
+fn range_of(article: usize, dimensions: usize) -> std::ops::Range<usize> {
+    article * dimensions..(article + 1) * dimensions
+}
+
 fn add(into: &mut [f32], other: &[f32], times: f32) {
     for (a, b) in into.iter_mut().zip(other) {
         *a += times * b;
@@ -310,6 +395,51 @@ mod tests {
         assert_eq!(reply.hits[0].id, "atm");
         assert!(reply.hits[0].score > reply.hits[1].score);
         assert!(reply.hits.iter().all(|h| (0.0..=1.0).contains(&h.score)));
+    }
+
+    #[test]
+    fn an_answer_that_covers_the_question_lifts_its_article_when_answers_are_encoded() {
+        let mut base = assistant().base().clone();
+        let mut hours = article("hours", "Opening hours", &["when are you open"]);
+        hours.answer = "Open when sunny.\n\nClosed in heavy rain, as the weather warns.".into();
+        base.articles.push(hours);
+        let assistant = Assistant::new(base);
+        let question = "is it shut when the weather is bad";
+        let plain = Ranker::new(&assistant, ArticleVectors::build(&assistant, 5, encode));
+        let with = Ranker::new(
+            &assistant,
+            ArticleVectors::build(&assistant, 5, encode).with_answers(&assistant, encode),
+        );
+        let score_of = |reply: &Reply| {
+            reply
+                .hits
+                .iter()
+                .find(|h| h.id == "hours")
+                .map_or(0.0, |h| h.score)
+        };
+        let before = plain.answer(&assistant, question, &encode(question), 4);
+        let after = with.answer(&assistant, question, &encode(question), 4);
+        assert_eq!(after.hits[0].id, "hours", "{after:?}");
+        assert!(
+            score_of(&after) > score_of(&before),
+            "{before:?} then {after:?}"
+        );
+    }
+
+    #[test]
+    fn long_answers_are_also_read_paragraph_by_paragraph() {
+        let mut a = article("hours", "Opening hours", &[]);
+        a.answer = "Open when sunny.\n\n\nClosed in rain.\n".into();
+        assert_eq!(
+            answer_texts(&a),
+            vec![
+                "Opening hours\nOpen when sunny.\n\n\nClosed in rain.",
+                "Opening hours\nOpen when sunny.",
+                "Opening hours\nClosed in rain.",
+            ]
+        );
+        a.answer = "One paragraph only.".into();
+        assert_eq!(answer_texts(&a), vec!["Opening hours\nOne paragraph only."]);
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! The encoder in the running server: loaded once, in the background, with every base's
-//! article vectors (one build per base content, by its ETag, shared by the sites that serve it); then each question's vector on
-//! a blocking thread, as many at once as there are cores. Without the model, or with
-//! `[server] semantic = false`, it says once in the log that semantic answers are off, and
-//! every question is answered `Off`, which the widget takes as "use your own answer".
+//! The encoders in the running server: loaded once, in the background, with every base's
+//! article vectors (one build per base content, by its ETag, shared by the sites that serve
+//! it); then each question's vector on a blocking thread, as many at once as there are cores.
+//! Without a language's model, or with `[server] semantic = false`, it says once in the log
+//! that semantic answers are off (for that language), and its questions are answered `Off`,
+//! which the widget takes as "use your own answer".
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -13,6 +14,7 @@ use ito_assistant::{Assistant, KnowledgeBase, Reply};
 use ito_encoder::bert::Encoder;
 use ito_protocol::Locale;
 
+use super::models::Model;
 use super::ranking::{ArticleVectors, Ranker};
 use crate::site::knowledge::{CompiledBase, KnowledgeBases};
 
@@ -40,7 +42,9 @@ pub struct SemanticAnswers {
 }
 
 struct Inner {
-    encoder: RwLock<Option<Arc<Encoder>>>,
+    /// The models whose weights were there at start.
+    installed: Vec<Model>,
+    encoders: RwLock<HashMap<Model, Arc<Encoder>>>,
     bases: RwLock<HashMap<(String, Locale), Arc<Ready>>>,
     /// Set once every base has its vectors: a base missing then is one there will never be.
     finished: AtomicBool,
@@ -61,17 +65,28 @@ impl SemanticAnswers {
             tracing::info!("semantic answers are off ([server] semantic = false)");
             return SemanticAnswers::default();
         }
-        let folder = models.join(super::ENGLISH_MODEL);
-        if !folder.join("model.safetensors").exists() {
-            tracing::info!(
-                folder = %folder.display(),
-                "semantic answers are off: no sentence encoder there (cargo xtask setup fetches it)"
-            );
+        let installed: Vec<Model> = [Model::MiniLm, Model::MultilingualE5]
+            .into_iter()
+            .filter(|model| {
+                let weights = model.weights(&models);
+                let there = weights.exists();
+                if !there {
+                    tracing::info!(
+                        model = model.name(),
+                        file = %weights.display(),
+                        "semantic answers are off for its languages: no sentence encoder there (cargo xtask setup fetches it)"
+                    );
+                }
+                there
+            })
+            .collect();
+        if installed.is_empty() {
             return SemanticAnswers::default();
         }
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let inner = Arc::new(Inner {
-            encoder: RwLock::new(None),
+            installed,
+            encoders: RwLock::default(),
             bases: RwLock::default(),
             finished: AtomicBool::new(false),
             encoding: tokio::sync::Semaphore::new(cores),
@@ -79,7 +94,7 @@ impl SemanticAnswers {
         let loading = Arc::clone(&inner);
         std::thread::Builder::new()
             .name("ito-encoder".into())
-            .spawn(move || loading.load(&folder, &bases))
+            .spawn(move || loading.load(&models, &bases))
             .expect("a thread can be started");
         SemanticAnswers { inner: Some(inner) }
     }
@@ -101,12 +116,21 @@ impl SemanticAnswers {
         locale: Locale,
     ) -> Result<(&Inner, Arc<Encoder>, Arc<Ready>), AnswerError> {
         let inner = self.inner.as_deref().ok_or(AnswerError::Off)?;
+        let model = Model::for_locale(locale);
+        if !inner.installed.contains(&model) {
+            return Err(AnswerError::Off);
+        }
         let encoder = inner
-            .encoder
+            .encoders
             .read()
-            .expect("encoder lock")
-            .clone()
-            .ok_or(AnswerError::NotReady)?;
+            .expect("encoders lock")
+            .get(&model)
+            .cloned()
+            .ok_or(if inner.finished.load(Ordering::Acquire) {
+                AnswerError::Off
+            } else {
+                AnswerError::NotReady
+            })?;
         let ready = inner
             .bases
             .read()
@@ -136,7 +160,7 @@ impl SemanticAnswers {
             .map_err(|_| AnswerError::Failed)?;
         let question = question.to_owned();
         tokio::task::spawn_blocking(move || {
-            let vector = encoder.encode(&question);
+            let vector = encoder.query(&question);
             ready
                 .ranker
                 .answer(&ready.assistant, &question, &vector, REPLY_HITS)
@@ -150,27 +174,40 @@ impl SemanticAnswers {
 }
 
 impl Inner {
-    fn load(&self, folder: &std::path::Path, bases: &KnowledgeBases) {
+    fn load(&self, models: &Path, bases: &KnowledgeBases) {
         let started = std::time::Instant::now();
-        let encoder = match Encoder::load(folder) {
-            Ok(encoder) => Arc::new(encoder),
-            Err(e) => {
-                tracing::error!(error = %e, "semantic answers are off: the sentence encoder cannot be loaded");
-                return;
+        for &model in &self.installed {
+            match model.load(models) {
+                Ok(encoder) => {
+                    self.encoders
+                        .write()
+                        .expect("encoders lock")
+                        .insert(model, Arc::new(encoder));
+                }
+                Err(e) => tracing::error!(
+                    model = model.name(),
+                    error = %e,
+                    "semantic answers are off for its languages: the sentence encoder cannot be loaded"
+                ),
             }
-        };
-        *self.encoder.write().expect("encoder lock") = Some(Arc::clone(&encoder));
+        }
         // Sites that share a base share its vectors: the ETag is the base's content.
         let mut by_etag: HashMap<String, Arc<Ready>> = HashMap::new();
         for (site, locale, base) in bases.all() {
-            // all-MiniLM-L6-v2 learned English only: other languages keep the browser's answers.
-            if locale != Locale::En {
+            let model = Model::for_locale(locale);
+            let Some(encoder) = self
+                .encoders
+                .read()
+                .expect("encoders lock")
+                .get(&model)
+                .cloned()
+            else {
                 continue;
-            }
+            };
             let ready = match by_etag.get(&base.etag) {
                 Some(ready) => Arc::clone(ready),
                 None => {
-                    let Some(ready) = build(&encoder, site, locale, base) else {
+                    let Some(ready) = build(&encoder, model, site, locale, base) else {
                         continue;
                     };
                     let ready = Arc::new(ready);
@@ -186,20 +223,29 @@ impl Inner {
         self.finished.store(true, Ordering::Release);
         tracing::info!(
             ms = started.elapsed().as_millis() as u64,
-            "sentence encoder loaded"
+            "sentence encoders loaded"
         );
     }
 }
 
 /// One base's assistant, vectors and calibration.
-fn build(encoder: &Encoder, site: &str, locale: Locale, base: &CompiledBase) -> Option<Ready> {
+fn build(
+    encoder: &Encoder,
+    model: Model,
+    site: &str,
+    locale: Locale,
+    base: &CompiledBase,
+) -> Option<Ready> {
     let Ok(kb) = KnowledgeBase::parse(&base.json) else {
         tracing::error!(site, %locale, "a compiled base does not parse again");
         return None;
     };
     let started = std::time::Instant::now();
     let assistant = Assistant::new(kb);
-    let vectors = ArticleVectors::build(&assistant, encoder.dimensions(), |t| encoder.encode(t));
+    let mut vectors = ArticleVectors::build(&assistant, encoder.dimensions(), |t| encoder.query(t));
+    if model.encodes_answers() {
+        vectors = vectors.with_answers(&assistant, |t| encoder.passage(t));
+    }
     let ranker = Ranker::new(&assistant, vectors);
     tracing::info!(
         site,

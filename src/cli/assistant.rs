@@ -12,9 +12,10 @@ use ito_assistant::index::Hit;
 use ito_assistant::kb::{self, Severity};
 use ito_assistant::{Assistant, KnowledgeBase, Reply};
 use ito_encoder::bert::Encoder;
+use ito_protocol::Locale;
 
-use crate::answers::ranking::{ArticleVectors, Ranker};
-use crate::answers::{self, ranking};
+use crate::answers::models::Model;
+use crate::answers::ranking::{self, ArticleVectors, Ranker};
 
 #[derive(Debug, Subcommand)]
 pub enum AssistantCommand {
@@ -72,18 +73,27 @@ pub struct SemanticArgs {
     models: PathBuf,
 }
 
+/// The encoder for one base's language.
+struct Semantic {
+    model: Model,
+    encoder: Encoder,
+}
+
 impl SemanticArgs {
-    fn encoder(&self) -> Result<Option<Encoder>> {
+    fn encoder(&self, base: &KnowledgeBase) -> Result<Option<Semantic>> {
         if !self.semantic {
             return Ok(None);
         }
-        let folder = self.models.join(answers::ENGLISH_MODEL);
-        Encoder::load(&folder).map(Some).with_context(|| {
+        let locale: Locale = base.locale.parse()?;
+        let model = Model::for_locale(locale);
+        let encoder = model.load(&self.models).with_context(|| {
             format!(
-                "cannot load the sentence encoder from {} (cargo xtask setup fetches it)",
-                folder.display()
+                "cannot load the sentence encoder {} from {} (cargo xtask setup fetches it)",
+                model.name(),
+                self.models.display()
             )
-        })
+        })?;
+        Ok(Some(Semantic { model, encoder }))
     }
 }
 
@@ -94,7 +104,11 @@ pub fn run(command: AssistantCommand) -> Result<()> {
             top,
             json: _,
             semantic,
-        } => query(&load(&kb)?, top, semantic.encoder()?.as_ref()),
+        } => {
+            let base = load(&kb)?;
+            let encoder = semantic.encoder(&base)?;
+            query(&base, top, encoder.as_ref())
+        }
         AssistantCommand::Check { kb } => check(&kb),
         AssistantCommand::Eval {
             train,
@@ -117,7 +131,7 @@ pub fn run(command: AssistantCommand) -> Result<()> {
                 }
                 (None, None) => bail!("give --train or --kb"),
             };
-            evaluate(&split, semantic.encoder()?.as_ref())
+            evaluate(&split, semantic.encoder(&split.base)?.as_ref())
         }
     }
 }
@@ -128,18 +142,18 @@ pub fn load(path: &Path) -> Result<KnowledgeBase> {
     KnowledgeBase::parse(&text).with_context(|| format!("knowledge base {}", path.display()))
 }
 
-fn query(base: &KnowledgeBase, top: usize, encoder: Option<&Encoder>) -> Result<()> {
+fn query(base: &KnowledgeBase, top: usize, semantic: Option<&Semantic>) -> Result<()> {
     let assistant = Assistant::new(base.clone());
-    let ranker = encoder.map(|e| semantic_ranker(&assistant, e));
+    let ranker = semantic.map(|s| semantic_ranker(&assistant, s));
     let stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     for line in stdin.lines() {
         // Invalid UTF-8 is read with replacement characters rather than stopping the run.
         let line = line.unwrap_or_else(|e| format!("{e}"));
-        let reply = match (&ranker, encoder) {
-            (Some(ranker), Some(encoder)) => {
+        let reply = match (&ranker, semantic) {
+            (Some(ranker), Some(semantic)) => {
                 ranking::widget_and_server(&assistant, &line, top, || {
-                    ranker.answer(&assistant, &line, &encoder.encode(&line), top)
+                    ranker.answer(&assistant, &line, &semantic.encoder.query(&line), top)
                 })
             }
             _ => assistant.ask(&line, top),
@@ -151,31 +165,39 @@ fn query(base: &KnowledgeBase, top: usize, encoder: Option<&Encoder>) -> Result<
 }
 
 /// The base's vectors and calibration, its texts encoded on every core.
-fn semantic_ranker(assistant: &Assistant, encoder: &Encoder) -> Ranker {
-    let texts: Vec<&str> = assistant
-        .base()
-        .articles
+fn semantic_ranker(assistant: &Assistant, semantic: &Semantic) -> Ranker {
+    let encoder = &semantic.encoder;
+    let articles = &assistant.base().articles;
+    let texts: Vec<&str> = articles
         .iter()
         .flat_map(|a| {
             std::iter::once(a.title.as_str()).chain(a.questions.iter().map(String::as_str))
         })
         .collect();
-    let vectors = encode_all(encoder, &texts);
-    let lookup = |text: &str| vectors[text].clone();
-    let article_vectors = ArticleVectors::build(assistant, encoder.dimensions(), lookup);
+    let vectors = encode_all(&texts, |t| encoder.query(t));
+    let mut article_vectors =
+        ArticleVectors::build(assistant, encoder.dimensions(), |t| vectors[t].clone());
+    if semantic.model.encodes_answers() {
+        let answers: Vec<String> = articles.iter().flat_map(ranking::answer_texts).collect();
+        let answers: Vec<&str> = answers.iter().map(String::as_str).collect();
+        let vectors = encode_all(&answers, |t| encoder.passage(t));
+        article_vectors = article_vectors.with_answers(assistant, |t| vectors[t].clone());
+    }
     Ranker::new(assistant, article_vectors)
 }
 
 /// Every text's vector by text, the work shared between the machine's cores.
-fn encode_all<'a>(encoder: &Encoder, texts: &[&'a str]) -> HashMap<&'a str, Vec<f32>> {
+fn encode_all<'a>(
+    texts: &[&'a str],
+    encode: impl Fn(&str) -> Vec<f32> + Sync,
+) -> HashMap<&'a str, Vec<f32>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = texts.len().div_ceil(threads).max(1);
+    let encode = &encode;
     std::thread::scope(|scope| {
         let parts: Vec<_> = texts
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|t| encoder.encode(t)).collect::<Vec<_>>())
-            })
+            .map(|part| scope.spawn(move || part.iter().map(|t| encode(t)).collect::<Vec<_>>()))
             .collect();
         let vectors = parts
             .into_iter()
@@ -231,7 +253,7 @@ fn read_utterances(path: &Path) -> Result<Vec<eval::Utterance>> {
     eval::read_jsonl(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-fn evaluate(split: &eval::Split, encoder: Option<&Encoder>) -> Result<()> {
+fn evaluate(split: &eval::Split, semantic: Option<&Semantic>) -> Result<()> {
     let started = std::time::Instant::now();
     let assistant = Assistant::new(split.base.clone());
     let built = started.elapsed();
@@ -255,16 +277,16 @@ fn evaluate(split: &eval::Split, encoder: Option<&Encoder>) -> Result<()> {
         assistant.thresholds()
     )?;
     let mut rows = vec![("browser", ours)];
-    if let Some(encoder) = encoder {
+    if let Some(semantic) = semantic {
         let started = std::time::Instant::now();
-        let ranker = semantic_ranker(&assistant, encoder);
+        let ranker = semantic_ranker(&assistant, semantic);
         let questions: Vec<&str> = split
             .in_scope
             .iter()
             .chain(&split.out_of_scope)
             .map(|u| u.text.as_str())
             .collect();
-        let vectors = encode_all(encoder, &questions);
+        let vectors = encode_all(&questions, |q| semantic.encoder.query(q));
         writeln!(
             out,
             "semantic: {} texts encoded in {:.1} s; server thresholds {:?}",

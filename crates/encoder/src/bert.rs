@@ -1,22 +1,13 @@
-//! all-MiniLM-L6-v2's forward pass: token, position and segment embeddings, six transformer
-//! layers (12 heads, GELU feed-forward, post-layer normalisation), then the mean of the token
-//! vectors scaled to unit length, as sentence-transformers pools it. One text at a time, so
-//! there is never padding to mask.
+//! The encoder both models share: token, position and segment embeddings, transformer layers
+//! (12 heads, GELU feed-forward, post-layer normalisation), then the mean of the token vectors
+//! scaled to unit length, as sentence-transformers pools it. One text at a time, so there is
+//! never padding to mask. [`Encoder`] is the public face: a model with its tokenizer.
 
 use std::path::Path;
 
 use crate::linear::{Linear, Norm, add, dot, gelu};
-use crate::safetensors::{Weights, WeightsError};
-use crate::wordpiece::{Tokenizer, VocabularyError};
-
-const HIDDEN: usize = 384;
-const HEADS: usize = 12;
-const HEAD_WIDTH: usize = HIDDEN / HEADS;
-const FEED_FORWARD: usize = 1536;
-const LAYERS: usize = 6;
-const POSITIONS: usize = 512;
-/// sentence-transformers' `max_seq_length` for this model: longer texts are cut.
-pub const MAX_TOKENS: usize = 256;
+use crate::quantized;
+use crate::{e5, minilm};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -26,124 +17,160 @@ pub enum LoadError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Vocabulary(#[from] VocabularyError),
+    Vocabulary(#[from] crate::wordpiece::VocabularyError),
     #[error(transparent)]
-    Weights(#[from] WeightsError),
+    Weights(#[from] crate::safetensors::WeightsError),
+    #[error(transparent)]
+    Packed(#[from] crate::packed::PackedError),
 }
 
-/// The model, loaded: about 90 MB of weights.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
+    std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// A sentence encoder, loaded: all-MiniLM-L6-v2 (English, about 90 MB) or multilingual-e5-small
+/// (about 100 languages, about 140 MB).
 pub struct Encoder {
-    tokenizer: Tokenizer,
-    words: Vec<f32>,
-    positions: Vec<f32>,
-    segment: Vec<f32>,
-    embedding_norm: Norm,
-    layers: Vec<Layer>,
+    pub(crate) text: Text,
+    pub(crate) transformer: Transformer,
 }
 
-struct Layer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    attention_output: Linear,
-    attention_norm: Norm,
-    intermediate: Linear,
-    output: Linear,
-    output_norm: Norm,
+/// How a model turns text into token ids.
+pub(crate) enum Text {
+    MiniLm(crate::wordpiece::Tokenizer),
+    E5(crate::unigram::Tokenizer),
 }
 
 impl Encoder {
-    /// Loads `vocab.txt` and `model.safetensors` from `folder` (as `cargo xtask setup` fills it).
+    /// all-MiniLM-L6-v2 from `folder` (`vocab.txt` and `model.safetensors`, as `cargo xtask
+    /// setup` fills it).
     pub fn load(folder: &Path) -> Result<Encoder, LoadError> {
-        let read = |name: &str| {
-            let path = folder.join(name);
-            std::fs::read(&path).map_err(|source| LoadError::Read {
-                path: path.display().to_string(),
-                source,
-            })
-        };
-        let vocabulary = String::from_utf8_lossy(&read("vocab.txt")?).into_owned();
-        Encoder::from_parts(&vocabulary, read("model.safetensors")?)
+        minilm::load(folder)
     }
 
-    pub fn from_parts(vocabulary: &str, weights: Vec<u8>) -> Result<Encoder, LoadError> {
-        let tokenizer = Tokenizer::from_vocabulary(vocabulary)?;
-        let weights = Weights::parse(weights)?;
-        let vocabulary_size = vocabulary.lines().count();
-        let layers = (0..LAYERS)
-            .map(|i| Layer::load(&weights, &format!("encoder.layer.{i}")))
-            .collect::<Result<_, _>>()?;
-        let segments = weights.f32("embeddings.token_type_embeddings.weight", &[2, HIDDEN])?;
-        Ok(Encoder {
-            tokenizer,
-            words: weights.f32(
-                "embeddings.word_embeddings.weight",
-                &[vocabulary_size, HIDDEN],
-            )?,
-            positions: weights.f32(
-                "embeddings.position_embeddings.weight",
-                &[POSITIONS, HIDDEN],
-            )?,
-            // Every token is in segment 0: one sentence, never a pair.
-            segment: segments[..HIDDEN].to_vec(),
-            embedding_norm: Norm::load(&weights, "embeddings.LayerNorm", HIDDEN)?,
-            layers,
-        })
+    /// multilingual-e5-small from its packed 4-bit file.
+    pub fn load_e5(file: &Path) -> Result<Encoder, LoadError> {
+        e5::load(file)
     }
 
     /// How many numbers a sentence vector has.
     pub fn dimensions(&self) -> usize {
-        HIDDEN
+        self.transformer.hidden
     }
 
-    /// `text`'s sentence vector, of unit length (so a dot product is the cosine).
-    pub fn encode(&self, text: &str) -> Vec<f32> {
-        let ids = self.tokenizer.encode(text, MAX_TOKENS);
-        let mut x = Vec::with_capacity(ids.len() * HIDDEN);
-        for (position, &id) in ids.iter().enumerate() {
-            let word = &self.words[id as usize * HIDDEN..][..HIDDEN];
-            let place = &self.positions[position * HIDDEN..][..HIDDEN];
-            x.extend(
-                word.iter()
-                    .zip(place)
-                    .zip(&self.segment)
-                    .map(|((w, p), s)| w + p + s),
-            );
+    /// The vector of a question someone asks, of unit length (so a dot product is the cosine).
+    pub fn query(&self, text: &str) -> Vec<f32> {
+        match &self.text {
+            Text::MiniLm(tokenizer) => minilm::encode(self, tokenizer, text),
+            Text::E5(tokenizer) => e5::encode(self, tokenizer, e5::QUERY, text),
         }
-        self.embedding_norm.apply(&mut x);
-        for layer in &self.layers {
-            x = layer.apply(&x);
+    }
+
+    /// How many tokens the model reads for `text` as a question, its start and end included
+    /// (before a long text is cut or split into windows).
+    pub fn token_count(&self, text: &str) -> usize {
+        match &self.text {
+            Text::MiniLm(tokenizer) => tokenizer.encode(text, usize::MAX).len(),
+            Text::E5(tokenizer) => tokenizer.pieces(&format!("{}{text}", e5::QUERY)).len() + 2,
         }
-        mean_of_unit_length(&x)
+    }
+
+    /// The vector of a text that answers questions, of unit length. For all-MiniLM-L6-v2 the
+    /// same as [`Encoder::query`]; multilingual-e5-small was trained to tell the two apart.
+    pub fn passage(&self, text: &str) -> Vec<f32> {
+        match &self.text {
+            Text::MiniLm(tokenizer) => minilm::encode(self, tokenizer, text),
+            Text::E5(tokenizer) => e5::encode(self, tokenizer, e5::PASSAGE, text),
+        }
     }
 }
 
-impl Layer {
-    fn load(weights: &Weights, prefix: &str) -> Result<Layer, WeightsError> {
-        let linear = |name: &str, inputs, outputs| {
-            Linear::load(weights, &format!("{prefix}.{name}"), inputs, outputs)
-        };
-        Ok(Layer {
-            query: linear("attention.self.query", HIDDEN, HIDDEN)?,
-            key: linear("attention.self.key", HIDDEN, HIDDEN)?,
-            value: linear("attention.self.value", HIDDEN, HIDDEN)?,
-            attention_output: linear("attention.output.dense", HIDDEN, HIDDEN)?,
-            attention_norm: Norm::load(
-                weights,
-                &format!("{prefix}.attention.output.LayerNorm"),
-                HIDDEN,
-            )?,
-            intermediate: linear("intermediate.dense", HIDDEN, FEED_FORWARD)?,
-            output: linear("output.dense", FEED_FORWARD, HIDDEN)?,
-            output_norm: Norm::load(weights, &format!("{prefix}.output.LayerNorm"), HIDDEN)?,
-        })
-    }
+/// The word embeddings: a row per vocabulary piece.
+pub(crate) enum Words {
+    Plain(Vec<f32>),
+    /// 4-bit blocks, unpacked a row at a time (a 250,000-piece table would take 384 MB as f32).
+    Quantized(Vec<u8>),
+}
 
-    fn apply(&self, x: &[f32]) -> Vec<f32> {
+pub(crate) struct Transformer {
+    pub hidden: usize,
+    pub heads: usize,
+    /// How many positions there are embeddings for: the longest input, special tokens included.
+    pub positions: usize,
+    pub words: Words,
+    /// `[positions, hidden]`, the first for the first token.
+    pub places: Vec<f32>,
+    /// Segment 0's embedding: one sentence, never a pair.
+    pub segment: Vec<f32>,
+    pub embedding_norm: Norm,
+    pub layers: Vec<Layer>,
+}
+
+pub(crate) struct Layer {
+    pub query: Linear,
+    pub key: Linear,
+    pub value: Linear,
+    pub attention_output: Linear,
+    pub attention_norm: Norm,
+    pub intermediate: Linear,
+    pub output: Linear,
+    pub output_norm: Norm,
+}
+
+impl Transformer {
+    /// The mean of the last layer's token vectors for `ids` (at most [`Transformer::positions`]),
+    /// not yet scaled.
+    pub fn mean(&self, ids: &[u32]) -> Vec<f32> {
+        let hidden = self.hidden;
+        assert!(ids.len() <= self.positions, "more tokens than positions");
+        let mut x = Vec::with_capacity(ids.len() * hidden);
+        for (position, &id) in ids.iter().enumerate() {
+            let start = x.len();
+            match &self.words {
+                Words::Plain(table) => {
+                    x.extend_from_slice(&table[id as usize * hidden..][..hidden]);
+                }
+                Words::Quantized(blocks) => {
+                    let row = hidden / quantized::BLOCK * quantized::BLOCK_BYTES;
+                    quantized::dequantize(&blocks[id as usize * row..][..row], &mut x);
+                }
+            }
+            let token = &mut x[start..];
+            add(token, &self.places[position * hidden..][..hidden]);
+            add(token, &self.segment);
+        }
+        self.embedding_norm.apply(&mut x);
+        for layer in &self.layers {
+            x = layer.apply(&x, self.heads);
+        }
+        let mut mean = vec![0.0; hidden];
+        for row in x.chunks_exact(hidden) {
+            add(&mut mean, row);
+        }
+        let tokens = ids.len().max(1) as f32;
+        mean.iter_mut().for_each(|v| *v /= tokens);
+        mean
+    }
+}
+
+/// `v` scaled to length one.
+pub(crate) fn unit_length(mut v: Vec<f32>) -> Vec<f32> {
+    let length = dot(&v, &v).sqrt().max(1e-12);
+    v.iter_mut().for_each(|x| *x /= length);
+    v
+}
+
+impl Layer {
+    fn apply(&self, x: &[f32], heads: usize) -> Vec<f32> {
         let context = self_attention(
             &self.query.apply(x),
             &self.key.apply(x),
             &self.value.apply(x),
+            x.len() / self.query.inputs(),
+            heads,
         );
         let mut attended = self.attention_output.apply(&context);
         add(&mut attended, x);
@@ -158,26 +185,32 @@ impl Layer {
 }
 
 /// Each head's softmax(Q Kᵀ / √d) V, written into its columns of the result.
-fn self_attention(query: &[f32], key: &[f32], value: &[f32]) -> Vec<f32> {
-    let tokens = query.len() / HIDDEN;
-    let mut context = vec![0.0; tokens * HIDDEN];
+fn self_attention(
+    query: &[f32],
+    key: &[f32],
+    value: &[f32],
+    tokens: usize,
+    heads: usize,
+) -> Vec<f32> {
+    let hidden = query.len() / tokens.max(1);
+    let width = hidden / heads;
+    let mut context = vec![0.0; tokens * hidden];
     let mut weights = vec![0.0; tokens];
-    let scale = 1.0 / (HEAD_WIDTH as f32).sqrt();
-    let head_of = |rows: &[f32], token: usize, head: usize| -> std::ops::Range<usize> {
-        let start = token * HIDDEN + head * HEAD_WIDTH;
-        debug_assert!(start + HEAD_WIDTH <= rows.len());
-        start..start + HEAD_WIDTH
+    let scale = 1.0 / (width as f32).sqrt();
+    let head_of = |token: usize, head: usize| -> std::ops::Range<usize> {
+        let start = token * hidden + head * width;
+        start..start + width
     };
-    for head in 0..HEADS {
+    for head in 0..heads {
         for token in 0..tokens {
-            let q = &query[head_of(query, token, head)];
+            let q = &query[head_of(token, head)];
             for (other, weight) in weights.iter_mut().enumerate() {
-                *weight = dot(q, &key[head_of(key, other, head)]) * scale;
+                *weight = dot(q, &key[head_of(other, head)]) * scale;
             }
             softmax(&mut weights);
-            let out = head_of(&context, token, head);
+            let out = head_of(token, head);
             for (other, &weight) in weights.iter().enumerate() {
-                let v = &value[head_of(value, other, head)];
+                let v = &value[head_of(other, head)];
                 for (c, v) in context[out.clone()].iter_mut().zip(v) {
                     *c += weight * v;
                 }
@@ -197,17 +230,4 @@ fn softmax(row: &mut [f32]) {
     for v in row.iter_mut() {
         *v /= sum;
     }
-}
-
-/// The mean of the token vectors, scaled to length one.
-fn mean_of_unit_length(x: &[f32]) -> Vec<f32> {
-    let mut mean = vec![0.0; HIDDEN];
-    for row in x.chunks_exact(HIDDEN) {
-        add(&mut mean, row);
-    }
-    let length = mean.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
-    for v in &mut mean {
-        *v /= length;
-    }
-    mean
 }

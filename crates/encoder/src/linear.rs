@@ -13,6 +13,18 @@ pub struct Linear {
 }
 
 impl Linear {
+    /// A layer from its weights, `[outputs, inputs]`, and biases.
+    pub fn new(weight: Vec<f32>, bias: Vec<f32>, inputs: usize, outputs: usize) -> Linear {
+        assert_eq!(weight.len(), inputs * outputs, "a linear layer's weights");
+        assert_eq!(bias.len(), outputs, "a linear layer's biases");
+        Linear {
+            weight,
+            bias,
+            inputs,
+            outputs,
+        }
+    }
+
     /// `{prefix}.weight` and `{prefix}.bias` from the weights file.
     pub fn load(
         weights: &Weights,
@@ -26,6 +38,11 @@ impl Linear {
             inputs,
             outputs,
         })
+    }
+
+    /// How wide a row it takes.
+    pub fn inputs(&self) -> usize {
+        self.inputs
     }
 
     /// The layer applied to each of `x`'s rows.
@@ -44,17 +61,28 @@ impl Linear {
 pub struct Norm {
     scale: Vec<f32>,
     shift: Vec<f32>,
+    epsilon: f32,
 }
 
-/// BERT's epsilon (config.json's `layer_norm_eps`).
+/// BERT's epsilon (all-MiniLM-L6-v2's config.json's `layer_norm_eps`).
 const NORM_EPSILON: f32 = 1e-12;
 
 impl Norm {
+    pub fn new(scale: Vec<f32>, shift: Vec<f32>, epsilon: f32) -> Norm {
+        assert_eq!(scale.len(), shift.len(), "a layer norm's scale and shift");
+        Norm {
+            scale,
+            shift,
+            epsilon,
+        }
+    }
+
     pub fn load(weights: &Weights, prefix: &str, width: usize) -> Result<Norm, WeightsError> {
-        Ok(Norm {
-            scale: weights.f32(&format!("{prefix}.weight"), &[width])?,
-            shift: weights.f32(&format!("{prefix}.bias"), &[width])?,
-        })
+        Ok(Norm::new(
+            weights.f32(&format!("{prefix}.weight"), &[width])?,
+            weights.f32(&format!("{prefix}.bias"), &[width])?,
+            NORM_EPSILON,
+        ))
     }
 
     pub fn apply(&self, x: &mut [f32]) {
@@ -62,7 +90,7 @@ impl Norm {
         for row in x.chunks_exact_mut(width) {
             let mean = row.iter().sum::<f32>() / width as f32;
             let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width as f32;
-            let inverse = 1.0 / (variance + NORM_EPSILON).sqrt();
+            let inverse = 1.0 / (variance + self.epsilon).sqrt();
             for ((v, scale), shift) in row.iter_mut().zip(&self.scale).zip(&self.shift) {
                 *v = (*v - mean) * inverse * scale + shift;
             }
@@ -263,10 +291,7 @@ mod tests {
 
     #[test]
     fn normalised_rows_have_zero_mean_and_unit_variance() {
-        let norm = Norm {
-            scale: vec![1.0; 4],
-            shift: vec![0.0; 4],
-        };
+        let norm = Norm::new(vec![1.0; 4], vec![0.0; 4], NORM_EPSILON);
         let mut x = [1.0, 2.0, 3.0, 4.0, 10.0, 10.0, 10.0, 10.0];
         norm.apply(&mut x);
         let first = &x[..4];

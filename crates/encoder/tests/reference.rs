@@ -38,7 +38,7 @@ fn vectors_match_sentence_transformers() {
         serde_json::from_str(include_str!("reference.json")).expect("the fixture parses");
     assert_eq!(reference.sentences.len(), 12);
     for sentence in &reference.sentences {
-        let ours = encoder.encode(&sentence.text);
+        let ours = encoder.query(&sentence.text);
         assert_eq!(ours.len(), sentence.vector.len());
         let cosine: f32 = ours.iter().zip(&sentence.vector).map(|(a, b)| a * b).sum();
         assert!(
@@ -53,7 +53,7 @@ fn vectors_match_sentence_transformers() {
 fn similar_meanings_are_nearer_than_shared_words() {
     let encoder = Encoder::load(&model_folder()).expect("the model loads");
     let cosine = |a: &str, b: &str| -> f32 {
-        let (a, b) = (encoder.encode(a), encoder.encode(b));
+        let (a, b) = (encoder.query(a), encoder.query(b));
         a.iter().zip(&b).map(|(x, y)| x * y).sum()
     };
     let article = "Card retained by an ATM";

@@ -1,0 +1,52 @@
+//! Which sentence encoder answers which language. English has all-MiniLM-L6-v2, small and
+//! trained on English question pairs; Japanese has multilingual-e5-small, twice as deep, which
+//! was trained to match questions with the passages that answer them, so its bases' answers are
+//! encoded too (in a real Japanese FAQ the answer carries most of what citizens ask about).
+
+use std::path::{Path, PathBuf};
+
+use ito_encoder::bert::{Encoder, LoadError};
+use ito_protocol::Locale;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Model {
+    MiniLm,
+    MultilingualE5,
+}
+
+impl Model {
+    pub fn for_locale(locale: Locale) -> Model {
+        match locale {
+            Locale::En => Model::MiniLm,
+            Locale::Ja => Model::MultilingualE5,
+        }
+    }
+
+    /// The file whose presence says the model is installed, under the models folder.
+    pub fn weights(self, models: &Path) -> PathBuf {
+        match self {
+            Model::MiniLm => models.join("all-minilm-l6-v2/model.safetensors"),
+            Model::MultilingualE5 => models.join("multilingual-e5-small/e5-small-q4.bin"),
+        }
+    }
+
+    pub fn load(self, models: &Path) -> Result<Encoder, LoadError> {
+        let weights = self.weights(models);
+        match self {
+            Model::MiniLm => Encoder::load(weights.parent().expect("a file in a folder")),
+            Model::MultilingualE5 => Encoder::load_e5(&weights),
+        }
+    }
+
+    /// Whether articles' answers get vectors of their own beside their titles and questions.
+    pub fn encodes_answers(self) -> bool {
+        self == Model::MultilingualE5
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::MiniLm => "all-MiniLM-L6-v2",
+            Model::MultilingualE5 => "multilingual-e5-small",
+        }
+    }
+}
