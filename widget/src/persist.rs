@@ -30,7 +30,8 @@ impl Persisted {
         }
     }
 
-    /// Forgets everything stored for the site (`Ito('reset')`), now.
+    /// Forgets everything stored for the site (`Ito('reset')`), now and for the rest of this
+    /// page's life.
     pub fn forget(&self) -> impl Fn() + 'static {
         let stores = self.stores.clone();
         let keys = [
@@ -39,6 +40,7 @@ impl Persisted {
             self.live_key.clone(),
         ];
         move || {
+            stores.seal();
             for key in &keys {
                 stores.persistent.remove(key);
                 stores.visit.remove(key);
@@ -79,7 +81,7 @@ impl Persisted {
         let (stores, key) = (self.stores.clone(), self.live_key.clone());
         Effect::new(move |_| {
             live.with(|l| {
-                if *l != Live::default() {
+                if *l != Live::default() && !stores.is_sealed() {
                     let json = serde_json::to_string(l).expect("live state serializes");
                     stores.persistent.set(&key, &json);
                 }
@@ -90,6 +92,9 @@ impl Persisted {
     /// Writes both whenever either changes, to the store the privacy rule allows.
     pub fn keep(self, thread: RwSignal<Thread>, context: RwSignal<VisitorContext>) {
         Effect::new(move |_| {
+            if self.stores.is_sealed() {
+                return;
+            }
             let interacted = thread.with(|t| !t.is_empty());
             let context_json =
                 context.with(|c| serde_json::to_string(c).expect("the context always serializes"));

@@ -2,7 +2,7 @@
 //! allows it, else memory for this page's life. Third-party iframes often get no storage at
 //! all (Safari, Firefox strict mode, blocked cookies), and then the chat must still work.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 pub enum Store {
@@ -80,6 +80,9 @@ impl Store {
 pub struct Stores {
     pub persistent: Store,
     pub visit: Store,
+    /// Set by `Ito('reset')`: the page is about to reload, and whatever still runs until then
+    /// (a live token arriving, an effect) must not store the forgotten visitor again.
+    sealed: Cell<bool>,
 }
 
 impl Stores {
@@ -87,13 +90,24 @@ impl Stores {
         Stores {
             persistent: Store::local(),
             visit: Store::session(),
+            sealed: Cell::new(false),
         }
+    }
+
+    /// No write after this one: the stores are left as they are until the page goes.
+    pub fn seal(&self) {
+        self.sealed.set(true);
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        self.sealed.get()
     }
 
     pub fn memory() -> Stores {
         Stores {
             persistent: Store::memory(),
             visit: Store::memory(),
+            sealed: Cell::new(false),
         }
     }
 }

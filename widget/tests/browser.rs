@@ -1347,3 +1347,38 @@ fn the_live_state_knows_own_messages_receipts_and_the_handoff() {
         "a new request after this is a new handoff"
     );
 }
+
+/// `Ito('reset')` forgets, then reloads the page; whatever still runs until the reload (a live
+/// token arriving, a message) must not store the forgotten visitor again.
+#[wasm_bindgen_test]
+async fn once_forgotten_nothing_is_stored_again_before_the_reload() {
+    use ito_widget::live::Live;
+    use ito_widget::persist::Persisted;
+    let owner = Owner::new();
+    owner.set();
+    let stores = Rc::new(Stores::memory());
+    let persisted = Persisted::new(stores.clone(), "demo");
+    let forget = persisted.forget();
+    let live = RwSignal::new(Live::default());
+    persisted.keep_live(live);
+    let thread = RwSignal::new(Thread::default());
+    persisted.keep(thread, RwSignal::new(VisitorContext::default()));
+    thread.update(|t| {
+        t.add_visitor_message("where is my parcel");
+    });
+    live.update(|l| l.token = Some("first".into()));
+    settle().await;
+    let stored = |key: &str| stores.persistent.get(&format!("ito.demo.{key}"));
+    assert!(stored("thread").is_some() && stored("live").is_some());
+
+    forget();
+    live.update(|l| l.token = Some("arrived after the reset".into()));
+    thread.update(|t| {
+        t.add_visitor_message("still typing");
+    });
+    settle().await;
+    assert_eq!(
+        [stored("thread"), stored("context"), stored("live")],
+        [None, None, None]
+    );
+}

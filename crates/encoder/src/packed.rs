@@ -185,7 +185,10 @@ impl Packed {
             F32 => count * 4,
             _ => count / BLOCK * BLOCK_BYTES,
         };
-        if tensor.kind != kind || tensor.count != count || (kind == Q4 && !count.is_multiple_of(BLOCK)) {
+        if tensor.kind != kind
+            || tensor.count != count
+            || (kind == Q4 && !count.is_multiple_of(BLOCK))
+        {
             return Err(PackedError::Tensor {
                 name: name.to_owned(),
                 expected: match kind {
