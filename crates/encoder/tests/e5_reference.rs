@@ -4,6 +4,8 @@
 //! activations to 8 bits inside each layer and this encoder does not, hence cosines a little
 //! under one.
 
+mod models;
+
 use std::path::PathBuf;
 
 use ito_encoder::bert::Encoder;
@@ -22,17 +24,7 @@ struct Sentence {
 }
 
 fn model_file() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let file = std::env::var_os("ITO_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/models"))
-        .join("multilingual-e5-small/e5-small-q4.bin");
-    assert!(
-        file.exists(),
-        "{} is missing: run `cargo xtask setup`",
-        file.display()
-    );
-    file
+    models::installed("multilingual-e5-small/e5-small-q4.bin")
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {

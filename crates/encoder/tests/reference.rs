@@ -2,6 +2,8 @@
 //! once by `make_reference.py` with the reference implementation, on the same weights that
 //! `cargo xtask setup` unpacks into `target/models/all-minilm-l6-v2`.
 
+mod models;
+
 use std::path::PathBuf;
 
 use ito_encoder::bert::Encoder;
@@ -18,17 +20,10 @@ struct Sentence {
 }
 
 fn model_folder() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let folder = std::env::var_os("ITO_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/models"))
-        .join("all-minilm-l6-v2");
-    assert!(
-        folder.join("model.safetensors").exists(),
-        "{} has no model: run `cargo xtask setup`",
-        folder.display()
-    );
-    folder
+    models::installed("all-minilm-l6-v2/model.safetensors")
+        .parent()
+        .expect("a file in a folder")
+        .to_owned()
 }
 
 #[test]
