@@ -91,17 +91,17 @@ enum Articles {
 }
 
 /// The whole panel: header, conversation and composer.
-/// Asks the server about the question `id` the thread waits on; whichever comes first, its
+/// Asks the server about the question of consultation `ticket`; whichever comes first, its
 /// answer or the end of [`answers::WAIT`], settles it.
 fn consult(
     thread: RwSignal<Thread>,
     assistant: Arc<Assistant>,
     site: String,
     locale: Locale,
-    (id, question): (u32, String),
+    (ticket, question): (u32, String),
 ) {
     let settle: Rc<dyn Fn(Option<ito_assistant::Reply>)> =
-        Rc::new(move |reply| thread.update(|t| t.server_replied(id, reply, &assistant)));
+        Rc::new(move |reply| thread.update(|t| t.server_replied(ticket, reply, &assistant)));
     let late = Rc::clone(&settle);
     set_timeout(move || late(None), answers::WAIT);
     leptos::task::spawn_local(async move {
@@ -210,20 +210,20 @@ pub fn App(
             });
         }
     }
-    // A question the browser is unsure of goes to the server once; its answer, or the
-    // browser's own after `answers::WAIT`, whichever comes first, settles it.
+    // A question the browser is unsure of, or whose answer did not help, goes to the server
+    // once; its answer, or the browser's own after `answers::WAIT`, settles it.
     let consulted = StoredValue::new(None::<u32>);
     let (site, locale) = (context.site.clone(), context.locale);
     Effect::new(move || {
-        let Some((id, question)) = thread.with(Thread::server_question) else {
+        let Some((ticket, question)) = thread.with(Thread::server_question) else {
             return;
         };
         let Articles::Ready(assistant) = articles.get() else {
             return;
         };
-        if consulted.get_value() != Some(id) {
-            consulted.set_value(Some(id));
-            consult(thread, assistant, site.clone(), locale, (id, question));
+        if consulted.get_value() != Some(ticket) {
+            consulted.set_value(Some(ticket));
+            consult(thread, assistant, site.clone(), locale, (ticket, question));
         }
     });
     let with_assistant = move |act: &dyn Fn(&mut Thread, &Assistant)| {

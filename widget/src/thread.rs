@@ -139,10 +139,35 @@ pub struct Thread {
     /// Whether the server may be asked for answers by meaning (until it says it has none).
     #[serde(skip)]
     pub server_answers: bool,
-    /// The first waiting question, while the server is asked about it, with the browser's
-    /// own reply to show if the server is slow or gone.
+    /// What the server is being asked about, while it is.
     #[serde(skip)]
-    consulting: Option<(u32, Reply)>,
+    consulting: Option<Consultation>,
+    /// How many consultations there have been: each has its own ticket, so a late reply
+    /// never settles a later one about the same question.
+    #[serde(skip)]
+    tickets: u32,
+    /// The questions the server was already asked about (asking again tells nothing new).
+    #[serde(skip)]
+    asked_server: Vec<u32>,
+}
+
+/// One question to the server.
+#[derive(Debug, Clone, PartialEq)]
+struct Consultation {
+    ticket: u32,
+    /// The visitor's line.
+    question: u32,
+    /// What to show if the server is slow or gone.
+    without_server: WithoutServer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum WithoutServer {
+    /// The waiting question gets the browser's own reply.
+    BrowsersReply(Reply),
+    /// The visitor said the browser's answer (this article) did not help: the server's
+    /// other articles are offered if it has any, else nothing more than the bot's sorry.
+    Rejected(String),
 }
 
 impl Thread {
@@ -174,6 +199,10 @@ impl Thread {
         };
         let id = line.id;
         self.unanswered.push(id);
+        // The visitor moved on: other articles for an answer that did not help would now
+        // come after the new question, out of place.
+        self.consulting
+            .take_if(|c| matches!(c.without_server, WithoutServer::Rejected(_)));
         if let Some(assistant) = assistant {
             self.answer_waiting(assistant);
         }
@@ -191,7 +220,7 @@ impl Thread {
             };
             let reply = assistant.ask(&text, SUGGESTIONS);
             if self.server_answers && !reply.needs_no_server() {
-                self.consulting = Some((id, reply));
+                self.consult(id, WithoutServer::BrowsersReply(reply));
                 return;
             }
             self.unanswered.remove(0);
@@ -199,27 +228,53 @@ impl Thread {
         }
     }
 
-    /// The question to ask the server about, with its line's id, while one waits for it.
+    fn consult(&mut self, question: u32, without_server: WithoutServer) {
+        self.tickets += 1;
+        self.asked_server.push(question);
+        self.consulting = Some(Consultation {
+            ticket: self.tickets,
+            question,
+            without_server,
+        });
+    }
+
+    /// The question to ask the server about, with its consultation's ticket, while one
+    /// waits for it.
     pub fn server_question(&self) -> Option<(u32, String)> {
-        let (id, _) = self.consulting.as_ref()?;
-        match self.entry(*id)? {
-            Entry::Visitor { text } => Some((*id, text.clone())),
+        let consulting = self.consulting.as_ref()?;
+        match self.entry(consulting.question)? {
+            Entry::Visitor { text } => Some((consulting.ticket, text.clone())),
             _ => None,
         }
     }
 
-    /// The server's reply to question `id` arrived, or did not in time (`None`): shown, or
-    /// the browser's own when there is none or it names articles this base lacks. Then the
-    /// questions behind it are answered. A reply for a question no longer asked is ignored.
-    pub fn server_replied(&mut self, id: u32, server: Option<Reply>, assistant: &Assistant) {
-        let Some((asked, browser)) = self.consulting.take_if(|(asked, _)| *asked == id) else {
+    /// The server's reply for `ticket` arrived, or did not in time (`None`). For a waiting
+    /// question it is shown, or the browser's own when there is none or it names articles
+    /// this base lacks; after an answer that did not help, the server's other articles are
+    /// offered. Then the questions behind it are answered. A reply for a
+    /// consultation that is over is ignored.
+    pub fn server_replied(&mut self, ticket: u32, server: Option<Reply>, assistant: &Assistant) {
+        let Some(settled) = self.consulting.take_if(|c| c.ticket == ticket) else {
             return;
         };
         let known = |r: &Reply| r.hits.iter().all(|h| assistant.article(&h.id).is_some());
-        let reply = server.filter(known).unwrap_or(browser);
-        self.unanswered.retain(|&waiting| waiting != asked);
-        if let Some(Entry::Visitor { text }) = self.entry(asked).cloned() {
-            self.reply(&text, reply, assistant);
+        let server = server.filter(known);
+        match settled.without_server {
+            WithoutServer::BrowsersReply(browser) => {
+                let asked = settled.question;
+                self.unanswered.retain(|&waiting| waiting != asked);
+                if let Some(Entry::Visitor { text }) = self.entry(asked).cloned() {
+                    self.reply(&text, server.unwrap_or(browser), assistant);
+                }
+            }
+            WithoutServer::Rejected(article) => {
+                let others = server
+                    .filter(|r| matches!(r.outcome, Outcome::Answer | Outcome::Suggest))
+                    .and_then(|r| suggestions(&r, Some(&article), assistant));
+                if let Some(others) = others {
+                    self.push(others);
+                }
+            }
         }
         self.answer_waiting(assistant);
     }
@@ -231,8 +286,9 @@ impl Thread {
         }
     }
 
+    /// Whether the bot owes a reply (the typing dots show).
     pub fn is_waiting(&self) -> bool {
-        !self.unanswered.is_empty()
+        !self.unanswered.is_empty() || self.consulting.is_some()
     }
 
     fn reply(&mut self, question: &str, reply: Reply, assistant: &Assistant) {
@@ -241,23 +297,7 @@ impl Thread {
                 .hits
                 .first()
                 .and_then(|hit| answer_entry(assistant, &hit.id, hit.score)),
-            Outcome::Suggest => {
-                let best = reply.hits.first().map_or(0.0, |h| h.score);
-                let choices: Vec<ArticleRef> = reply
-                    .hits
-                    .iter()
-                    .filter(|hit| hit.score >= best * SUGGESTION_SHARE)
-                    .filter_map(|hit| assistant.article(&hit.id))
-                    .map(|a| ArticleRef {
-                        id: a.id.clone(),
-                        title: a.title.clone(),
-                    })
-                    .collect();
-                (!choices.is_empty()).then_some(Entry::Suggestions {
-                    choices,
-                    chosen: None,
-                })
-            }
+            Outcome::Suggest => suggestions(&reply, None, assistant),
             Outcome::Handoff => Some(self.person_entry()),
             Outcome::Unsure => None,
         };
@@ -344,12 +384,17 @@ impl Thread {
         }
     }
 
-    /// The visitor's verdict on an answer, once; the bot acknowledges it.
+    /// The visitor's verdict on an answer, once; the bot acknowledges it. An answer the
+    /// browser chose alone that did not help sends its question to the server, whose other
+    /// articles follow the bot's sorry.
     pub fn give_feedback(&mut self, line: u32, verdict: Feedback) -> bool {
         let Some(changed) = self.line_mut(line) else {
             return false;
         };
-        let Entry::Answer { feedback, .. } = &mut changed.entry else {
+        let Entry::Answer {
+            feedback, article, ..
+        } = &mut changed.entry
+        else {
             return false;
         };
         if feedback.is_some() {
@@ -357,10 +402,24 @@ impl Thread {
         }
         *feedback = Some(verdict);
         changed.revision += 1;
+        let rejected = article.id.clone();
+        let question = self
+            .lines
+            .iter()
+            .rev()
+            .find_map(|l| (l.id < line && l.entry.is_visitor()).then_some(l.id));
         self.push(match verdict {
             Feedback::Helpful => Entry::Glad,
             Feedback::NotHelpful => Entry::Sorry,
         });
+        if let Some(question) = question.filter(|question| {
+            verdict == Feedback::NotHelpful
+                && self.server_answers
+                && self.consulting.is_none()
+                && !self.asked_server.contains(question)
+        }) {
+            self.consult(question, WithoutServer::Rejected(rejected));
+        }
         if verdict == Feedback::Helpful {
             self.ask_survey();
         }
@@ -631,6 +690,30 @@ impl Thread {
         });
         self.lines.last().expect("just pushed")
     }
+}
+
+/// The articles of `reply` worth offering (all but `except`), if any.
+fn suggestions(reply: &Reply, except: Option<&str>, assistant: &Assistant) -> Option<Entry> {
+    let hits = || {
+        reply
+            .hits
+            .iter()
+            .filter(|hit| Some(hit.id.as_str()) != except)
+    };
+    let best = hits().next().map_or(0.0, |h| h.score);
+    let choices: Vec<ArticleRef> = hits()
+        .filter(|hit| hit.score >= best * SUGGESTION_SHARE)
+        .take(SUGGESTIONS)
+        .filter_map(|hit| assistant.article(&hit.id))
+        .map(|a| ArticleRef {
+            id: a.id.clone(),
+            title: a.title.clone(),
+        })
+        .collect();
+    (!choices.is_empty()).then_some(Entry::Suggestions {
+        choices,
+        chosen: None,
+    })
 }
 
 fn answer_entry(assistant: &Assistant, id: &str, score: f32) -> Option<Entry> {

@@ -430,6 +430,106 @@ fn a_sure_answer_needs_no_server_and_later_questions_wait_their_turn() {
 }
 
 #[wasm_bindgen_test]
+fn an_answer_that_did_not_help_asks_the_server_for_other_articles() {
+    use ito_assistant::Outcome;
+    use ito_protocol::chat::HandoffReason;
+    let assistant = Assistant::new(shop_base());
+    let mut thread = consulting_thread();
+    thread.ask("I forgot my password, reset password", Some(&assistant));
+    assert_eq!(
+        thread.server_question(),
+        None,
+        "sure: the server is not asked"
+    );
+    let answer = thread.lines().last().unwrap().id;
+    assert!(thread.give_feedback(answer, Feedback::NotHelpful));
+    assert_eq!(thread.lines().last().unwrap().entry, Entry::Sorry);
+    let (ticket, question) = thread.server_question().expect("asked after the No");
+    assert_eq!(question, "I forgot my password, reset password");
+    assert!(thread.is_waiting(), "the typing dots cover the wait");
+    thread.server_replied(
+        ticket,
+        Some(server_reply(
+            Outcome::Answer,
+            &[("password", 0.8), ("delivery", 0.6), ("returns", 0.2)],
+        )),
+        &assistant,
+    );
+    assert!(!thread.is_waiting());
+    let lines = thread.lines();
+    assert_eq!(lines[lines.len() - 2].entry, Entry::Sorry, "said at once");
+    let offered = lines.last().unwrap().clone();
+    let Entry::Suggestions {
+        choices,
+        chosen: None,
+    } = &offered.entry
+    else {
+        panic!("other articles are offered: {:?}", offered.entry)
+    };
+    let ids: Vec<&str> = choices.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["delivery"],
+        "never the rejected one, nor a far weaker one"
+    );
+
+    // The server was asked about this question already: a No on its article is just sorry.
+    assert!(thread.choose(offered.id, "delivery", &assistant));
+    let second = thread.lines().last().unwrap().id;
+    assert!(thread.give_feedback(second, Feedback::NotHelpful));
+    assert_eq!(thread.server_question(), None);
+    assert_eq!(thread.lines().last().unwrap().entry, Entry::Sorry);
+    thread.request_person();
+    assert_eq!(thread.handoff_reason(), HandoffReason::NotHelpful);
+}
+
+#[wasm_bindgen_test]
+fn after_a_no_a_slow_unsure_or_agreeing_server_leaves_the_bot_just_sorry() {
+    use ito_assistant::Outcome;
+    let assistant = Assistant::new(shop_base());
+    let browser_only = {
+        let mut thread = Thread::default();
+        thread.ask("reset password", Some(&assistant));
+        let answer = thread.lines().last().unwrap().id;
+        thread.give_feedback(answer, Feedback::NotHelpful);
+        thread.lines().to_vec()
+    };
+    assert_eq!(browser_only.last().unwrap().entry, Entry::Sorry);
+    for reply in [
+        None,
+        Some(server_reply(Outcome::Unsure, &[("delivery", 0.3)])),
+        Some(server_reply(Outcome::Answer, &[("password", 0.9)])),
+        Some(server_reply(Outcome::Answer, &[("no-such-article", 0.9)])),
+    ] {
+        let mut thread = consulting_thread();
+        thread.ask("reset password", Some(&assistant));
+        let answer = thread.lines().last().unwrap().id;
+        thread.give_feedback(answer, Feedback::NotHelpful);
+        let (ticket, _) = thread.server_question().unwrap();
+        thread.server_replied(ticket, reply.clone(), &assistant);
+        assert_eq!(thread.lines(), &browser_only[..], "{reply:?}");
+        assert!(!thread.is_waiting());
+    }
+
+    // A question asked before the server replies: the visitor moved on, and other articles
+    // for the old answer would come after it, out of place.
+    let mut thread = consulting_thread();
+    thread.ask("reset password", Some(&assistant));
+    let answer = thread.lines().last().unwrap().id;
+    thread.give_feedback(answer, Feedback::NotHelpful);
+    let (ticket, _) = thread.server_question().unwrap();
+    thread.ask("can i send back my order?", Some(&assistant));
+    assert_eq!(answered(&thread), Some("returns"), "answered at once");
+    let before = thread.lines().to_vec();
+    thread.server_replied(
+        ticket,
+        Some(server_reply(Outcome::Answer, &[("delivery", 0.9)])),
+        &assistant,
+    );
+    assert_eq!(thread.lines(), &before[..], "the late reply is ignored");
+}
+
+#[wasm_bindgen_test]
 fn the_thread_answers_suggests_and_admits_it_is_unsure() {
     let assistant = Assistant::new(shop_base());
     let mut thread = Thread::default();
