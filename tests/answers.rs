@@ -49,6 +49,15 @@ async fn ask_when_ready(server: &Server, locale: &str, question: &str) -> serde_
     panic!("semantic answers never became ready");
 }
 
+fn reply_ids(reply: &serde_json::Value) -> Vec<&str> {
+    reply["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn answers_by_meaning_and_refuses_bad_input_in_words() {
     let dir = tempfile::tempdir().unwrap();
@@ -58,6 +67,25 @@ async fn answers_by_meaning_and_refuses_bad_input_in_words() {
     assert!(
         ["answer", "suggest"].contains(&reply["outcome"].as_str().unwrap()),
         "{reply}"
+    );
+
+    // After a No on that article, the reply is about the others, decided on by themselves.
+    let (status, body) = ask(
+        &server,
+        serde_json::json!({"locale": "en", "question": "what I got is cracked", "rejected": "defective-item"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let others: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let ids = reply_ids(&others);
+    assert!(
+        !ids.is_empty() && !ids.contains(&"defective-item"),
+        "{others}"
+    );
+    assert_eq!(
+        ids[..5],
+        reply_ids(&reply)[1..],
+        "the same ranking, one article less"
     );
 
     for odd in [

@@ -247,6 +247,19 @@ impl Ranker {
         query: &[f32],
         top: usize,
     ) -> Reply {
+        self.answer_without(assistant, question, query, top, None)
+    }
+
+    /// The same, as if the base had no article `rejected` (the visitor said it did not help):
+    /// what is left is decided on by the same thresholds.
+    pub fn answer_without(
+        &self,
+        assistant: &Assistant,
+        question: &str,
+        query: &[f32],
+        top: usize,
+        rejected: Option<&str>,
+    ) -> Reply {
         if intent::asks_for_person(question) {
             return Reply {
                 outcome: Outcome::Handoff,
@@ -254,7 +267,8 @@ impl Ranker {
             };
         }
         let lexical = assistant.index().search(question, 10);
-        let hits = blend(&self.vectors.scores(query, None), &lexical);
+        let mut hits = blend(&self.vectors.scores(query, None), &lexical);
+        hits.retain(|h| Some(assistant.index().article_id(h.article)) != rejected);
         let outcome = match self.thresholds.decide(&hits) {
             Decision::Answer => Outcome::Answer,
             Decision::Suggest => Outcome::Suggest,
@@ -440,6 +454,24 @@ mod tests {
         );
         a.answer = "One paragraph only.".into();
         assert_eq!(answer_texts(&a), vec!["Opening hours\nOne paragraph only."]);
+    }
+
+    #[test]
+    fn without_the_rejected_article_the_rest_is_decided_on_its_own() {
+        let assistant = assistant();
+        let ranker = ranker(&assistant);
+        let question = "the machine swallowed it";
+        let query = encode(question);
+        let whole = ranker.answer(&assistant, question, &query, 3);
+        assert_eq!(whole.hits[0].id, "atm");
+        let rest = ranker.answer_without(&assistant, question, &query, 3, Some("atm"));
+        assert!(rest.hits.iter().all(|h| h.id != "atm"), "{rest:?}");
+        assert_eq!(rest.hits.len(), 2);
+        assert_eq!(
+            rest.outcome,
+            Outcome::Unsure,
+            "nothing else is about cards: {rest:?}"
+        );
     }
 
     #[test]

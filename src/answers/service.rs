@@ -145,12 +145,14 @@ impl SemanticAnswers {
         Ok((inner, encoder, ready))
     }
 
-    /// The server's reply to `question` from `site`'s base in `locale`.
+    /// The server's reply to `question` from `site`'s base in `locale`, without article
+    /// `rejected` if the visitor said it did not help.
     pub async fn answer(
         &self,
         site: &str,
         locale: Locale,
         question: &str,
+        rejected: Option<&str>,
     ) -> Result<Reply, AnswerError> {
         let (inner, encoder, ready) = self.ready(site, locale)?;
         let _permit = inner
@@ -159,11 +161,16 @@ impl SemanticAnswers {
             .await
             .map_err(|_| AnswerError::Failed)?;
         let question = question.to_owned();
+        let rejected = rejected.map(str::to_owned);
         tokio::task::spawn_blocking(move || {
             let vector = encoder.query(&question);
-            ready
-                .ranker
-                .answer(&ready.assistant, &question, &vector, REPLY_HITS)
+            ready.ranker.answer_without(
+                &ready.assistant,
+                &question,
+                &vector,
+                REPLY_HITS,
+                rejected.as_deref(),
+            )
         })
         .await
         .map_err(|e| {

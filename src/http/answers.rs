@@ -1,6 +1,6 @@
 //! `POST /sites/{site}/answers`: the server's answer by meaning to a question the widget was
 //! unsure of (`{"locale": "en", "question": "..."}`, as JSON of any content type), in the
-//! browser's reply shape. Only the
+//! browser's reply shape; with `"rejected": "article-id"`, about the other articles. Only the
 //! widget's own page (this server's origin) may ask; each address has a bucket of questions.
 //! When semantic answers are off or still starting, a 503 tells the widget to keep its own.
 
@@ -25,6 +25,9 @@ use crate::state::AppState;
 pub struct Question {
     locale: Locale,
     question: String,
+    /// The article the visitor said did not help: the reply is about the others.
+    #[serde(default)]
+    rejected: Option<String>,
 }
 
 /// Questions one address may ask at once, then one every two seconds: a visitor asks every
@@ -79,7 +82,12 @@ pub async fn answer(
         })?;
     let reply = state
         .answers
-        .answer(site, question.locale, &question.question)
+        .answer(
+            site,
+            question.locale,
+            &question.question,
+            question.rejected.as_deref(),
+        )
         .await
         .map_err(unavailable)?;
     Ok(Json(reply))

@@ -48,6 +48,63 @@ test("an English question gets the right article, feedback, and survives a reloa
   await context.close();
 });
 
+/**
+ * Waits until the server answers by meaning in `locale`: it loads its sentence encoders and
+ * the bases' vectors in the background after start, answering 503 meanwhile.
+ */
+async function serverAnswers(page, locale) {
+  for (let tries = 0; tries < 240; tries++) {
+    const status = await page.evaluate(async (locale) => {
+      const body = JSON.stringify({ locale, question: "hello" });
+      return (await fetch("/sites/demo/answers", { method: "POST", body })).status;
+    }, locale);
+    if (status === 200) return;
+    assert.equal(status, 503, "starting, else answering");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the server never answered by meaning in ${locale}`);
+}
+
+/** The next question the widget sends the server about, containing `words`. */
+function serverAsked(page, words) {
+  return page.waitForRequest(
+    (r) => r.url().endsWith("/sites/demo/answers") && (r.postData() ?? "").includes(words),
+    { timeout: 10000 },
+  );
+}
+
+test("the server answers by meaning what the browser is unsure of, and offers others after a No", async () => {
+  const { context, page, widget } = await openWidget("en-US");
+  await serverAnswers(page, "en");
+  // The browser alone only suggests payment methods or a declined card; the server is sure.
+  const asked = serverAsked(page, "refused");
+  await ask(widget, "my bank refused the payment");
+  await asked;
+  const card = widget.locator(".ito-article-card").last();
+  await card.waitFor();
+  assert.equal(await card.locator(".ito-article-card__title").textContent(), "Card declined at checkout");
+
+  // The browser is sure of this one and shows it at once; a No asks the server about the
+  // other articles.
+  await ask(widget, "my order has not arrived yet");
+  const status = widget.locator(".ito-article-card", { hasText: "Checking your order status and tracking" });
+  await status.waitFor();
+  const secondOpinion = serverAsked(page, "not arrived");
+  await status.getByRole("button", { name: "No" }).click();
+  await widget.getByText("Sorry about that").waitFor();
+  assert.match((await secondOpinion).postData(), /"rejected":"order-status"/);
+  const others = widget.locator(".ito-suggestions").last();
+  await others.waitFor();
+  const offered = await others.locator(".ito-suggestions__chip").allTextContents();
+  assert.ok(offered.length >= 1 && offered.length <= 3, `other articles: ${offered}`);
+  assert.equal(offered[0], "Parcel late, lost or marked delivered", `${offered}`);
+  assert.ok(!offered.includes("Checking your order status and tracking"), "never the rejected one");
+  await screenshot(page, "assistant-server-after-no");
+  await others.locator(".ito-suggestions__chip").first().click();
+  await widget.locator(".ito-article-card__title", { hasText: offered[0] }).waitFor();
+  await context.close();
+});
+
 test("a Japanese visitor gets Japanese strings and the Japanese article", async () => {
   const { context, page, widget } = await openWidget("ja-JP");
   await widget.getByText("なんでも聞いてください").waitFor();

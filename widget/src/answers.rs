@@ -22,20 +22,31 @@ pub enum Asked {
     Failed,
 }
 
-pub async fn ask(site: &str, locale: Locale, question: &str) -> Asked {
-    match request(site, locale, question).await {
+/// Asks about `question`; with `rejected`, about the articles other than that one.
+pub async fn ask(site: &str, locale: Locale, question: &str, rejected: Option<&str>) -> Asked {
+    match request(site, locale, question, rejected).await {
         Ok((200, body)) => Reply::read(&body).map_or(Asked::Failed, Asked::Reply),
         Ok((403 | 404, _)) => Asked::NoneHere,
         _ => Asked::Failed,
     }
 }
 
-async fn request(site: &str, locale: Locale, question: &str) -> Result<(u16, String), JsValue> {
+async fn request(
+    site: &str,
+    locale: Locale,
+    question: &str,
+    rejected: Option<&str>,
+) -> Result<(u16, String), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
+    let json = |text: &str| serde_json::to_string(text).map_err(|_| "unwritable question");
+    let rejected = match rejected {
+        Some(id) => format!(",\"rejected\":{}", json(id)?),
+        None => String::new(),
+    };
     let body = format!(
-        "{{\"locale\":\"{}\",\"question\":{}}}",
+        "{{\"locale\":\"{}\",\"question\":{}{rejected}}}",
         locale.code(),
-        serde_json::to_string(question).map_err(|_| "unwritable question")?
+        json(question)?
     );
     // Sent as fetch's plain text (no headers to set); the server reads it as JSON.
     let init = web_sys::RequestInit::new();

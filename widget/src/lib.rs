@@ -46,7 +46,7 @@ use ito_protocol::chat::HandoffContext;
 use ito_protocol::site_settings::PreChatField;
 use persist::Persisted;
 use storage::Stores;
-use thread::{Entry, Feedback, Thread};
+use thread::{Entry, Feedback, ServerQuestion, Thread};
 
 /// What the person taking over gets from the widget: the bot transcript, the pages, the
 /// visitor's language, time zone and browser, and what the host page said about them.
@@ -91,21 +91,23 @@ enum Articles {
 }
 
 /// The whole panel: header, conversation and composer.
-/// Asks the server about the question of consultation `ticket`; whichever comes first, its
-/// answer or the end of [`answers::WAIT`], settles it.
+/// Asks the server `question`; whichever comes first, its answer or the end of
+/// [`answers::WAIT`], settles its consultation.
 fn consult(
     thread: RwSignal<Thread>,
     assistant: Arc<Assistant>,
     site: String,
     locale: Locale,
-    (ticket, question): (u32, String),
+    question: ServerQuestion,
 ) {
+    let ticket = question.ticket;
     let settle: Rc<dyn Fn(Option<ito_assistant::Reply>)> =
         Rc::new(move |reply| thread.update(|t| t.server_replied(ticket, reply, &assistant)));
     let late = Rc::clone(&settle);
     set_timeout(move || late(None), answers::WAIT);
     leptos::task::spawn_local(async move {
-        let reply = match answers::ask(&site, locale, &question).await {
+        let asked = answers::ask(&site, locale, &question.text, question.rejected.as_deref());
+        let reply = match asked.await {
             answers::Asked::Reply(reply) => Some(reply),
             answers::Asked::NoneHere => {
                 thread.update(|t| t.server_answers = false);
@@ -215,15 +217,15 @@ pub fn App(
     let consulted = StoredValue::new(None::<u32>);
     let (site, locale) = (context.site.clone(), context.locale);
     Effect::new(move || {
-        let Some((ticket, question)) = thread.with(Thread::server_question) else {
+        let Some(question) = thread.with(Thread::server_question) else {
             return;
         };
         let Articles::Ready(assistant) = articles.get() else {
             return;
         };
-        if consulted.get_value() != Some(ticket) {
-            consulted.set_value(Some(ticket));
-            consult(thread, assistant, site.clone(), locale, (ticket, question));
+        if consulted.get_value() != Some(question.ticket) {
+            consulted.set_value(Some(question.ticket));
+            consult(thread, assistant, site.clone(), locale, question);
         }
     });
     let with_assistant = move |act: &dyn Fn(&mut Thread, &Assistant)| {

@@ -151,6 +151,16 @@ pub struct Thread {
     asked_server: Vec<u32>,
 }
 
+/// A question for the server, as the widget sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerQuestion {
+    /// Which consultation its reply settles.
+    pub ticket: u32,
+    pub text: String,
+    /// The article the visitor said did not help: the server is asked about the others.
+    pub rejected: Option<String>,
+}
+
 /// One question to the server.
 #[derive(Debug, Clone, PartialEq)]
 struct Consultation {
@@ -238,14 +248,20 @@ impl Thread {
         });
     }
 
-    /// The question to ask the server about, with its consultation's ticket, while one
-    /// waits for it.
-    pub fn server_question(&self) -> Option<(u32, String)> {
+    /// What to ask the server, while a consultation waits for it.
+    pub fn server_question(&self) -> Option<ServerQuestion> {
         let consulting = self.consulting.as_ref()?;
-        match self.entry(consulting.question)? {
-            Entry::Visitor { text } => Some((consulting.ticket, text.clone())),
-            _ => None,
-        }
+        let Entry::Visitor { text } = self.entry(consulting.question)? else {
+            return None;
+        };
+        Some(ServerQuestion {
+            ticket: consulting.ticket,
+            text: text.clone(),
+            rejected: match &consulting.without_server {
+                WithoutServer::BrowsersReply(_) => None,
+                WithoutServer::Rejected(article) => Some(article.clone()),
+            },
+        })
     }
 
     /// The server's reply for `ticket` arrived, or did not in time (`None`). For a waiting

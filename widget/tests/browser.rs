@@ -349,8 +349,10 @@ fn an_unsure_question_waits_for_the_server_and_shows_its_answer() {
     let assistant = Assistant::new(shop_base());
     let mut thread = consulting_thread();
     assert!(thread.ask("the box I am waiting for is late", Some(&assistant)));
-    let (id, question) = thread.server_question().expect("the server is asked");
-    assert_eq!(question, "the box I am waiting for is late");
+    let asked = thread.server_question().expect("the server is asked");
+    assert_eq!(asked.text, "the box I am waiting for is late");
+    assert_eq!(asked.rejected, None);
+    let id = asked.ticket;
     assert!(thread.is_waiting(), "the typing dots cover the wait");
     assert_eq!(
         thread.lines().len(),
@@ -392,7 +394,7 @@ fn a_slow_gone_or_confused_server_leaves_the_browsers_own_answer() {
     ] {
         let mut thread = consulting_thread();
         thread.ask("the box I am waiting for is late", Some(&assistant));
-        let (id, _) = thread.server_question().unwrap();
+        let id = thread.server_question().unwrap().ticket;
         thread.server_replied(id, reply, &assistant);
         assert_eq!(thread.lines(), &browser_only[..]);
     }
@@ -411,7 +413,7 @@ fn a_sure_answer_needs_no_server_and_later_questions_wait_their_turn() {
     assert_eq!(answered(&thread), Some("password"));
 
     thread.ask("the box I am waiting for is late", Some(&assistant));
-    let (first, _) = thread.server_question().unwrap();
+    let first = thread.server_question().unwrap().ticket;
     thread.ask("reset password", Some(&assistant));
     let lines = thread.lines().len();
     assert_eq!(
@@ -444,8 +446,14 @@ fn an_answer_that_did_not_help_asks_the_server_for_other_articles() {
     let answer = thread.lines().last().unwrap().id;
     assert!(thread.give_feedback(answer, Feedback::NotHelpful));
     assert_eq!(thread.lines().last().unwrap().entry, Entry::Sorry);
-    let (ticket, question) = thread.server_question().expect("asked after the No");
-    assert_eq!(question, "I forgot my password, reset password");
+    let asked = thread.server_question().expect("asked after the No");
+    assert_eq!(asked.text, "I forgot my password, reset password");
+    assert_eq!(
+        asked.rejected.as_deref(),
+        Some("password"),
+        "about the others"
+    );
+    let ticket = asked.ticket;
     assert!(thread.is_waiting(), "the typing dots cover the wait");
     thread.server_replied(
         ticket,
@@ -505,7 +513,7 @@ fn after_a_no_a_slow_unsure_or_agreeing_server_leaves_the_bot_just_sorry() {
         thread.ask("reset password", Some(&assistant));
         let answer = thread.lines().last().unwrap().id;
         thread.give_feedback(answer, Feedback::NotHelpful);
-        let (ticket, _) = thread.server_question().unwrap();
+        let ticket = thread.server_question().unwrap().ticket;
         thread.server_replied(ticket, reply.clone(), &assistant);
         assert_eq!(thread.lines(), &browser_only[..], "{reply:?}");
         assert!(!thread.is_waiting());
@@ -517,7 +525,7 @@ fn after_a_no_a_slow_unsure_or_agreeing_server_leaves_the_bot_just_sorry() {
     thread.ask("reset password", Some(&assistant));
     let answer = thread.lines().last().unwrap().id;
     thread.give_feedback(answer, Feedback::NotHelpful);
-    let (ticket, _) = thread.server_question().unwrap();
+    let ticket = thread.server_question().unwrap().ticket;
     thread.ask("can i send back my order?", Some(&assistant));
     assert_eq!(answered(&thread), Some("returns"), "answered at once");
     let before = thread.lines().to_vec();
