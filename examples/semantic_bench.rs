@@ -44,7 +44,7 @@ fn main() {
     let texts = assistant.index().variants().count();
     let started = Instant::now();
     let vectors = ArticleVectors::build(&assistant, encoder.dimensions(), |t| encoder.query(t));
-    let ranker = Ranker::new(&assistant, vectors);
+    let ranker = Ranker::new(&assistant, vectors, None);
     println!(
         "2,000 articles ({texts} titles and questions): vectors and calibration in {:.1} s on one core; resident {:.0} MB",
         started.elapsed().as_secs_f64(),

@@ -217,3 +217,26 @@ async fn a_language_whose_model_is_missing_keeps_the_browsers_answers() {
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("not available"), "{body}");
 }
+
+/// IPADIC as `cargo xtask setup` unpacks it, read by our own reader of MeCab's format: the
+/// words city-hall questions are about, whether written in kanji or typed in kana.
+#[test]
+fn the_installed_dictionary_reads_kanji_and_kana_alike() {
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/models");
+    let readings = ito::answers::models::load_readings(&models)
+        .expect("cargo xtask setup fetches IPADIC into target/models/ipadic");
+    assert!(readings.len() > 100_000, "{} words", readings.len());
+    for (kanji, kana) in [
+        ("住民票が欲しい", "じゅうみんひょうが欲しい"),
+        ("戸籍謄本", "こせきとうほん"),
+        ("督促状が来た", "とくそくじょうが来た"),
+        ("避難場所はどこ", "ひなんばしょはどこ"),
+    ] {
+        assert_eq!(
+            readings.read(kanji),
+            readings.read(kana),
+            "{kanji} / {kana}"
+        );
+    }
+    assert_eq!(readings.read("市役所"), "シヤクショ");
+}

@@ -2,9 +2,11 @@
 //! trained on English question pairs; Japanese has multilingual-e5-small, twice as deep, which
 //! was trained to match questions with the passages that answer them, so its bases' answers are
 //! encoded too (in a real Japanese FAQ the answer carries most of what citizens ask about).
+//! Japanese is also matched by how it sounds, with IPADIC's readings (see `ranking`).
 
 use std::path::{Path, PathBuf};
 
+use ito_assistant::readings::{Readings, ReadingsError};
 use ito_encoder::bert::{Encoder, LoadError};
 use ito_protocol::Locale;
 
@@ -49,4 +51,29 @@ impl Model {
             Model::MultilingualE5 => "multilingual-e5-small",
         }
     }
+}
+
+/// Whether a language's bases are also matched by sound: Japanese, where one word may be typed
+/// in kanji or in kana.
+pub fn matches_sounds(locale: Locale) -> bool {
+    locale == Locale::Ja
+}
+
+/// IPADIC's system dictionary, as `cargo xtask setup` unpacks it under the models folder.
+pub fn readings_file(models: &Path) -> PathBuf {
+    models.join("ipadic/sys.dic")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadingsFileError {
+    #[error("cannot read it: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Format(#[from] ReadingsError),
+}
+
+pub fn load_readings(models: &Path) -> Result<Readings, ReadingsFileError> {
+    Ok(Readings::from_mecab(&std::fs::read(readings_file(
+        models,
+    ))?)?)
 }

@@ -1,14 +1,19 @@
 //! Ranking a base's articles by meaning and words together, as plain functions of vectors
 //! (any encoder's: tests use hand-made ones). An article's semantic score is the mean of its
 //! nearest variant's cosine (title or question) and its centroid's; the browser's lexical
-//! score is added at a quarter weight. The base's own questions, held out one at a time,
-//! calibrate the outcome thresholds exactly as the browser's assistant calibrates its own.
+//! score is added at a quarter weight, and for Japanese how the question sounds at a tenth
+//! ([`SpokenIndex`]). The base's own questions, held out one at a time, calibrate the outcome
+//! thresholds exactly as the browser's assistant calibrates its own.
 
 use ito_assistant::confidence::{
     ANSWER_QUANTILE, Calibration, Decision, Thresholds, held_out_sample,
 };
+use std::sync::Arc;
+
+use ito_assistant::baseline::Bm25;
 use ito_assistant::index::Hit;
-use ito_assistant::{Assistant, Outcome, Reply, ScoredArticle, intent};
+use ito_assistant::readings::Readings;
+use ito_assistant::{Assistant, KnowledgeBase, Outcome, Reply, ScoredArticle, intent};
 use ito_encoder::linear::dot;
 
 /// How much the browser's lexical score counts beside the semantic one (which counts 1). On
@@ -204,16 +209,86 @@ impl ArticleVectors {
     }
 }
 
+/// How much a Japanese question's sound counts ([`SpokenIndex`]). On the city-hall base a
+/// tenth lifts top-1 from 87.7 % to 89.7 % and out-of-scope questions caught from 3.8 % to
+/// 50 %; the Japanese demo's from 94 % to 98 %. A fifth costs 1.7 points of top-1.
+const SPOKEN_WEIGHT: f32 = 0.1;
+/// The BM25 score at which the sound counts half its weight: scores saturate rather than being
+/// divided by the best, which would give the best article a full share even when every article
+/// only shares endings such as シテクダサイ with the question.
+const SPOKEN_HALF_SCORE: f32 = 40.0;
+
+/// A Japanese base as it sounds: its titles and answers read into katakana and indexed by
+/// character trigrams, so a question typed in kana (じゅうみんひょう) finds the article written
+/// in kanji (住民票). Trigrams, as pairs of katakana are too common to tell articles apart: on
+/// the city-hall base, with the best article's score taken as 1, bigrams cost 3.4 points of
+/// top-1 and trigrams 2.2; saturated trigrams gain 2.0 (4-grams 0.3). The questions are left
+/// out, so calibration holds them out without this index knowing them.
+pub struct SpokenIndex {
+    readings: Arc<Readings>,
+    bm25: Bm25,
+}
+
+impl SpokenIndex {
+    pub fn build(base: &KnowledgeBase, readings: Arc<Readings>) -> SpokenIndex {
+        let mut spoken = base.clone();
+        for article in &mut spoken.articles {
+            article.title = readings.read(&article.title);
+            article.answer = readings.read(&article.answer);
+            article.questions.clear();
+        }
+        SpokenIndex {
+            bm25: Bm25::with_terms(&spoken, trigrams),
+            readings,
+        }
+    }
+
+    /// The articles that sound most like `question`, each scored in 0..1.
+    fn search(&self, question: &str) -> Vec<Hit> {
+        let mut hits = self.bm25.search(&self.readings.read(question), 10);
+        for hit in &mut hits {
+            hit.score /= hit.score + SPOKEN_HALF_SCORE;
+        }
+        hits
+    }
+}
+
+/// Each run of letters and digits as its overlapping character triples (a shorter run is
+/// itself).
+fn trigrams(text: &str) -> Vec<String> {
+    let mut grams = Vec::new();
+    for run in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|r| !r.is_empty())
+    {
+        let chars: Vec<char> = run.chars().collect();
+        if chars.len() < 3 {
+            grams.push(run.to_owned());
+        }
+        grams.extend(
+            chars
+                .windows(3)
+                .map(|three| three.iter().collect::<String>()),
+        );
+    }
+    grams
+}
+
 /// A base ready to answer by meaning: its vectors and the thresholds its own questions set.
 pub struct Ranker {
     vectors: ArticleVectors,
+    spoken: Option<SpokenIndex>,
     thresholds: Thresholds,
 }
 
 impl Ranker {
     /// Calibrates on the same held-out questions as the browser's assistant (a held-out
     /// question's vector is its variant's, already encoded).
-    pub fn new(assistant: &Assistant, vectors: ArticleVectors) -> Ranker {
+    pub fn new(
+        assistant: &Assistant,
+        vectors: ArticleVectors,
+        spoken: Option<SpokenIndex>,
+    ) -> Ranker {
         let scores = held_out_sample(assistant.base(), assistant.index())
             .into_iter()
             .map(|held| {
@@ -222,7 +297,8 @@ impl Ranker {
                     .search_held_out(held.question, held.variant);
                 let own = vectors.variant(held.variant);
                 let semantic = vectors.scores(own, Some(held.variant));
-                blend(&semantic, &lexical)
+                let sounds = spoken.as_ref().map(|s| s.search(held.question));
+                blend(&semantic, &lexical, sounds.as_deref())
                     .into_iter()
                     .find(|h| h.article == held.article)
                     .map_or(0.0, |h| h.score)
@@ -231,6 +307,7 @@ impl Ranker {
         Ranker {
             thresholds: Thresholds::from_held_out(scores, CALIBRATION),
             vectors,
+            spoken,
         }
     }
 
@@ -267,7 +344,12 @@ impl Ranker {
             };
         }
         let lexical = assistant.index().search(question, 10);
-        let mut hits = blend(&self.vectors.scores(query, None), &lexical);
+        let sounds = self.spoken.as_ref().map(|s| s.search(question));
+        let mut hits = blend(
+            &self.vectors.scores(query, None),
+            &lexical,
+            sounds.as_deref(),
+        );
         hits.retain(|h| Some(assistant.index().article_id(h.article)) != rejected);
         let outcome = match self.thresholds.decide(&hits) {
             Decision::Answer => Outcome::Answer,
@@ -305,17 +387,24 @@ pub fn widget_and_server(
 }
 
 /// Every article by blended score, best first, in 0..=1.
-fn blend(semantic: &[f32], lexical: &[Hit]) -> Vec<Hit> {
+fn blend(semantic: &[f32], lexical: &[Hit], spoken: Option<&[Hit]>) -> Vec<Hit> {
     let mut scores: Vec<f32> = semantic.iter().map(|s| s.max(0.0)).collect();
     for hit in lexical {
         scores[hit.article] += LEXICAL_WEIGHT * hit.score;
+    }
+    let mut most = 1.0 + LEXICAL_WEIGHT;
+    if let Some(spoken) = spoken {
+        for hit in spoken {
+            scores[hit.article] += SPOKEN_WEIGHT * hit.score;
+        }
+        most += SPOKEN_WEIGHT;
     }
     let mut hits: Vec<Hit> = scores
         .into_iter()
         .enumerate()
         .map(|(article, score)| Hit {
             article,
-            score: (score / (1.0 + LEXICAL_WEIGHT)).clamp(0.0, 1.0),
+            score: (score / most).clamp(0.0, 1.0),
         })
         .collect();
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.article.cmp(&b.article)));
@@ -397,7 +486,7 @@ mod tests {
 
     fn ranker(assistant: &Assistant) -> Ranker {
         let vectors = ArticleVectors::build(assistant, 5, encode);
-        Ranker::new(assistant, vectors)
+        Ranker::new(assistant, vectors, None)
     }
 
     #[test]
@@ -419,10 +508,15 @@ mod tests {
         base.articles.push(hours);
         let assistant = Assistant::new(base);
         let question = "is it shut when the weather is bad";
-        let plain = Ranker::new(&assistant, ArticleVectors::build(&assistant, 5, encode));
+        let plain = Ranker::new(
+            &assistant,
+            ArticleVectors::build(&assistant, 5, encode),
+            None,
+        );
         let with = Ranker::new(
             &assistant,
             ArticleVectors::build(&assistant, 5, encode).with_answers(&assistant, encode),
+            None,
         );
         let score_of = |reply: &Reply| {
             reply
@@ -438,6 +532,53 @@ mod tests {
             score_of(&after) > score_of(&before),
             "{before:?} then {after:?}"
         );
+    }
+
+    #[test]
+    fn a_japanese_question_typed_in_kana_finds_the_article_written_in_kanji() {
+        let mut base = KnowledgeBase {
+            locale: "ja".into(),
+            synonyms: Vec::new(),
+            articles: vec![
+                article(
+                    "koseki",
+                    "戸籍謄本を取りたい",
+                    &["戸籍の写しはどこで取れますか"],
+                ),
+                article(
+                    "juminhyo",
+                    "住民票を取りたい",
+                    &["住民票の写しはどこで取れますか"],
+                ),
+            ],
+        };
+        base.articles[0].answer = "戸籍謄本は市民課の窓口で請求できます。".into();
+        base.articles[1].answer = "住民票は市民課の窓口か郵送で請求できます。".into();
+        let assistant = Assistant::new(base);
+        let readings = Arc::new(Readings::from_words([
+            ("住民票", "ジュウミンヒョウ"),
+            ("戸籍", "コセキ"),
+            ("謄本", "トウホン"),
+        ]));
+        let spoken = SpokenIndex::build(assistant.base(), readings);
+        // The toy encoder sees no topic in Japanese: by meaning the two articles tie.
+        let vectors = || ArticleVectors::build(&assistant, 5, encode);
+        let question = "じゅうみんひょうがほしい";
+        let query = encode(question);
+        let hearing = Ranker::new(&assistant, vectors(), Some(spoken));
+        let reply = hearing.answer(&assistant, question, &query, 2);
+        assert_eq!(reply.hits[0].id, "juminhyo", "{reply:?}");
+        assert!(reply.hits[0].score > reply.hits[1].score, "{reply:?}");
+        assert!(reply.hits.iter().all(|h| (0.0..=1.0).contains(&h.score)));
+        let deaf = Ranker::new(&assistant, vectors(), None);
+        let reply = deaf.answer(&assistant, question, &query, 2);
+        assert_eq!(reply.hits[0].score, reply.hits[1].score, "{reply:?}");
+    }
+
+    #[test]
+    fn trigrams_are_taken_within_runs_of_letters() {
+        assert_eq!(trigrams("ジュウミ ン"), ["ジュウ", "ュウミ", "ン"]);
+        assert!(trigrams("、。").is_empty());
     }
 
     #[test]

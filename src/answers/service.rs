@@ -1,6 +1,7 @@
 //! The encoders in the running server: loaded once, in the background, with every base's
 //! article vectors (one build per base content, by its ETag, shared by the sites that serve
 //! it); then each question's vector on a blocking thread, as many at once as there are cores.
+//! Japanese bases are also matched by sound when IPADIC's readings are installed.
 //! Without a language's model, or with `[server] semantic = false`, it says once in the log
 //! that semantic answers are off (for that language), and its questions are answered `Off`,
 //! which the widget takes as "use your own answer".
@@ -10,12 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
+use ito_assistant::readings::Readings;
 use ito_assistant::{Assistant, KnowledgeBase, Reply};
 use ito_encoder::bert::Encoder;
 use ito_protocol::Locale;
 
-use super::models::Model;
-use super::ranking::{ArticleVectors, Ranker};
+use super::models::{self, Model};
+use super::ranking::{ArticleVectors, Ranker, SpokenIndex};
 use crate::site::knowledge::{CompiledBase, KnowledgeBases};
 
 /// How many hits a reply lists: the console's answer picker shows six, the widget three.
@@ -198,6 +200,7 @@ impl Inner {
                 ),
             }
         }
+        let readings = self.readings(models, bases);
         // Sites that share a base share its vectors: the ETag is the base's content.
         let mut by_etag: HashMap<String, Arc<Ready>> = HashMap::new();
         for (site, locale, base) in bases.all() {
@@ -214,7 +217,8 @@ impl Inner {
             let ready = match by_etag.get(&base.etag) {
                 Some(ready) => Arc::clone(ready),
                 None => {
-                    let Some(ready) = build(&encoder, model, site, locale, base) else {
+                    let readings = readings.as_ref().filter(|_| models::matches_sounds(locale));
+                    let Some(ready) = build(&encoder, model, readings, (site, locale), base) else {
                         continue;
                     };
                     let ready = Arc::new(ready);
@@ -235,12 +239,41 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// The readings that match Japanese by sound, if a Japanese base will use them; without
+    /// the dictionary, the log says so once and those bases are matched without.
+    fn readings(&self, models: &Path, bases: &KnowledgeBases) -> Option<Arc<Readings>> {
+        let heard = bases.all().any(|(_, locale, _)| {
+            models::matches_sounds(locale)
+                && self
+                    .encoders
+                    .read()
+                    .expect("encoders lock")
+                    .contains_key(&Model::for_locale(locale))
+        });
+        if !heard {
+            return None;
+        }
+        match models::load_readings(models) {
+            Ok(readings) => Some(Arc::new(readings)),
+            Err(e) => {
+                tracing::info!(
+                    file = %models::readings_file(models).display(),
+                    error = %e,
+                    "Japanese questions typed in kana are matched by meaning and words only: no readings (cargo xtask setup fetches IPADIC)"
+                );
+                None
+            }
+        }
+    }
+}
+
 /// One base's assistant, vectors and calibration.
 fn build(
     encoder: &Encoder,
     model: Model,
-    site: &str,
-    locale: Locale,
+    readings: Option<&Arc<Readings>>,
+    (site, locale): (&str, Locale),
     base: &CompiledBase,
 ) -> Option<Ready> {
     let Ok(kb) = KnowledgeBase::parse(&base.json) else {
@@ -253,7 +286,8 @@ fn build(
     if model.encodes_answers() {
         vectors = vectors.with_answers(&assistant, |t| encoder.passage(t));
     }
-    let ranker = Ranker::new(&assistant, vectors);
+    let spoken = readings.map(|r| SpokenIndex::build(assistant.base(), Arc::clone(r)));
+    let ranker = Ranker::new(&assistant, vectors, spoken);
     tracing::info!(
         site,
         %locale,

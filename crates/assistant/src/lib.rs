@@ -11,6 +11,7 @@
 //! - [`intent`]: requests for a person, and signs of frustration.
 //! - [`bench`]: the synthetic 2,000-article base and the timing behind the speed benchmark.
 //! - [`baseline`]: plain BM25, the yardstick of the evaluation.
+//! - [`readings`]: Japanese text in katakana, from a MeCab dictionary (for the server's ranking).
 //! - [`eval`]: intent sets turned into bases, and the measures the eval command prints.
 
 pub mod baseline;
@@ -22,6 +23,7 @@ pub mod index;
 pub mod intent;
 pub mod kb;
 pub mod markdown;
+pub mod readings;
 pub mod synonyms;
 pub mod text;
 
