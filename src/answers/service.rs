@@ -16,8 +16,9 @@ use ito_assistant::{Assistant, KnowledgeBase, Reply};
 use ito_encoder::bert::Encoder;
 use ito_protocol::Locale;
 
+use super::build::{self, Cores};
 use super::models::{self, Model};
-use super::ranking::{ArticleVectors, Ranker, SpokenIndex};
+use super::ranking::Ranker;
 use crate::site::knowledge::{CompiledBase, KnowledgeBases};
 
 /// How many hits a reply lists: the console's answer picker shows six, the widget three.
@@ -218,7 +219,8 @@ impl Inner {
                 Some(ready) => Arc::clone(ready),
                 None => {
                     let readings = readings.as_ref().filter(|_| models::matches_sounds(locale));
-                    let Some(ready) = build(&encoder, model, readings, (site, locale), base) else {
+                    let Some(ready) = ready_base(&encoder, model, readings, (site, locale), base)
+                    else {
                         continue;
                     };
                     let ready = Arc::new(ready);
@@ -269,7 +271,7 @@ impl Inner {
 }
 
 /// One base's assistant, vectors and calibration.
-fn build(
+fn ready_base(
     encoder: &Encoder,
     model: Model,
     readings: Option<&Arc<Readings>>,
@@ -282,12 +284,7 @@ fn build(
     };
     let started = std::time::Instant::now();
     let assistant = Assistant::new(kb);
-    let mut vectors = ArticleVectors::build(&assistant, encoder.dimensions(), |t| encoder.query(t));
-    if model.encodes_answers() {
-        vectors = vectors.with_answers(&assistant, |t| encoder.passage(t));
-    }
-    let spoken = readings.map(|r| SpokenIndex::build(assistant.base(), Arc::clone(r)));
-    let ranker = Ranker::new(&assistant, vectors, spoken);
+    let ranker = build::ranker(&assistant, model, encoder, readings.cloned(), Cores::One);
     tracing::info!(
         site,
         %locale,

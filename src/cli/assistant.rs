@@ -1,6 +1,5 @@
 //! `ito assistant ...`: the assistant for site owners, on the command line.
 
-use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,8 +15,9 @@ use ito_assistant::{Assistant, KnowledgeBase, Reply};
 use ito_encoder::bert::Encoder;
 use ito_protocol::Locale;
 
+use crate::answers::build::{self, Cores};
 use crate::answers::models::{self, Model};
-use crate::answers::ranking::{self, ArticleVectors, Ranker, SpokenIndex};
+use crate::answers::ranking::{self, Ranker};
 
 #[derive(Debug, Subcommand)]
 pub enum AssistantCommand {
@@ -81,13 +81,6 @@ struct Semantic {
     encoder: Encoder,
     /// Japanese bases' readings, when the dictionary is there.
     readings: Option<Arc<Readings>>,
-}
-
-impl Semantic {
-    fn spoken(&self, assistant: &Assistant) -> Option<SpokenIndex> {
-        let readings = Arc::clone(self.readings.as_ref()?);
-        Some(SpokenIndex::build(assistant.base(), readings))
-    }
 }
 
 impl SemanticArgs {
@@ -193,46 +186,15 @@ fn query(base: &KnowledgeBase, top: usize, semantic: Option<&Semantic>) -> Resul
     Ok(())
 }
 
-/// The base's vectors and calibration, its texts encoded on every core.
+/// The base's ranker, as the server builds it, its texts encoded on every core.
 fn semantic_ranker(assistant: &Assistant, semantic: &Semantic) -> Ranker {
-    let encoder = &semantic.encoder;
-    let articles = &assistant.base().articles;
-    let texts: Vec<&str> = articles
-        .iter()
-        .flat_map(|a| {
-            std::iter::once(a.title.as_str()).chain(a.questions.iter().map(String::as_str))
-        })
-        .collect();
-    let vectors = encode_all(&texts, |t| encoder.query(t));
-    let mut article_vectors =
-        ArticleVectors::build(assistant, encoder.dimensions(), |t| vectors[t].clone());
-    if semantic.model.encodes_answers() {
-        let answers: Vec<String> = articles.iter().flat_map(ranking::answer_texts).collect();
-        let answers: Vec<&str> = answers.iter().map(String::as_str).collect();
-        let vectors = encode_all(&answers, |t| encoder.passage(t));
-        article_vectors = article_vectors.with_answers(assistant, |t| vectors[t].clone());
-    }
-    Ranker::new(assistant, article_vectors, semantic.spoken(assistant))
-}
-
-/// Every text's vector by text, the work shared between the machine's cores.
-fn encode_all<'a>(
-    texts: &[&'a str],
-    encode: impl Fn(&str) -> Vec<f32> + Sync,
-) -> HashMap<&'a str, Vec<f32>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = texts.len().div_ceil(threads).max(1);
-    let encode = &encode;
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = texts
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|t| encode(t)).collect::<Vec<_>>()))
-            .collect();
-        let vectors = parts
-            .into_iter()
-            .flat_map(|p| p.join().expect("an encoding thread panicked"));
-        texts.iter().copied().zip(vectors).collect()
-    })
+    build::ranker(
+        assistant,
+        semantic.model,
+        &semantic.encoder,
+        semantic.readings.clone(),
+        Cores::All,
+    )
 }
 
 fn check(path: &Path) -> Result<()> {
@@ -315,7 +277,7 @@ fn evaluate(split: &eval::Split, semantic: Option<&Semantic>) -> Result<()> {
             .chain(&split.out_of_scope)
             .map(|u| u.text.as_str())
             .collect();
-        let vectors = encode_all(&questions, |q| semantic.encoder.query(q));
+        let vectors = build::encode_all(&questions, |q| semantic.encoder.query(q), Cores::All);
         writeln!(
             out,
             "semantic: {} texts encoded in {:.1} s; server thresholds {:?}",
