@@ -239,9 +239,7 @@ impl Inner {
             "sentence encoders loaded"
         );
     }
-}
 
-impl Inner {
     /// The readings that match Japanese by sound, if a Japanese base will use them; without
     /// the dictionary, the log says so once and those bases are matched without.
     fn readings(&self, models: &Path, bases: &KnowledgeBases) -> Option<Arc<Readings>> {

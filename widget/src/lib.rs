@@ -90,7 +90,6 @@ enum Articles {
     Failed,
 }
 
-/// The whole panel: header, conversation and composer.
 /// Asks the server `question`; whichever comes first, its answer or the end of
 /// [`answers::WAIT`], settles its consultation.
 fn consult(
@@ -119,6 +118,7 @@ fn consult(
     });
 }
 
+/// The whole panel: header, conversation and composer.
 #[component]
 pub fn App(
     /// Where the widget is embedded and which language it speaks.

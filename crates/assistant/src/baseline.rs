@@ -25,19 +25,19 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
 }
 
-/// Each run of letters and digits, lower-cased, as its overlapping character pairs (a run of
-/// one character is itself).
-fn bigrams(text: &str) -> Vec<String> {
+/// Each run of letters and digits, lower-cased, as its overlapping runs of `N` characters (a
+/// shorter run is itself).
+fn character_grams<const N: usize>(text: &str) -> Vec<String> {
     let mut grams = Vec::new();
     for run in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|r| !r.is_empty())
     {
         let chars: Vec<char> = run.to_lowercase().chars().collect();
-        if chars.len() == 1 {
-            grams.push(chars[0].to_string());
+        if chars.len() < N {
+            grams.push(chars.iter().collect());
         }
-        grams.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+        grams.extend(chars.windows(N).map(|gram| gram.iter().collect::<String>()));
     }
     grams
 }
@@ -49,12 +49,13 @@ impl Bm25 {
 
     /// Over character bigrams of each article's title, questions and answer.
     pub fn bigrams(base: &KnowledgeBase) -> Bm25 {
-        Bm25::over(base, true, bigrams)
+        Bm25::over(base, true, character_grams::<2>)
     }
 
-    /// Over the terms `terms` makes of each article's title, questions and answer.
-    pub fn with_terms(base: &KnowledgeBase, terms: fn(&str) -> Vec<String>) -> Bm25 {
-        Bm25::over(base, true, terms)
+    /// Over character trigrams of the same (for text whose pairs are too common to tell
+    /// articles apart, such as katakana).
+    pub fn trigrams(base: &KnowledgeBase) -> Bm25 {
+        Bm25::over(base, true, character_grams::<3>)
     }
 
     fn over(base: &KnowledgeBase, with_answers: bool, terms: fn(&str) -> Vec<String>) -> Bm25 {
@@ -115,5 +116,20 @@ impl Bm25 {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.article.cmp(&b.article)));
         hits.truncate(limit);
         hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::character_grams;
+
+    #[test]
+    fn grams_are_taken_within_runs_of_letters() {
+        assert_eq!(
+            character_grams::<3>("ジュウミ ン"),
+            ["ジュウ", "ュウミ", "ン"]
+        );
+        assert_eq!(character_grams::<2>("Ab c"), ["ab", "c"]);
+        assert!(character_grams::<3>("、。").is_empty());
     }
 }
