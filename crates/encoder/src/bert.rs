@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::linear::{Linear, Norm, add, dot, gelu};
+use crate::linear::{Linear, Norm, add, dot, exp, gelu};
 use crate::quantized;
 use crate::{e5, minilm};
 
@@ -224,7 +224,7 @@ fn softmax(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
     for v in row.iter_mut() {
-        *v = (*v - max).exp();
+        *v = exp(*v - max);
         sum += *v;
     }
     for v in row.iter_mut() {

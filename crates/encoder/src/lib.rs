@@ -5,6 +5,7 @@
 //! - [`bert`]: the transformer both models share, and [`bert::Encoder`], a model with its tokenizer.
 //! - [`minilm`]: all-MiniLM-L6-v2 (English) from sentence-transformers' safetensors and vocabulary.
 //! - [`e5`]: multilingual-e5-small (Japanese and a hundred other languages) from its 4-bit file.
+//! - [`int8`]: linear layers in 8-bit integers, exact integer sums (AVX-512 VNNI where present).
 //! - [`linear`]: the matrix operations a transformer layer needs (linear, layer norm, GELU).
 //! - [`wordpiece`]: BERT's uncased tokenizer (clean, split, lower-case, strip accents, WordPiece).
 //! - [`unigram`]: SentencePiece's unigram tokenizer (normalise, mark spaces, likeliest split).
@@ -14,6 +15,7 @@
 
 pub mod bert;
 pub mod e5;
+pub mod int8;
 pub mod linear;
 pub mod minilm;
 pub mod packed;

@@ -2,14 +2,20 @@
 //! layer normalisation, GELU and dot products (vectorised by the compiler, with fused
 //! multiply-adds where the processor has them, chosen at run time).
 
+use crate::int8::Int8Weights;
 use crate::safetensors::{Weights, WeightsError};
 
 /// `y = x Wᵀ + b`, with `W` stored `[outputs, inputs]` as PyTorch stores it.
 pub struct Linear {
-    weight: Vec<f32>,
+    weight: LinearWeights,
     bias: Vec<f32>,
     inputs: usize,
     outputs: usize,
+}
+
+enum LinearWeights {
+    Exact(Vec<f32>),
+    Int8(Int8Weights),
 }
 
 impl Linear {
@@ -18,7 +24,7 @@ impl Linear {
         assert_eq!(weight.len(), inputs * outputs, "a linear layer's weights");
         assert_eq!(bias.len(), outputs, "a linear layer's biases");
         Linear {
-            weight,
+            weight: LinearWeights::Exact(weight),
             bias,
             inputs,
             outputs,
@@ -33,11 +39,27 @@ impl Linear {
         outputs: usize,
     ) -> Result<Linear, WeightsError> {
         Ok(Linear {
-            weight: weights.f32(&format!("{prefix}.weight"), &[outputs, inputs])?,
+            weight: LinearWeights::Exact(
+                weights.f32(&format!("{prefix}.weight"), &[outputs, inputs])?,
+            ),
             bias: weights.f32(&format!("{prefix}.bias"), &[outputs])?,
             inputs,
             outputs,
         })
+    }
+
+    /// The same layer with its weights and each input row rounded to 8-bit integers
+    /// ([`crate::int8`], `refined` as there): for a model whose weights are already coarser
+    /// than that.
+    pub fn in_int8(self, refined: bool) -> Linear {
+        let weight = match self.weight {
+            LinearWeights::Exact(w) => Int8Weights::quantize(&w, self.inputs, refined),
+            LinearWeights::Int8(w) => Int8Weights::quantize(&w.to_f32(), self.inputs, refined),
+        };
+        Linear {
+            weight: LinearWeights::Int8(weight),
+            ..self
+        }
     }
 
     /// How wide a row it takes.
@@ -49,7 +71,10 @@ impl Linear {
     pub fn apply(&self, x: &[f32]) -> Vec<f32> {
         let rows = x.len() / self.inputs;
         let mut y = vec![0.0; rows * self.outputs];
-        project(x, &self.weight, self.inputs, &mut y);
+        match &self.weight {
+            LinearWeights::Exact(w) => project(x, w, self.inputs, &mut y),
+            LinearWeights::Int8(w) => w.project(x, &mut y),
+        }
         for row in y.chunks_exact_mut(self.outputs) {
             add(row, &self.bias);
         }
@@ -107,20 +132,43 @@ pub fn gelu(x: &mut [f32]) {
 
 /// The error function to within 1.2e-7 (Numerical Recipes' erfc by Chebyshev fit), which is
 /// finer than f32 arithmetic in the layers around it.
+#[inline(always)]
 fn erf(x: f32) -> f32 {
-    let x = f64::from(x);
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
+    let poly = -z * z - 1.265_512_2
+        + t * (1.000_023_7
             + t * (0.374_091_96
                 + t * (0.096_784_18
                     + t * (-0.186_288_06
                         + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let erfc = t * poly.exp();
-    (if x >= 0.0 { 1.0 - erfc } else { erfc - 1.0 }) as f32
+                            + t * (-1.135_204
+                                + t * (1.488_515_9 + t * (-0.822_152_24 + t * 0.170_872_77))))))));
+    let erfc = t * exp(poly);
+    if x >= 0.0 { 1.0 - erfc } else { erfc - 1.0 }
+}
+
+/// `eˣ` to within about 2e-7 relative, for `x` up to 88 (and 0 below -87), in arithmetic
+/// the compiler vectorises: a power of two times a polynomial of what is left (`f32::exp` is a
+/// library call, one number at a time, and took an eighth of a forward pass in GELU and
+/// softmax).
+#[inline(always)]
+#[allow(clippy::manual_clamp)] // `clamp` keeps NaN, which the cast below must never see
+pub fn exp(x: f32) -> f32 {
+    // 1.5 × 2²³: adding and taking it away again rounds to the nearest integer.
+    const ROUNDER: f32 = 12_582_912.0;
+    const LN_2_HIGH: f32 = 0.693_145_75;
+    const LN_2_LOW: f32 = 1.428_606_8e-6;
+    let x = x.max(-87.0).min(88.0);
+    let k = (x * std::f32::consts::LOG2_E + ROUNDER) - ROUNDER;
+    let r = x - k * LN_2_HIGH - k * LN_2_LOW;
+    let p = 1.0
+        + r * (1.0
+            + r * (1.0 / 2.0
+                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    // SAFETY: `k` is a whole number in -126..=127.
+    let k = unsafe { k.to_int_unchecked::<i32>() };
+    p * f32::from_bits(((k + 127) as u32) << 23)
 }
 
 /// `y[r][o] = x[r] · w[o]` for every row `r` of `x` and `o` of `w`, both `width` wide: the
@@ -248,6 +296,20 @@ pub fn add(into: &mut [f32], other: &[f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exp_matches_the_library_one() {
+        for i in -1990..=2000 {
+            let x = i as f32 * 0.0437;
+            let (ours, theirs) = (exp(x), x.exp());
+            assert!(
+                (ours - theirs).abs() <= 3e-7 * theirs,
+                "exp({x}) = {ours}, not {theirs}"
+            );
+        }
+        assert_eq!(exp(-1000.0), exp(-87.0));
+        assert!(exp(-87.0) < 1e-37);
+    }
 
     #[test]
     fn the_error_function_matches_known_values() {
