@@ -67,7 +67,7 @@ fn layer(packed: &Packed, i: usize) -> Result<Layer, PackedError> {
         );
         let bias = packed.f32(&format!("l{i}.{name}.b"), outputs)?;
         let refined = !COARSE_INPUTS.contains(&name);
-        Ok(Linear::new(weight, bias, inputs, outputs).in_int8(refined))
+        Ok(Linear::in_int8(&weight, bias, inputs, outputs, refined))
     };
     let norm = |name: &str| -> Result<Norm, PackedError> {
         Ok(Norm::new(

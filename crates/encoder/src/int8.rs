@@ -53,23 +53,6 @@ impl Int8Weights {
         }
     }
 
-    pub fn inputs(&self) -> usize {
-        self.inputs
-    }
-
-    /// The weights as the numbers they stand for.
-    pub fn to_f32(&self) -> Vec<f32> {
-        self.values
-            .chunks_exact(self.stride)
-            .zip(&self.scales)
-            .flat_map(|(row, &scale)| {
-                row[..self.inputs]
-                    .iter()
-                    .map(move |&v| f32::from(v) * scale)
-            })
-            .collect()
-    }
-
     pub fn outputs(&self) -> usize {
         self.scales.len()
     }

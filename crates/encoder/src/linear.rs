@@ -48,17 +48,22 @@ impl Linear {
         })
     }
 
-    /// The same layer with its weights and each input row rounded to 8-bit integers
-    /// ([`crate::int8`], `refined` as there): for a model whose weights are already coarser
-    /// than that.
-    pub fn in_int8(self, refined: bool) -> Linear {
-        let weight = match self.weight {
-            LinearWeights::Exact(w) => Int8Weights::quantize(&w, self.inputs, refined),
-            LinearWeights::Int8(w) => Int8Weights::quantize(&w.to_f32(), self.inputs, refined),
-        };
+    /// A layer whose weights and input rows are rounded to 8-bit integers ([`crate::int8`],
+    /// `refined` as there): for a model whose weights are already coarser than that.
+    pub fn in_int8(
+        weight: &[f32],
+        bias: Vec<f32>,
+        inputs: usize,
+        outputs: usize,
+        refined: bool,
+    ) -> Linear {
+        assert_eq!(weight.len(), inputs * outputs, "a linear layer's weights");
+        assert_eq!(bias.len(), outputs, "a linear layer's biases");
         Linear {
-            weight: LinearWeights::Int8(weight),
-            ..self
+            weight: LinearWeights::Int8(Int8Weights::quantize(weight, inputs, refined)),
+            bias,
+            inputs,
+            outputs,
         }
     }
 
