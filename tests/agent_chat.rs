@@ -101,7 +101,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
 }
 
 #[tokio::test]
-async fn the_agent_socket_wants_a_session_and_this_origin() {
+async fn the_agent_socket_wants_a_session_this_origin_and_no_editor() {
     let (_dir, server, pool) = server_and_store().await;
     let cookie = signed_in(&server, &pool, "ann@shop.example").await;
     let status = |e: tokio_tungstenite::tungstenite::Error| match e {
@@ -118,6 +118,32 @@ async fn the_agent_socket_wants_a_session_and_this_origin() {
     )
     .await;
     assert_eq!(status(foreign.unwrap_err()), 403);
+
+    ito::store::agents::add(
+        &pool,
+        "ed@shop.example",
+        "Ed",
+        "correct horse",
+        ito::store::agents::Role::Editor,
+    )
+    .await
+    .unwrap();
+    let signed = common::live::sign_in(&server, "ed@shop.example", "correct horse").await;
+    assert_eq!(signed.status().as_u16(), 200);
+    let editor_cookie = signed.headers()["set-cookie"].to_str().unwrap();
+    let editor_cookie = editor_cookie.split(';').next().unwrap();
+    let editor = connect(
+        &server,
+        "/api/v1/agent/socket",
+        &server.url,
+        &[("cookie", editor_cookie)],
+    )
+    .await;
+    assert_eq!(
+        status(editor.unwrap_err()),
+        403,
+        "an editor is never at the desk, so never offered a conversation"
+    );
 }
 
 #[tokio::test]

@@ -92,7 +92,7 @@ async fn with_an_https_public_url_cookies_are_secure_and_only_its_origin_is_own(
         "ann@shop.example",
         "Ann",
         "correct horse",
-        false,
+        ito::store::agents::Role::Agent,
     )
     .await
     .unwrap();

@@ -10,9 +10,15 @@ async fn agents_sign_in_with_a_strict_http_only_cookie_and_out_again() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_in(dir.path(), Build { front_ends: false }).await;
     let pool = server.state.db.clone();
-    ito::store::agents::add(&pool, "ann@shop.example", "Ann", "correct horse", false)
-        .await
-        .unwrap();
+    ito::store::agents::add(
+        &pool,
+        "ann@shop.example",
+        "Ann",
+        "correct horse",
+        ito::store::agents::Role::Agent,
+    )
+    .await
+    .unwrap();
 
     let client = reqwest::Client::new();
     let post = |path: &str, origin: &str, body: serde_json::Value| {

@@ -9,9 +9,15 @@ use common::live::{server_and_store, sign_in};
 async fn five_failures_for_an_email_make_it_wait_with_retry_after_in_words() {
     let (_dir, server, pool) = server_and_store().await;
     for email in ["ann@shop.example", "bob@shop.example"] {
-        ito::store::agents::add(&pool, email, "Someone", "correct horse", false)
-            .await
-            .unwrap();
+        ito::store::agents::add(
+            &pool,
+            email,
+            "Someone",
+            "correct horse",
+            ito::store::agents::Role::Agent,
+        )
+        .await
+        .unwrap();
     }
     for _ in 0..5 {
         let response = sign_in(&server, "ann@shop.example", "guess").await;

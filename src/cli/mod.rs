@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::site::config::Config;
+use crate::store::agents::Role;
 
 #[derive(Debug, Parser)]
 #[command(name = "ito", version, about = "Embeddable customer-help chat")]
@@ -82,9 +83,12 @@ pub enum AgentCommand {
         email: String,
         #[arg(long)]
         name: String,
-        /// May see every site's dashboard.
-        #[arg(long)]
+        /// May see every site's dashboard and edit knowledge bases.
+        #[arg(long, conflicts_with = "editor")]
         admin: bool,
+        /// Only writes knowledge-base articles: never offered a conversation.
+        #[arg(long)]
+        editor: bool,
         /// How many open conversations they take at once (auto-assignment fills up to it).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
         capacity: u32,
@@ -253,6 +257,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             name,
             admin,
+            editor,
             capacity,
             config,
             database,
@@ -265,7 +270,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = args.config()?;
             let password = password_from_stdin()?;
             let db = crate::store::Store::open(&config.server.database).await?;
-            let agent = crate::store::agents::add(&db, &email, &name, &password, admin).await?;
+            let role = match (admin, editor) {
+                (true, _) => Role::Admin,
+                (_, true) => Role::Editor,
+                _ => Role::Agent,
+            };
+            let agent = crate::store::agents::add(&db, &email, &name, &password, role).await?;
             crate::store::agents::set_capacity(&db, &agent.id, capacity).await?;
             db.close().await;
             println!(

@@ -57,9 +57,15 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             .map_err(StoreError::from)?
             .is_none()
         {
-            agents::add(&store, DEMO_AGENT, "Demo Agent", &password, true)
-                .await
-                .map_err(|e| ServeError::DemoAgent(e.to_string()))?;
+            agents::add(
+                &store,
+                DEMO_AGENT,
+                "Demo Agent",
+                &password,
+                agents::Role::Admin,
+            )
+            .await
+            .map_err(|e| ServeError::DemoAgent(e.to_string()))?;
         }
         let _ = writeln!(
             std::io::stdout(),

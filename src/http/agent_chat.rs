@@ -29,6 +29,7 @@ use crate::live::hub::Notice;
 use crate::live::presence::Seat;
 use crate::state::AppState;
 use crate::store::agents::Agent;
+use crate::store::agents::Role;
 use crate::store::events::{self, Claim};
 
 /// An agent's largest frame: a reply of [`MAX_TEXT_BYTES`] with its JSON around it (escapes
@@ -52,6 +53,11 @@ pub async fn agent_socket(
         return Err(HttpError::Forbidden("the console must run on this server"));
     }
     let agent = current_agent(&state, &headers).await?;
+    if agent.role == Role::Editor.as_str() {
+        return Err(HttpError::Forbidden(
+            "editors write articles: conversations are for agents",
+        ));
+    }
     let session = session_token(&headers)
         .expect("a current agent has a session")
         .to_owned();

@@ -113,7 +113,7 @@ pub async fn seed(
     for (email, name) in AGENTS {
         // Seeded agents cannot sign in: nobody knows their random password.
         let password = format!("{:x}{:x}", rand_u64(), rand_u64());
-        let agent = agents::add(store, email, name, &password, false).await?;
+        let agent = agents::add(store, email, name, &password, agents::Role::Agent).await?;
         team.push((agent.id, agent.name));
     }
     if let Some(id) = demo_agent {

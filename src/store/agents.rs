@@ -19,6 +19,27 @@ pub struct Agent {
     pub role: String,
 }
 
+/// What someone who signs in to the console may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Answers conversations.
+    Agent,
+    /// Answers conversations, sees every site's measures and edits knowledge bases.
+    Admin,
+    /// Writes knowledge-base articles and nothing else: never offered a conversation.
+    Editor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     #[error("{0:?} is not an email address")]
@@ -62,13 +83,13 @@ pub async fn set_capacity(store: &Store, agent: &str, capacity: u32) -> Result<(
     Ok(())
 }
 
-/// Adds an agent (or an admin) who signs in with `email` and `password`.
+/// Adds someone with `role` who signs in with `email` and `password`.
 pub async fn add(
     store: &Store,
     email: &str,
     name: &str,
     password: &str,
-    admin: bool,
+    role: Role,
 ) -> Result<Agent, AgentError> {
     let email = email.trim().to_ascii_lowercase();
     let valid_email = email
@@ -86,7 +107,6 @@ pub async fn add(
         return Err(AgentError::DeceptiveName);
     }
     let hash = hash_password(password).await?;
-    let role = if admin { "admin" } else { "agent" };
     let inserted = with_pool!(store, |pool, PG| sqlx::query_as::<_, Agent>(
         "INSERT INTO agents (id, email, name, password_hash, role)
          VALUES ($1, $2, $3, $4, $5)
@@ -96,7 +116,7 @@ pub async fn add(
     .bind(&email)
     .bind(name)
     .bind(hash)
-    .bind(role)
+    .bind(role.as_str())
     .fetch_one(pool)
     .await);
     match inserted {
@@ -335,9 +355,15 @@ mod tests {
     #[tokio::test]
     async fn agents_sign_in_with_their_password_and_sessions_expire() {
         let (_dir, pool) = crate::store::testing::fresh().await.unwrap();
-        let ann = add(&pool, "Ann@Shop.example", "Ann", "correct horse", false)
-            .await
-            .unwrap();
+        let ann = add(
+            &pool,
+            "Ann@Shop.example",
+            "Ann",
+            "correct horse",
+            Role::Agent,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             (ann.email.as_str(), ann.role.as_str()),
             ("ann@shop.example", "agent")
@@ -430,9 +456,15 @@ mod tests {
     #[tokio::test]
     async fn bad_agents_are_explained() {
         let (_dir, pool) = crate::store::testing::fresh().await.unwrap();
-        add(&pool, "ann@shop.example", "Ann", "correct horse", true)
-            .await
-            .unwrap();
+        add(
+            &pool,
+            "ann@shop.example",
+            "Ann",
+            "correct horse",
+            Role::Admin,
+        )
+        .await
+        .unwrap();
         for (email, name, password, expected) in [
             ("ann@shop.example", "Ann", "correct horse", "already exists"),
             (
@@ -450,7 +482,7 @@ mod tests {
             ),
             ("x@shop.example", "X", "short", "at least 10 characters"),
         ] {
-            let err = add(&pool, email, name, password, false)
+            let err = add(&pool, email, name, password, Role::Agent)
                 .await
                 .unwrap_err()
                 .to_string();

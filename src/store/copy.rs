@@ -1,5 +1,6 @@
 //! `ito db copy`: everything in one database (agents, sessions, visitors, conversations,
-//! events, message ids, surveys, the instance's settings) into another, empty one: how an
+//! events, message ids, surveys, knowledge bases and their articles' versions, the
+//! instance's settings) into another, empty one: how an
 //! installation moves up from SQLite to PostgreSQL. Tables are copied in the order their
 //! references need, a page at a time in primary-key order, each page in one transaction.
 
@@ -117,6 +118,34 @@ const TABLES: &[Table] = &[
             ("answered_at", Text),
         ],
         key: 1,
+    },
+    Table {
+        name: "kb_bases",
+        columns: &[
+            ("site", Text),
+            ("locale", Text),
+            ("revision", Int),
+            ("published_revision", Int),
+            ("published_by", Text),
+            ("published_at", Text),
+            ("synonyms", Json),
+        ],
+        key: 2,
+    },
+    Table {
+        name: "kb_article_versions",
+        columns: &[
+            ("site", Text),
+            ("locale", Text),
+            ("article_id", Text),
+            ("version", Int),
+            ("revision", Int),
+            ("position", Int),
+            ("body", Json),
+            ("saved_by", Text),
+            ("saved_at", Text),
+        ],
+        key: 4,
     },
 ];
 

@@ -54,9 +54,19 @@ pub async fn signed_in_as(
     name: &str,
     admin: bool,
 ) -> String {
-    ito::store::agents::add(pool, email, name, "correct horse", admin)
-        .await
-        .unwrap();
+    ito::store::agents::add(
+        pool,
+        email,
+        name,
+        "correct horse",
+        if admin {
+            ito::store::agents::Role::Admin
+        } else {
+            ito::store::agents::Role::Agent
+        },
+    )
+    .await
+    .unwrap();
     let response = sign_in(server, email, "correct horse").await;
     assert_eq!(response.status().as_u16(), 200);
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
