@@ -250,6 +250,15 @@ async fn a_sqlite_database_copied_to_postgres_reports_the_same_figures() {
     let sqlite = sqlite.to_str().unwrap();
     let seeded = ito(&["seed-demo", "--days", "10", "--database", sqlite]);
     assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let demo_en = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/faq/en.toml");
+    let base = ["--site", "demo", "--locale", "en"];
+    let imported = ito(&[
+        &["kb", "import"],
+        &base[..],
+        &[demo_en, "--database", sqlite],
+    ]
+    .concat());
+    assert!(imported.status.success(), "{}", stderr(&imported));
     let postgres = ito::store::testing::fresh_location(dir.path())
         .await
         .as_given();
@@ -288,6 +297,19 @@ async fn a_sqlite_database_copied_to_postgres_reports_the_same_figures() {
         .and_then(|n| n.parse::<u32>().ok());
     assert!(conversations.is_some_and(|n| n > 0), "{from_sqlite}");
     assert_eq!(report(&postgres), from_sqlite);
+    let exported = dir.path().join("from-postgres.toml");
+    let export = ito(&[
+        &["kb", "export"],
+        &base[..],
+        &[exported.to_str().unwrap(), "--database", &postgres],
+    ]
+    .concat());
+    assert!(export.status.success(), "{}", stderr(&export));
+    assert_eq!(
+        ito_assistant::KnowledgeBase::parse(&std::fs::read_to_string(&exported).unwrap()).unwrap(),
+        ito_assistant::KnowledgeBase::parse(&std::fs::read_to_string(demo_en).unwrap()).unwrap(),
+        "the knowledge base and its versions are copied too"
+    );
 
     let again = ito(&["db", "copy", "--from", sqlite, "--to", &postgres]);
     assert!(!again.status.success());
@@ -298,4 +320,140 @@ async fn a_sqlite_database_copied_to_postgres_reports_the_same_figures() {
         "{}",
         stderr(&missing)
     );
+}
+
+#[test]
+fn a_knowledge_base_goes_into_the_database_and_back_out_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("ito.sqlite3");
+    let database = database.to_str().unwrap();
+    let kb = |args: &[&str]| {
+        let mut all = vec!["kb"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--database", database]);
+        ito(&all)
+    };
+    let demo_en = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/faq/en.toml");
+    let demo =
+        ito_assistant::KnowledgeBase::parse(&std::fs::read_to_string(demo_en).unwrap()).unwrap();
+
+    let nothing_yet = kb(&["export", "--site", "demo", "--locale", "en", "out.toml"]);
+    assert!(!nothing_yet.status.success());
+    assert!(
+        stderr(&nothing_yet).contains("has no published en knowledge base"),
+        "{}",
+        stderr(&nothing_yet)
+    );
+
+    let imported = kb(&["import", "--site", "demo", "--locale", "en", demo_en]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let said = String::from_utf8_lossy(&imported.stdout);
+    assert!(
+        said.contains(&format!(
+            "{} added, 0 changed, 0 deleted, 0 unchanged",
+            demo.articles.len()
+        )),
+        "{said}"
+    );
+    for file in ["out.toml", "out.json"] {
+        let out = dir.path().join(file);
+        let exported = kb(&[
+            "export",
+            "--site",
+            "demo",
+            "--locale",
+            "en",
+            out.to_str().unwrap(),
+        ]);
+        assert!(exported.status.success(), "{}", stderr(&exported));
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(text.trim_start().starts_with('{'), file.ends_with(".json"));
+        assert_eq!(
+            ito_assistant::KnowledgeBase::parse(&text).unwrap(),
+            demo,
+            "{file}"
+        );
+    }
+
+    let mut smaller = demo.clone();
+    smaller.articles.truncate(3);
+    smaller.articles[0].answer = "Changed.".into();
+    for article in &mut smaller.articles {
+        article.follow_up.clear();
+    }
+    let changed = (0..3)
+        .filter(|&i| i == 0 || !demo.articles[i].follow_up.is_empty())
+        .count();
+    let smaller_file = dir.path().join("smaller.json");
+    std::fs::write(&smaller_file, smaller.to_json()).unwrap();
+    let again = kb(&[
+        "import",
+        "--site",
+        "demo",
+        "--locale",
+        "en",
+        smaller_file.to_str().unwrap(),
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        said.contains(&format!(
+            "0 added, {changed} changed, {} deleted, {} unchanged",
+            demo.articles.len() - 3,
+            3 - changed
+        )),
+        "{said}"
+    );
+
+    let wrong_language = kb(&["import", "--site", "demo", "--locale", "ja", demo_en]);
+    assert!(
+        stderr(&wrong_language).contains("is a \"en\" knowledge base, not ja"),
+        "{}",
+        stderr(&wrong_language)
+    );
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[[article]]\nid = \"a\"\ntitle = \"A\"\nanswer = \"\"\n",
+    )
+    .unwrap();
+    let refused = kb(&[
+        "import",
+        "--site",
+        "demo",
+        "--locale",
+        "en",
+        broken.to_str().unwrap(),
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("cannot be published"),
+        "{}",
+        stderr(&refused)
+    );
+    let unknown = kb(&["import", "--site", "nowhere", "--locale", "en", demo_en]);
+    assert!(
+        stderr(&unknown).contains("no site \"nowhere\" in the configuration (sites: demo"),
+        "{}",
+        stderr(&unknown)
+    );
+    let bad_locale = kb(&["import", "--site", "demo", "--locale", "fr", demo_en]);
+    assert!(!bad_locale.status.success());
+
+    let out = dir.path().join("after.toml");
+    assert!(
+        kb(&[
+            "export",
+            "--site",
+            "demo",
+            "--locale",
+            "en",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let after =
+        ito_assistant::KnowledgeBase::parse(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(after, smaller, "the refused imports changed nothing");
 }

@@ -2,8 +2,10 @@
 //!
 //! - [`serve`]: `ito serve`, binding, logging the URLs and shutting down gracefully.
 //! - [`assistant`]: `ito assistant query | check | eval`.
+//! - [`kb`]: `ito kb import | export`: knowledge bases between files and the database.
 
 pub mod assistant;
+pub mod kb;
 pub mod serve;
 
 use std::net::SocketAddr;
@@ -33,6 +35,9 @@ pub enum Command {
     Agent(AgentCommand),
     /// A site's measures (deflection, first response, CSAT, CES, ...) for a range of days.
     Report(ReportArgs),
+    /// A site's knowledge base between a file and the database: import, export.
+    #[command(subcommand)]
+    Kb(crate::cli::kb::KbCommand),
     /// The database itself: moving everything into another one.
     #[command(subcommand)]
     Db(DbCommand),
@@ -150,12 +155,17 @@ pub struct StoreArgs {
 
 impl StoreArgs {
     async fn open(self) -> anyhow::Result<crate::store::Store> {
-        let args = ServeArgs {
-            config: self.config,
+        Ok(crate::store::Store::open(&self.config()?.server.database).await?)
+    }
+
+    /// The configuration, with the database these arguments name.
+    fn config(&self) -> anyhow::Result<Config> {
+        ServeArgs {
+            config: self.config.clone(),
             listen: None,
-            database: self.database,
-        };
-        Ok(crate::store::Store::open(&args.config()?.server.database).await?)
+            database: self.database.clone(),
+        }
+        .config()
     }
 }
 
@@ -251,6 +261,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 print!("{}", crate::reports::report::table(&report));
             }
         }
+        Command::Kb(command) => crate::cli::kb::run(command).await?,
         Command::Serve(args) => crate::cli::serve::serve(args.config()?).await?,
         Command::Assistant(command) => crate::cli::assistant::run(command)?,
         Command::Agent(AgentCommand::Add {

@@ -34,8 +34,8 @@ pub enum ServeError {
 pub const DEMO_AGENT: &str = "demo@ito.example";
 
 pub async fn serve(config: Config) -> Result<(), ServeError> {
-    let bases = KnowledgeBases::load(&config)?;
     let store = Store::open(&config.server.database).await?;
+    let bases = KnowledgeBases::load(&config, &store).await?;
     let instance = settings::instance_id(&store).await?;
     let addr = config.server.listen;
     let listener = TcpListener::bind(addr)

@@ -1,6 +1,7 @@
-//! The sites' knowledge bases, read and checked once at start-up and kept as the JSON the
-//! widget downloads, each with an ETag so a returning visitor's browser revalidates instead
-//! of downloading it again.
+//! The sites' knowledge bases as visitors get them: the published base of each from the
+//! database (a base not there yet is read from the file `ito.toml` names, checked, imported
+//! and published: the first start), kept as the JSON the widget downloads, each with an ETag
+//! so a returning visitor's browser revalidates instead of downloading it again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use ito_assistant::kb::{Severity, lint};
 use ito_protocol::Locale;
 
 use crate::site::config::{Config, SiteConfig};
+use crate::store::Store;
+use crate::store::knowledge::{self, BaseKey, KnowledgeStoreError};
 
 /// One base as served: compact JSON and its entity tag.
 #[derive(Debug, Clone)]
@@ -48,17 +51,39 @@ pub enum KnowledgeError {
         path: PathBuf,
         problem: String,
     },
+    #[error(
+        "site {site:?}: the {locale} knowledge base cannot be read from the database: {source}"
+    )]
+    Store {
+        site: String,
+        locale: Locale,
+        source: KnowledgeStoreError,
+    },
+    #[error("site {site:?}: the {locale} knowledge base cannot be compressed: {problem}")]
+    Compress {
+        site: String,
+        locale: Locale,
+        problem: String,
+    },
 }
 
 impl KnowledgeBases {
-    /// Reads every base the configuration names. A base that does not parse, or that
-    /// `ito assistant check` finds errors in, stops start-up with the file and the problem.
-    pub fn load(config: &Config) -> Result<KnowledgeBases, KnowledgeError> {
+    /// Every base the configuration names, as published in the database. A base the
+    /// database does not have yet is read from its file and imported (a file that does not
+    /// parse, or that `ito assistant check` finds errors in, stops start-up with the file and
+    /// the problem); later starts serve the database's and say so if the file differs.
+    pub async fn load(config: &Config, store: &Store) -> Result<KnowledgeBases, KnowledgeError> {
         let mut bases = KnowledgeBases::default();
         for site in &config.sites {
             let mut per_locale = BTreeMap::new();
             for (&locale, path) in &site.knowledge_base {
-                per_locale.insert(locale, compile(site, locale, path)?);
+                let base = published_or_imported(store, site, locale, path).await?;
+                let compiled = compile(&base).map_err(|problem| KnowledgeError::Compress {
+                    site: site.id.as_str().to_owned(),
+                    locale,
+                    problem,
+                })?;
+                per_locale.insert(locale, compiled);
             }
             bases.sites.insert(site.id.as_str().to_owned(), per_locale);
         }
@@ -94,7 +119,55 @@ impl KnowledgeBases {
     }
 }
 
-fn compile(site: &SiteConfig, locale: Locale, path: &Path) -> Result<CompiledBase, KnowledgeError> {
+/// The base visitors get from the database, importing the file first if it has none.
+async fn published_or_imported(
+    store: &Store,
+    site: &SiteConfig,
+    locale: Locale,
+    path: &Path,
+) -> Result<KnowledgeBase, KnowledgeError> {
+    let key = BaseKey {
+        site: site.id.as_str(),
+        locale,
+    };
+    let in_store = |source| KnowledgeError::Store {
+        site: site.id.as_str().to_owned(),
+        locale,
+        source,
+    };
+    if let Some(published) = knowledge::published(store, key).await.map_err(in_store)? {
+        match read_file(site, locale, path) {
+            Ok(file) if file != published => tracing::warn!(
+                site = site.id.as_str(),
+                locale = locale.code(),
+                file = %path.display(),
+                "the knowledge base in the database differs from its file, which was imported at the first start: the database's is served (`ito kb import` takes the file's, `ito kb export` writes the database's)"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "the database's knowledge base is served"),
+        }
+        return Ok(published);
+    }
+    let base = read_file(site, locale, path)?;
+    let imported = knowledge::import(store, key, &base, None)
+        .await
+        .map_err(in_store)?;
+    tracing::info!(
+        site = site.id.as_str(),
+        locale = locale.code(),
+        file = %path.display(),
+        articles = imported.added,
+        "knowledge base imported into the database"
+    );
+    Ok(base)
+}
+
+/// The base in `path`, if it parses and has no errors.
+fn read_file(
+    site: &SiteConfig,
+    locale: Locale,
+    path: &Path,
+) -> Result<KnowledgeBase, KnowledgeError> {
     let invalid = |problem: String| KnowledgeError::Invalid {
         site: site.id.as_str().to_owned(),
         locale,
@@ -108,11 +181,7 @@ fn compile(site: &SiteConfig, locale: Locale, path: &Path) -> Result<CompiledBas
         source,
     })?;
     let base = KnowledgeBase::parse(&text).map_err(|e| invalid(e.to_string()))?;
-    let errors: Vec<String> = lint(&base)
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| format!("article {:?}: {}", f.article, f.message))
-        .collect();
+    let errors = unfit(&base);
     if !errors.is_empty() {
         return Err(invalid(format!(
             "{} (run `ito assistant check --kb {}`)",
@@ -120,14 +189,18 @@ fn compile(site: &SiteConfig, locale: Locale, path: &Path) -> Result<CompiledBas
             path.display()
         )));
     }
+    Ok(base)
+}
+
+/// `base` as served: its JSON, compressed once, with its ETag and titles.
+fn compile(base: &KnowledgeBase) -> Result<CompiledBase, String> {
     let json = base.to_served_json();
     let mut brotli = Vec::new();
     let best = brotli::enc::BrotliEncoderParams {
         quality: BROTLI_QUALITY,
         ..Default::default()
     };
-    brotli::BrotliCompress(&mut json.as_bytes(), &mut brotli, &best)
-        .map_err(|e| invalid(format!("cannot compress it: {e}")))?;
+    brotli::BrotliCompress(&mut json.as_bytes(), &mut brotli, &best).map_err(|e| e.to_string())?;
     Ok(CompiledBase {
         brotli: brotli.into(),
         etag: format!("W/\"{:016x}\"", fnv1a(json.as_bytes())),
@@ -139,6 +212,15 @@ fn compile(site: &SiteConfig, locale: Locale, path: &Path) -> Result<CompiledBas
             .collect(),
         json: json.into(),
     })
+}
+
+/// What makes `base` unfit to serve (the errors `ito assistant check` finds), one line each.
+pub fn unfit(base: &KnowledgeBase) -> Vec<String> {
+    lint(base)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("article {:?}: {}", f.article, f.message))
+        .collect()
 }
 
 /// Brotli's best in release builds. Debug builds (the tests) compile the encoder's generic
@@ -165,14 +247,19 @@ mod tests {
         (dir, config)
     }
 
-    #[test]
-    fn the_demo_bases_load_and_fall_back_to_the_site_language() {
+    async fn load(config: &Config) -> Result<KnowledgeBases, KnowledgeError> {
+        let (_dir, store) = crate::store::testing::fresh().await.unwrap();
+        KnowledgeBases::load(config, &store).await
+    }
+
+    #[tokio::test]
+    async fn the_demo_bases_load_and_fall_back_to_the_site_language() {
         let mut config = Config::demo();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         for path in config.sites[0].knowledge_base.values_mut() {
             *path = root.join(&*path);
         }
-        let bases = KnowledgeBases::load(&config).unwrap();
+        let bases = load(&config).await.unwrap();
         let site = &config.sites[0];
         let en = bases.for_visitor(site, Locale::En).unwrap();
         let ja = bases.for_visitor(site, Locale::Ja).unwrap();
@@ -181,7 +268,7 @@ mod tests {
         assert!(ja.json.contains("\"locale\":\"ja\""));
 
         config.sites[0].knowledge_base.remove(&Locale::Ja);
-        let bases = KnowledgeBases::load(&config).unwrap();
+        let bases = load(&config).await.unwrap();
         assert_eq!(
             bases
                 .for_visitor(&config.sites[0], Locale::Ja)
@@ -192,10 +279,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn unusable_bases_stop_start_up_with_the_file_and_the_problem() {
+    #[tokio::test]
+    async fn unusable_bases_stop_the_first_start_with_the_file_and_the_problem() {
         let (_dir, config) = config_with("[[article]]\nid = \"a\"\ntitle = \"A\"\n");
-        let err = KnowledgeBases::load(&config).unwrap_err().to_string();
+        let err = load(&config).await.unwrap_err().to_string();
         assert!(
             err.starts_with("site \"demo\": the en knowledge base "),
             "{err}"
@@ -204,33 +291,78 @@ mod tests {
 
         let duplicate = "[[article]]\nid = \"a\"\ntitle = \"A\"\nanswer = \"x\"\n\n[[article]]\nid = \"a\"\ntitle = \"B\"\nanswer = \"y\"\n";
         let (_dir, config) = config_with(duplicate);
-        let err = KnowledgeBases::load(&config).unwrap_err().to_string();
+        let err = load(&config).await.unwrap_err().to_string();
         assert!(err.contains("ito assistant check --kb"), "{err}");
 
         let mut config = Config::demo();
         config.sites[0].knowledge_base =
             BTreeMap::from([(Locale::En, PathBuf::from("/nonexistent/faq.toml"))]);
-        let err = KnowledgeBases::load(&config).unwrap_err().to_string();
+        let err = load(&config).await.unwrap_err().to_string();
         assert!(
             err.contains("cannot read the en knowledge base /nonexistent/faq.toml"),
             "{err}"
         );
     }
 
-    #[test]
-    fn the_etag_follows_the_content() {
+    #[tokio::test]
+    async fn the_etag_follows_the_content() {
         let a = "[[article]]\nid = \"a\"\ntitle = \"A\"\nanswer = \"x\"\n";
         let (_d1, c1) = config_with(a);
         let (_d2, c2) = config_with(&a.replace("\"x\"", "\"y\""));
-        let etag = |c: &Config| {
-            KnowledgeBases::load(c)
+        let etag = async |c: &Config| {
+            load(c)
+                .await
                 .unwrap()
                 .for_visitor(&c.sites[0], Locale::En)
                 .unwrap()
                 .etag
                 .clone()
         };
-        assert_eq!(etag(&c1), etag(&c1));
-        assert_ne!(etag(&c1), etag(&c2));
+        assert_eq!(etag(&c1).await, etag(&c1).await);
+        assert_ne!(etag(&c1).await, etag(&c2).await);
+    }
+
+    #[tokio::test]
+    async fn the_file_is_imported_once_and_then_the_database_publishes() {
+        let a = "[[article]]\nid = \"a\"\ntitle = \"A\"\nanswer = \"From the file.\"\n";
+        let (dir, config) = config_with(a);
+        let (_db, store) = crate::store::testing::fresh().await.unwrap();
+        let site = &config.sites[0];
+        let answer_served = async || {
+            let bases = KnowledgeBases::load(&config, &store).await.unwrap();
+            let served = bases.for_visitor(site, Locale::En).unwrap();
+            KnowledgeBase::parse(&served.json).unwrap().articles[0]
+                .answer
+                .clone()
+        };
+        assert_eq!(answer_served().await, "From the file.");
+
+        std::fs::write(
+            dir.path().join("faq.toml"),
+            a.replace("From the file.", "Edited file."),
+        )
+        .unwrap();
+        assert_eq!(
+            answer_served().await,
+            "From the file.",
+            "after the first start the file is only read by `ito kb import`"
+        );
+
+        let key = BaseKey {
+            site: "demo",
+            locale: Locale::En,
+        };
+        let mut article = knowledge::draft(&store, key).await.unwrap().base.articles[0].clone();
+        article.answer = "From the console.".into();
+        knowledge::save(&store, key, &article, 1, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            answer_served().await,
+            "From the file.",
+            "saved, not published"
+        );
+        knowledge::publish(&store, key, None).await.unwrap();
+        assert_eq!(answer_served().await, "From the console.");
     }
 }

@@ -61,7 +61,6 @@ pub async fn serve_configured(
             *path = root.join(&*path);
         }
     }
-    let bases = KnowledgeBases::load(&config).unwrap();
     if build.front_ends {
         let widget = config.server.assets.join("widget");
         std::fs::create_dir_all(&widget).unwrap();
@@ -77,6 +76,7 @@ pub async fn serve_configured(
         std::fs::write(loader.with_extension("js.br"), "loader as br").unwrap();
     }
     let db = Store::open(&config.server.database).await.unwrap();
+    let bases = KnowledgeBases::load(&config, &db).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let limits = config.server.limits.clone();

@@ -197,6 +197,27 @@ fn parse_toml(text: &str) -> Result<KnowledgeBase, KbError> {
     toml::from_str(text).map_err(|e| KbError::Toml(e.to_string()))
 }
 
+#[cfg(feature = "authoring")]
+impl KnowledgeBase {
+    /// The TOML authoring format (`[[article]]` tables), which [`KnowledgeBase::parse`] reads
+    /// back as it was: what `ito kb export` writes.
+    pub fn to_toml(&self) -> String {
+        #[derive(Serialize)]
+        struct Authoring<'a> {
+            locale: &'a str,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            synonyms: &'a [Vec<String>],
+            article: &'a [Article],
+        }
+        toml::to_string_pretty(&Authoring {
+            locale: &self.locale,
+            synonyms: &self.synonyms,
+            article: &self.articles,
+        })
+        .expect("a knowledge base always serializes")
+    }
+}
+
 #[cfg(not(feature = "authoring"))]
 fn parse_toml(_: &str) -> Result<KnowledgeBase, KbError> {
     Err(KbError::TomlUnsupported)
@@ -317,6 +338,18 @@ mod tests {
             base.articles[0].questions,
             vec!["How do I send something back?"]
         );
+    }
+
+    #[cfg(feature = "authoring")]
+    #[test]
+    fn the_authoring_format_written_reads_back_as_it_was() {
+        for file in ["en.toml", "ja.toml"] {
+            let path = format!("{}/../../examples/faq/{file}", env!("CARGO_MANIFEST_DIR"));
+            let base = KnowledgeBase::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let written = base.to_toml();
+            assert!(written.contains("[[article]]"), "{written}");
+            assert_eq!(KnowledgeBase::parse(&written).unwrap(), base, "{file}");
+        }
     }
 
     #[test]
