@@ -12,7 +12,7 @@ use crate::live::limits::{Action, AddressCounts, ConnectionCounts, KeyedBuckets,
 use crate::live::presence::Presence;
 use crate::live::token::TokenKey;
 use crate::site::config::Config;
-use crate::site::knowledge::KnowledgeBases;
+use crate::site::knowledge::{KnowledgeBases, KnowledgeError, LiveBases};
 use crate::store::appender::Appender;
 use crate::store::{Store, StoreError};
 
@@ -21,7 +21,8 @@ use crate::store::{Store, StoreError};
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Store,
-    pub bases: Arc<KnowledgeBases>,
+    /// The knowledge bases as published, replaced when one is published again.
+    pub bases: LiveBases,
     pub hub: Arc<Hub>,
     pub tokens: TokenKey,
     /// Open chat connections per address and per conversation.
@@ -62,11 +63,11 @@ impl AppState {
         crate::store::cluster::register_node(&db, &node).await?;
         let appender = Appender::start(db.clone(), &node);
         let bus = Bus::start(&db, &node);
-        let bases = Arc::new(bases);
+        let bases = LiveBases::new(bases);
         let answers = SemanticAnswers::start(
             config.server.semantic,
             config.server.models.clone(),
-            Arc::clone(&bases),
+            bases.current(),
         );
         let state = AppState {
             answers,
@@ -89,6 +90,34 @@ impl AppState {
         };
         crate::live::queue::start_sweeping(state.clone());
         crate::live::bus::start(state.clone());
+        watch_published_bases(state.clone());
         Ok(state)
     }
+
+    /// Serves every base published since it was last looked at (here, on another node, or
+    /// by `ito kb import`), and has its vectors built. Returns whether any was new.
+    pub async fn refresh_bases(&self) -> Result<bool, KnowledgeError> {
+        let Some(bases) = self.bases.refresh(&self.config, &self.db).await? else {
+            return Ok(false);
+        };
+        self.answers.update(bases);
+        Ok(true)
+    }
+}
+
+/// How often a node looks for bases published elsewhere: the database is the truth, and a
+/// publish here is served at once without waiting for this.
+const PUBLISHED_BASES_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn watch_published_bases(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(PUBLISHED_BASES_CHECK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = state.refresh_bases().await {
+                tracing::warn!(error = %e, "cannot look for newly published knowledge bases");
+            }
+        }
+    });
 }

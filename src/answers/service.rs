@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, mpsc};
 
 use ito_assistant::readings::Readings;
 use ito_assistant::{Assistant, KnowledgeBase, Reply};
@@ -42,6 +42,8 @@ pub enum AnswerError {
 #[derive(Clone, Default)]
 pub struct SemanticAnswers {
     inner: Option<Arc<Inner>>,
+    /// Bases published since start, to the encoder's thread.
+    updates: Option<mpsc::Sender<Arc<KnowledgeBases>>>,
 }
 
 struct Inner {
@@ -58,6 +60,14 @@ struct Inner {
 struct Ready {
     assistant: Assistant,
     ranker: Ranker,
+}
+
+/// What the encoder's thread keeps between builds.
+struct Built {
+    /// Each base content's ranker, by ETag: sites that share a base share its vectors.
+    by_etag: HashMap<String, Arc<Ready>>,
+    /// IPADIC's readings: `None` until a Japanese base first needs them.
+    readings: Option<Option<Arc<Readings>>>,
 }
 
 impl SemanticAnswers {
@@ -95,11 +105,24 @@ impl SemanticAnswers {
             encoding: tokio::sync::Semaphore::new(cores),
         });
         let loading = Arc::clone(&inner);
+        let (updates, published) = mpsc::channel();
         std::thread::Builder::new()
             .name("ito-encoder".into())
-            .spawn(move || loading.load(&models, &bases))
+            .spawn(move || loading.run(&models, &bases, &published))
             .expect("a thread can be started");
-        SemanticAnswers { inner: Some(inner) }
+        SemanticAnswers {
+            inner: Some(inner),
+            updates: Some(updates),
+        }
+    }
+
+    /// Builds the vectors of every base in `bases` whose content is new (a base was
+    /// published), in the background; until one is ready, its previous content answers.
+    pub fn update(&self, bases: Arc<KnowledgeBases>) {
+        if let Some(updates) = &self.updates {
+            // The thread ends only with the process.
+            let _ = updates.send(bases);
+        }
     }
 
     /// Whether the server answers by meaning at all (the model was there at start).
@@ -184,7 +207,13 @@ impl SemanticAnswers {
 }
 
 impl Inner {
-    fn load(&self, models: &Path, bases: &KnowledgeBases) {
+    /// The encoder thread: the models, every base's vectors, then each publish's.
+    fn run(
+        &self,
+        models: &Path,
+        bases: &KnowledgeBases,
+        published: &mpsc::Receiver<Arc<KnowledgeBases>>,
+    ) {
         let started = std::time::Instant::now();
         for &model in &self.installed {
             match model.load(models) {
@@ -201,9 +230,28 @@ impl Inner {
                 ),
             }
         }
-        let readings = self.readings(models, bases);
-        // Sites that share a base share its vectors: the ETag is the base's content.
-        let mut by_etag: HashMap<String, Arc<Ready>> = HashMap::new();
+        let mut built = Built {
+            by_etag: HashMap::new(),
+            readings: None,
+        };
+        self.build(models, bases, &mut built);
+        self.finished.store(true, Ordering::Release);
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            "sentence encoders loaded"
+        );
+        while let Ok(mut next) = published.recv() {
+            // Only the newest bases matter when several publishes came during a build.
+            while let Ok(newer) = published.try_recv() {
+                next = newer;
+            }
+            self.build(models, &next, &mut built);
+        }
+    }
+
+    /// Serves every base of `bases`, building the vectors of each content not built yet; a
+    /// base is served as soon as it is ready.
+    fn build(&self, models: &Path, bases: &KnowledgeBases, built: &mut Built) {
         for (site, locale, base) in bases.all() {
             let model = Model::for_locale(locale);
             let Some(encoder) = self
@@ -215,16 +263,24 @@ impl Inner {
             else {
                 continue;
             };
-            let ready = match by_etag.get(&base.etag) {
+            let ready = match built.by_etag.get(&base.etag) {
                 Some(ready) => Arc::clone(ready),
                 None => {
-                    let readings = readings.as_ref().filter(|_| models::matches_sounds(locale));
-                    let Some(ready) = ready_base(&encoder, model, readings, (site, locale), base)
+                    let readings = if models::matches_sounds(locale) {
+                        built
+                            .readings
+                            .get_or_insert_with(|| self.readings(models))
+                            .clone()
+                    } else {
+                        None
+                    };
+                    let Some(ready) =
+                        ready_base(&encoder, model, readings.as_ref(), (site, locale), base)
                     else {
                         continue;
                     };
                     let ready = Arc::new(ready);
-                    by_etag.insert(base.etag.clone(), Arc::clone(&ready));
+                    built.by_etag.insert(base.etag.clone(), Arc::clone(&ready));
                     ready
                 }
             };
@@ -233,27 +289,14 @@ impl Inner {
                 .expect("bases lock")
                 .insert((site.to_owned(), locale), ready);
         }
-        self.finished.store(true, Ordering::Release);
-        tracing::info!(
-            ms = started.elapsed().as_millis() as u64,
-            "sentence encoders loaded"
-        );
+        built
+            .by_etag
+            .retain(|etag, _| bases.all().any(|(_, _, base)| &base.etag == etag));
     }
 
-    /// The readings that match Japanese by sound, if a Japanese base will use them; without
-    /// the dictionary, the log says so once and those bases are matched without.
-    fn readings(&self, models: &Path, bases: &KnowledgeBases) -> Option<Arc<Readings>> {
-        let heard = bases.all().any(|(_, locale, _)| {
-            models::matches_sounds(locale)
-                && self
-                    .encoders
-                    .read()
-                    .expect("encoders lock")
-                    .contains_key(&Model::for_locale(locale))
-        });
-        if !heard {
-            return None;
-        }
+    /// The readings that match Japanese by sound; without the dictionary, the log says so
+    /// once and Japanese bases are matched without.
+    fn readings(&self, models: &Path) -> Option<Arc<Readings>> {
         match models::load_readings(models) {
             Ok(readings) => Some(Arc::new(readings)),
             Err(e) => {

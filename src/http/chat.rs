@@ -543,7 +543,7 @@ impl Session {
         reason: HandoffReason,
         context: HandoffContext,
     ) -> Result<(), SessionError> {
-        let bases = &self.state.bases;
+        let bases = self.state.bases.current();
         let locale = context.locale;
         let (mut context, changed) =
             handoff::checked(context, |id| bases.article_title(&self.site, locale, id));

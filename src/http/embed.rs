@@ -84,8 +84,8 @@ pub async fn knowledge_base(
         .strip_suffix(".json")
         .and_then(|code| code.parse().ok())
         .ok_or(HttpError::NotFound("no such knowledge base"))?;
-    let base = state
-        .bases
+    let bases = state.bases.current();
+    let base = bases
         .for_visitor(site, locale)
         .ok_or(HttpError::NotFound("this site has no knowledge base"))?;
     let cache = [

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use ito_assistant::KnowledgeBase;
 use ito_assistant::kb::{Severity, lint};
@@ -27,12 +27,100 @@ pub struct CompiledBase {
     pub articles: usize,
     /// Each article's title by id: what the bot said when it offered the article.
     pub titles: HashMap<String, String>,
+    /// The database's published revision this was compiled from.
+    pub revision: i64,
 }
 
 /// Every site's bases, by site id and locale.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct KnowledgeBases {
     sites: HashMap<String, BTreeMap<Locale, CompiledBase>>,
+}
+
+/// The bases being served, replaced whole when one is published (here or on another node):
+/// a request reads the bases current when it starts.
+#[derive(Debug, Clone)]
+pub struct LiveBases(Arc<RwLock<Arc<KnowledgeBases>>>);
+
+impl LiveBases {
+    pub fn new(bases: KnowledgeBases) -> LiveBases {
+        LiveBases(Arc::new(RwLock::new(Arc::new(bases))))
+    }
+
+    pub fn current(&self) -> Arc<KnowledgeBases> {
+        Arc::clone(&self.0.read().expect("bases lock"))
+    }
+
+    /// Compiles again every base whose published revision in the database is not the one
+    /// served, and serves the result. Returns the new bases if any changed.
+    pub async fn refresh(
+        &self,
+        config: &Config,
+        store: &Store,
+    ) -> Result<Option<Arc<KnowledgeBases>>, KnowledgeError> {
+        let current = self.current();
+        let published = knowledge::published_revisions(store)
+            .await
+            .map_err(KnowledgeError::Revisions)?;
+        let mut next = (*current).clone();
+        let mut changed = false;
+        for site in &config.sites {
+            for &locale in site.knowledge_base.keys() {
+                let key = BaseKey {
+                    site: site.id.as_str(),
+                    locale,
+                };
+                let revision = published
+                    .get(&(key.site.to_owned(), locale.code().to_owned()))
+                    .copied()
+                    .flatten();
+                let served = current
+                    .sites
+                    .get(key.site)
+                    .and_then(|b| b.get(&locale))
+                    .map(|b| b.revision);
+                if revision.is_none() || revision == served {
+                    continue;
+                }
+                let in_store = |source| KnowledgeError::Store {
+                    site: key.site.to_owned(),
+                    locale,
+                    source,
+                };
+                let Some((base, revision)) = knowledge::published_with_revision(store, key)
+                    .await
+                    .map_err(in_store)?
+                else {
+                    continue;
+                };
+                let compiled =
+                    compile(&base, revision).map_err(|problem| KnowledgeError::Compress {
+                        site: key.site.to_owned(),
+                        locale,
+                        problem,
+                    })?;
+                tracing::info!(
+                    site = key.site,
+                    locale = locale.code(),
+                    revision,
+                    articles = compiled.articles,
+                    etag = %compiled.etag,
+                    "knowledge base published: serving it"
+                );
+                next.sites
+                    .entry(key.site.to_owned())
+                    .or_default()
+                    .insert(locale, compiled);
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        let next = Arc::new(next);
+        *self.0.write().expect("bases lock") = Arc::clone(&next);
+        Ok(Some(next))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +147,8 @@ pub enum KnowledgeError {
         locale: Locale,
         source: KnowledgeStoreError,
     },
+    #[error("the published knowledge bases cannot be read from the database: {0}")]
+    Revisions(KnowledgeStoreError),
     #[error("site {site:?}: the {locale} knowledge base cannot be compressed: {problem}")]
     Compress {
         site: String,
@@ -77,12 +167,13 @@ impl KnowledgeBases {
         for site in &config.sites {
             let mut per_locale = BTreeMap::new();
             for (&locale, path) in &site.knowledge_base {
-                let base = published_or_imported(store, site, locale, path).await?;
-                let compiled = compile(&base).map_err(|problem| KnowledgeError::Compress {
-                    site: site.id.as_str().to_owned(),
-                    locale,
-                    problem,
-                })?;
+                let (base, revision) = published_or_imported(store, site, locale, path).await?;
+                let compiled =
+                    compile(&base, revision).map_err(|problem| KnowledgeError::Compress {
+                        site: site.id.as_str().to_owned(),
+                        locale,
+                        problem,
+                    })?;
                 per_locale.insert(locale, compiled);
             }
             bases.sites.insert(site.id.as_str().to_owned(), per_locale);
@@ -119,13 +210,14 @@ impl KnowledgeBases {
     }
 }
 
-/// The base visitors get from the database, importing the file first if it has none.
+/// The base visitors get from the database and its revision, importing the file first if
+/// the database has none.
 async fn published_or_imported(
     store: &Store,
     site: &SiteConfig,
     locale: Locale,
     path: &Path,
-) -> Result<KnowledgeBase, KnowledgeError> {
+) -> Result<(KnowledgeBase, i64), KnowledgeError> {
     let key = BaseKey {
         site: site.id.as_str(),
         locale,
@@ -135,7 +227,10 @@ async fn published_or_imported(
         locale,
         source,
     };
-    if let Some(published) = knowledge::published(store, key).await.map_err(in_store)? {
+    if let Some((published, revision)) = knowledge::published_with_revision(store, key)
+        .await
+        .map_err(in_store)?
+    {
         match read_file(site, locale, path) {
             Ok(file) if file != published => tracing::warn!(
                 site = site.id.as_str(),
@@ -146,7 +241,7 @@ async fn published_or_imported(
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "the database's knowledge base is served"),
         }
-        return Ok(published);
+        return Ok((published, revision));
     }
     let base = read_file(site, locale, path)?;
     let imported = knowledge::import(store, key, &base, None)
@@ -159,7 +254,7 @@ async fn published_or_imported(
         articles = imported.added,
         "knowledge base imported into the database"
     );
-    Ok(base)
+    Ok((base, imported.revision))
 }
 
 /// The base in `path`, if it parses and has no errors.
@@ -193,7 +288,7 @@ fn read_file(
 }
 
 /// `base` as served: its JSON, compressed once, with its ETag and titles.
-fn compile(base: &KnowledgeBase) -> Result<CompiledBase, String> {
+fn compile(base: &KnowledgeBase, revision: i64) -> Result<CompiledBase, String> {
     let json = base.to_served_json();
     let mut brotli = Vec::new();
     let best = brotli::enc::BrotliEncoderParams {
@@ -211,6 +306,7 @@ fn compile(base: &KnowledgeBase) -> Result<CompiledBase, String> {
             .map(|a| (a.id.clone(), a.title.clone()))
             .collect(),
         json: json.into(),
+        revision,
     })
 }
 

@@ -191,9 +191,33 @@ pub async fn import(
     })
 }
 
+/// Each base's published revision, by (site, locale code): what a node compares with the
+/// ones it serves, to notice a publish made elsewhere.
+pub async fn published_revisions(store: &Store) -> Result<HashMap<(String, String), Option<i64>>> {
+    let rows: Vec<(String, String, Option<i64>)> = with_pool!(store, |pool, PG| sqlx::query_as(
+        "SELECT site, locale, published_revision FROM kb_bases"
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(site, locale, revision)| ((site, locale), revision))
+        .collect())
+}
+
 /// The base visitors get: each article as it was at the published revision. `None` if the
 /// base is not in the database or was never published.
 pub async fn published(store: &Store, key: BaseKey<'_>) -> Result<Option<KnowledgeBase>> {
+    Ok(published_with_revision(store, key)
+        .await?
+        .map(|(base, _)| base))
+}
+
+/// [`published`], with the revision it is.
+pub async fn published_with_revision(
+    store: &Store,
+    key: BaseKey<'_>,
+) -> Result<Option<(KnowledgeBase, i64)>> {
     with_pool!(store, |pool, PG| {
         let mut tx = pool.begin().await?;
         let Some((_, Some(published), synonyms)) = base_row(Conn::from(&mut *tx), key).await?
@@ -201,7 +225,7 @@ pub async fn published(store: &Store, key: BaseKey<'_>) -> Result<Option<Knowled
             return Ok(None);
         };
         let articles = latest(Conn::from(&mut *tx), key, Some(published)).await?;
-        Ok(Some(assemble(key, synonyms, articles)?.0))
+        Ok(Some((assemble(key, synonyms, articles)?.0, published)))
     })
 }
 
