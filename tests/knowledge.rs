@@ -157,3 +157,210 @@ async fn answers_by_meaning_follow_a_publish() {
         "the new article's vectors were never built"
     );
 }
+
+/// Someone with `role` signed in: their session cookie.
+async fn signed_in(server: &Server, email: &str, role: ito::store::agents::Role) -> String {
+    ito::store::agents::add(&server.state.db, email, "Ed", "correct horse", role)
+        .await
+        .unwrap();
+    let response = common::live::sign_in(server, email, "correct horse").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// The console's request: this server's origin, the session, JSON.
+async fn console(
+    server: &Server,
+    cookie: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, String) {
+    let mut request = reqwest::Client::new()
+        .request(
+            method,
+            format!("{}/api/v1/sites/demo/kb/en{path}", server.url),
+        )
+        .header("origin", &server.url)
+        .header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_editor_edits_publishes_and_restores_and_bad_input_is_refused_in_words() {
+    use reqwest::Method;
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let ed = signed_in(&server, "ed@shop.example", ito::store::agents::Role::Editor).await;
+    let (status, body) = console(&server, &ed, Method::GET, "", None).await;
+    assert_eq!(status, 200, "{body}");
+    let draft: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(draft["unpublished"], false);
+    let first = &draft["articles"][0];
+    assert_eq!(first["version"], 1);
+    let id = first["article"]["id"].as_str().unwrap().to_owned();
+    let mut article = first["article"].clone();
+    article["answer"] = "Edited in the console.".into();
+    let path = format!("/articles/{id}");
+
+    let save = |version: i64, article: &serde_json::Value| {
+        Some(serde_json::json!({"version": version, "article": article}))
+    };
+    let (status, body) = console(&server, &ed, Method::PUT, &path, save(1, &article)).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"version":2}"#));
+    let mut late = article.clone();
+    late["answer"] = "Someone else's edit.".into();
+    let (status, body) = console(&server, &ed, Method::PUT, &path, save(1, &late)).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.contains("it is at version 2, you started from 1"),
+        "{body}"
+    );
+
+    let refusals = [
+        (
+            "answer",
+            serde_json::json!("Click <b>here</b>."),
+            "contains HTML (<b>)",
+        ),
+        (
+            "answer",
+            serde_json::json!("[Win](javascript:alert(1))"),
+            "links must be http, https or mailto",
+        ),
+        ("answer", serde_json::json!(""), "the answer is empty"),
+        (
+            "questions",
+            serde_json::json!(vec!["how?"; 1000]),
+            "1000 questions, over the limit of 100",
+        ),
+        (
+            "answer",
+            serde_json::json!("x".repeat(20_001)),
+            "over the limit of 20000",
+        ),
+    ];
+    for (field, value, said) in refusals {
+        let mut bad = article.clone();
+        bad[field] = value;
+        let (status, body) = console(&server, &ed, Method::PUT, &path, save(2, &bad)).await;
+        assert_eq!(status, 400, "{field}: {body}");
+        assert!(body.contains(said), "{field}: {body}");
+    }
+    let mut elsewhere = article.clone();
+    elsewhere["id"] = "another-id".into();
+    let (status, body) = console(&server, &ed, Method::PUT, &path, save(2, &elsewhere)).await;
+    assert_eq!(status, 400, "{body}");
+    let huge = serde_json::json!({"version": 2, "article": {"id": id, "title": "T", "answer": "y".repeat(100_000)}});
+    let (status, _) = console(&server, &ed, Method::PUT, &path, Some(huge)).await;
+    assert_eq!(status, 413, "a body over the server's limit");
+
+    // A follow-up of another article cannot be deleted from under it.
+    let followed = draft["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|a| a["article"]["follow_up"][0].as_str())
+        .unwrap()
+        .to_owned();
+    let (status, body) = console(
+        &server,
+        &ed,
+        Method::DELETE,
+        &format!("/articles/{followed}"),
+        Some(serde_json::json!({"version": 1})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains(&format!("unknown article \"{followed}\"")),
+        "{body}"
+    );
+
+    let (_, old_etag) = served(&server).await;
+    let (status, body) = console(
+        &server,
+        &ed,
+        Method::POST,
+        "/publish",
+        Some(serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let published: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (base, etag) = served(&server).await;
+    assert_eq!(published["etag"], etag.as_str());
+    assert_ne!(etag, old_etag);
+    assert_eq!(base.articles[0].answer, "Edited in the console.");
+
+    let (status, body) = console(&server, &ed, Method::GET, &format!("{path}/history"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let history: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(history["versions"][0]["saved_by"], "Ed");
+    assert_eq!(
+        history["versions"][1]["saved_by"],
+        serde_json::Value::Null,
+        "the import"
+    );
+    let restore = serde_json::json!({"version": 1, "expected": 2});
+    let (status, body) = console(
+        &server,
+        &ed,
+        Method::POST,
+        &format!("{path}/restore"),
+        Some(restore),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, r#"{"version":3}"#));
+    let (_, body) = console(&server, &ed, Method::GET, "", None).await;
+    let draft: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(draft["unpublished"], true);
+    assert_ne!(
+        draft["articles"][0]["article"]["answer"],
+        "Edited in the console."
+    );
+}
+
+#[tokio::test]
+async fn only_admins_and_editors_edit_and_only_from_the_console() {
+    use reqwest::Method;
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_in(dir.path(), Build { front_ends: false }).await;
+    let agent = signed_in(&server, "ann@shop.example", ito::store::agents::Role::Agent).await;
+    let (status, body) = console(&server, &agent, Method::GET, "", None).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (403, "knowledge bases are edited by admins and editors\n")
+    );
+    let publish = Some(serde_json::json!({}));
+    let (status, _) = console(&server, &agent, Method::POST, "/publish", publish.clone()).await;
+    assert_eq!(status, 403);
+    let (status, _) = console(&server, "ito_session=nothing", Method::GET, "", None).await;
+    assert_eq!(status, 401);
+
+    let admin = signed_in(&server, "bob@shop.example", ito::store::agents::Role::Admin).await;
+    let (status, _) = console(&server, &admin, Method::GET, "", None).await;
+    assert_eq!(status, 200);
+    let foreign = reqwest::Client::new()
+        .post(format!("{}/api/v1/sites/demo/kb/en/publish", server.url))
+        .header("origin", "https://evil.example")
+        .header("cookie", &admin)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 403);
+    let nowhere = reqwest::Client::new()
+        .get(format!("{}/api/v1/sites/demo/kb/fr", server.url))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nowhere.status().as_u16(), 404);
+}

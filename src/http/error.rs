@@ -29,6 +29,9 @@ pub enum HttpError {
     /// The request's own values are wrong; the text says how.
     #[error("{0}")]
     BadRequest(String),
+    /// Someone else changed it first; the text says what to do.
+    #[error("{0}")]
+    Conflict(String),
     /// Not available now (off, or still starting); the text says what.
     #[error("{0}")]
     Unavailable(&'static str),
@@ -49,6 +52,7 @@ impl HttpError {
             HttpError::UnknownSite | HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::Conflict(_) => StatusCode::CONFLICT,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::TooMany(_) | HttpError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             HttpError::NotBuilt(_) | HttpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

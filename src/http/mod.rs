@@ -7,6 +7,7 @@ mod assets;
 mod chat;
 mod embed;
 mod error;
+mod knowledge;
 pub mod listener;
 mod metrics;
 pub mod proxy;
@@ -14,7 +15,7 @@ mod session;
 mod socket;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -35,6 +36,23 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route("/agent/socket", get(agent_chat::agent_socket))
         .route("/sites", get(metrics::sites))
         .route("/sites/{site}/metrics", get(metrics::metrics))
+        .route("/sites/{site}/kb/{locale}", get(knowledge::draft))
+        .route(
+            "/sites/{site}/kb/{locale}/publish",
+            post(knowledge::publish),
+        )
+        .route(
+            "/sites/{site}/kb/{locale}/articles/{id}",
+            put(knowledge::save).delete(knowledge::delete),
+        )
+        .route(
+            "/sites/{site}/kb/{locale}/articles/{id}/history",
+            get(knowledge::history),
+        )
+        .route(
+            "/sites/{site}/kb/{locale}/articles/{id}/restore",
+            post(knowledge::restore),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -84,7 +84,10 @@ pub fn is_own_origin(server: &ServerConfig, headers: &HeaderMap, origin: &str) -
 }
 
 /// Refuses state changes that do not come from this server's own pages as JSON.
-fn same_origin_json(server: &ServerConfig, headers: &HeaderMap) -> Result<(), HttpError> {
+pub(super) fn same_origin_json(
+    server: &ServerConfig,
+    headers: &HeaderMap,
+) -> Result<(), HttpError> {
     let json = headers
         .get(CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())

@@ -70,6 +70,16 @@ pub async fn id_by_email(store: &Store, email: &str) -> Result<Option<String>, s
     .await)
 }
 
+/// The name of agent `id`, removed or not, if there is one.
+pub async fn name_of(store: &Store, id: &str) -> Result<Option<String>, sqlx::Error> {
+    with_pool!(store, |pool, PG| sqlx::query_scalar(
+        "SELECT name FROM agents WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)
+}
+
 /// How many open conversations the agent takes at once (1 to 100).
 pub async fn set_capacity(store: &Store, agent: &str, capacity: u32) -> Result<(), sqlx::Error> {
     with_pool!(store, |pool, PG| sqlx::query(

@@ -240,6 +240,107 @@ pub enum Severity {
 }
 
 /// The checks that need no index: ids, empty fields, links, repeated questions.
+/// The only links an article may have, in its links or its answer.
+const SAFE_SCHEMES: [&str; 3] = ["http://", "https://", "mailto:"];
+
+/// The limits of one article: generous for a real FAQ, and they keep one mistaken paste from
+/// reaching every visitor's download.
+pub const MAX_ID_CHARS: usize = 100;
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_ANSWER_CHARS: usize = 20_000;
+pub const MAX_QUESTIONS: usize = 100;
+pub const MAX_QUESTION_CHARS: usize = 500;
+pub const MAX_LINKS: usize = 20;
+pub const MAX_TAGS: usize = 20;
+
+fn valid_id(id: &str) -> bool {
+    id.chars().count() <= MAX_ID_CHARS
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// What in `article` is over its limit, in words.
+fn oversized(article: &Article) -> Vec<String> {
+    let chars = |s: &str| s.chars().count();
+    let mut problems = Vec::new();
+    if chars(&article.title) > MAX_TITLE_CHARS {
+        problems.push(format!("the title is over {MAX_TITLE_CHARS} characters"));
+    }
+    if chars(&article.answer) > MAX_ANSWER_CHARS {
+        problems.push(format!(
+            "the answer is {} characters, over the limit of {MAX_ANSWER_CHARS}: split it into articles",
+            chars(&article.answer)
+        ));
+    }
+    if article.questions.len() > MAX_QUESTIONS {
+        problems.push(format!(
+            "{} questions, over the limit of {MAX_QUESTIONS}",
+            article.questions.len()
+        ));
+    }
+    if let Some(long) = article
+        .questions
+        .iter()
+        .find(|q| chars(q) > MAX_QUESTION_CHARS)
+    {
+        problems.push(format!(
+            "a question is over {MAX_QUESTION_CHARS} characters: {:?}…",
+            long.chars().take(40).collect::<String>()
+        ));
+    }
+    if article.links.len() > MAX_LINKS {
+        problems.push(format!("more than {MAX_LINKS} links"));
+    }
+    if article.tags.len() > MAX_TAGS {
+        problems.push(format!("more than {MAX_TAGS} tags"));
+    }
+    problems
+}
+
+/// The first thing in `text` written as an HTML tag (`<b>`, `</p>`, `<!--`), if any.
+fn html_tag(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        let opens_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        if let Some(end) = after.find('>').filter(|_| opens_tag) {
+            let inside = &after[..end];
+            // An autolink (`<https://…>`, `<a@b.example>`) is Markdown, not HTML.
+            let autolink = inside.contains(':') && !inside.contains(' ') || inside.contains('@');
+            if !autolink && !inside.contains('\n') {
+                return Some(format!("<{}>", inside.chars().take(30).collect::<String>()));
+            }
+        }
+        rest = after;
+    }
+    None
+}
+
+/// The targets of the Markdown links in `text`: `[words](target)` and `<target>`.
+fn markdown_link_targets(text: &str) -> Vec<&str> {
+    let mut targets = Vec::new();
+    for (at, _) in text.match_indices("](") {
+        let rest = &text[at + 2..];
+        if let Some(end) = rest.find(')') {
+            targets.push(rest[..end].trim());
+        }
+    }
+    for (at, _) in text.match_indices('<') {
+        let rest = &text[at + 1..];
+        if let Some(end) = rest.find('>') {
+            let inside = &rest[..end];
+            if inside.contains(':') && !inside.contains(' ') {
+                targets.push(inside);
+            }
+        }
+    }
+    targets
+}
+
 pub fn lint(base: &KnowledgeBase) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut add = |severity, article: &str, message: String| {
@@ -270,8 +371,36 @@ pub fn lint(base: &KnowledgeBase) -> Vec<Finding> {
                 format!("the id {id:?} is used by {} articles", ids[id]),
             );
         }
+        if !id.is_empty() && !valid_id(id) {
+            add(
+                Severity::Error,
+                id,
+                format!(
+                    "the id {id:?} must be at most {MAX_ID_CHARS} letters, digits, '-', '_' or '.' (it is part of links)"
+                ),
+            );
+        }
         if article.answer.trim().is_empty() {
             add(Severity::Error, id, "the answer is empty".to_owned());
+        }
+        for problem in oversized(article) {
+            add(Severity::Error, id, problem);
+        }
+        if let Some(tag) = html_tag(&article.answer) {
+            add(
+                Severity::Error,
+                id,
+                format!("the answer contains HTML ({tag}): write Markdown, as HTML is never drawn"),
+            );
+        }
+        for url in markdown_link_targets(&article.answer) {
+            if !SAFE_SCHEMES.iter().any(|s| url.starts_with(s)) && url.contains(':') {
+                add(
+                    Severity::Error,
+                    id,
+                    format!("the answer links to {url:?}: links must be http, https or mailto"),
+                );
+            }
         }
         if article.title.trim().is_empty() {
             add(Severity::Error, id, "the title is empty".to_owned());
@@ -284,9 +413,7 @@ pub fn lint(base: &KnowledgeBase) -> Vec<Finding> {
             );
         }
         for link in &article.links {
-            let scheme_ok = ["http://", "https://", "mailto:"]
-                .iter()
-                .any(|s| link.url.starts_with(s));
+            let scheme_ok = SAFE_SCHEMES.iter().any(|s| link.url.starts_with(s));
             if !scheme_ok {
                 add(
                     Severity::Error,
@@ -491,5 +618,51 @@ mod tests {
                 .any(|m| m.contains("is also a question of \"a\"")),
             "{messages:?}"
         );
+    }
+
+    #[test]
+    fn lint_refuses_html_unsafe_links_odd_ids_and_oversized_articles() {
+        let base = |answer: &str, id: &str, questions: usize| KnowledgeBase {
+            locale: "en".into(),
+            synonyms: vec![],
+            articles: vec![Article {
+                id: id.into(),
+                title: "T".into(),
+                questions: (0..questions).map(|i| format!("question {i}")).collect(),
+                answer: answer.into(),
+                tags: vec![],
+                links: vec![],
+                follow_up: vec![],
+            }],
+        };
+        let errors = |b: &KnowledgeBase| -> Vec<String> {
+            lint(b)
+                .into_iter()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| f.message)
+                .collect()
+        };
+        let fine = base(
+            "Orders < €50 ship for €4. See <https://shop.example/ship> or [write](mailto:a@b.example) to <help@shop.example>.",
+            "shipping-cost_2.0",
+            3,
+        );
+        assert_eq!(errors(&fine), Vec::<String>::new());
+        let html = errors(&base("Click <b>here</b>.", "a", 1));
+        assert!(html[0].contains("contains HTML (<b>)"), "{html:?}");
+        let script = errors(&base("[Win](javascript:alert(1))", "a", 1));
+        assert!(
+            script[0].contains("links to \"javascript:alert(1\""),
+            "{script:?}"
+        );
+        let odd = errors(&base("ok", "a b/c", 1));
+        assert!(odd[0].contains("must be at most 100 letters"), "{odd:?}");
+        let many = errors(&base("ok", "a", 1000));
+        assert!(
+            many[0].contains("1000 questions, over the limit of 100"),
+            "{many:?}"
+        );
+        let long = errors(&base(&"x".repeat(MAX_ANSWER_CHARS + 1), "a", 1));
+        assert!(long[0].contains("over the limit of 20000"), "{long:?}");
     }
 }
