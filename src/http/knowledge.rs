@@ -129,12 +129,12 @@ pub async fn save(
     }
     let mut article = save.article;
     article.answer = article.answer.trim().to_owned();
-    let mut after = current(&state, key).await?;
-    match after.articles.iter_mut().find(|a| a.id == id) {
-        Some(old) => *old = article.clone(),
-        None => after.articles.push(article.clone()),
-    }
-    no_new_mistakes(&state, key, &after).await?;
+    no_new_mistakes(
+        &state,
+        key,
+        &replaced(current(&state, key).await?, article.clone()),
+    )
+    .await?;
     let version = knowledge::save(&state.db, key, &article, save.version, Some(&agent.id))
         .await
         .map_err(refused)?;
@@ -220,12 +220,7 @@ pub async fn restore(
                 restore.version
             ))
         })?;
-    let mut after = current(&state, key).await?;
-    match after.articles.iter_mut().find(|a| a.id == id) {
-        Some(now) => *now = old,
-        None => after.articles.push(old),
-    }
-    no_new_mistakes(&state, key, &after).await?;
+    no_new_mistakes(&state, key, &replaced(current(&state, key).await?, old)).await?;
     let version = knowledge::restore(
         &state.db,
         key,
@@ -316,6 +311,15 @@ async fn no_new_mistakes(
     } else {
         Err(HttpError::BadRequest(new.join("; ")))
     }
+}
+
+/// `base` with `article` in the place of the one with its id, or last if it is new.
+fn replaced(mut base: KnowledgeBase, article: Article) -> KnowledgeBase {
+    match base.articles.iter_mut().find(|a| a.id == article.id) {
+        Some(old) => *old = article,
+        None => base.articles.push(article),
+    }
+    base
 }
 
 fn errors_of(base: &KnowledgeBase) -> Vec<String> {
