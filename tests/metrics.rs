@@ -122,6 +122,14 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
         .unwrap();
     assert_eq!(sites[0]["id"], "demo");
     assert_eq!(sites[0]["time_zone"], "UTC");
+    assert_eq!(sites[0]["locales"], json!(["en", "ja"]));
+    let agent_sites = reqwest::Client::new()
+        .get(format!("{}/api/v1/sites", server.url))
+        .header("cookie", &agent_only)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(agent_sites.status().as_u16(), 403);
     assert_eq!(
         get(&server, "ito_session=nope", &range)
             .await

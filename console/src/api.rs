@@ -1,7 +1,8 @@
-//! The console's HTTP calls: sign-in, sign-out, who am I, and a site's knowledge base and the
-//! server's ranking by meaning for inserting answers. Same-origin JSON, as the server requires for anything that changes state.
+//! The console's HTTP calls: sign-in, sign-out, who am I, a site's knowledge base and the
+//! server's ranking by meaning for inserting answers, and the knowledge-base editor's draft,
+//! saves, history and publishing. Same-origin JSON, as the server requires for anything that changes state.
 
-use ito_assistant::{KnowledgeBase, Reply};
+use ito_assistant::{Article, KnowledgeBase, Reply};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -21,6 +22,9 @@ pub enum ApiError {
     Unauthorized,
     /// The server could not be reached or answered something else.
     Failed(String),
+    /// The server refused the request and said why (a mistake in an article, someone else's
+    /// newer version): its words, to show as they are.
+    Refused(String),
 }
 
 async fn call(method: &str, path: &str, body: Option<String>) -> Result<Response, ApiError> {
@@ -42,6 +46,7 @@ async fn call(method: &str, path: &str, body: Option<String>) -> Result<Response
     match response.status() {
         401 => Err(ApiError::Unauthorized),
         200..=299 => Ok(response),
+        400 | 403 | 404 | 409 => Err(ApiError::Refused(text(response).await?.trim().to_owned())),
         other => Err(ApiError::Failed(format!("the server answered {other}"))),
     }
 }
@@ -114,4 +119,108 @@ pub async fn answers(site: &str, locale: &str, question: &str) -> Result<Reply, 
     let path = format!("/sites/{site}/answers");
     let text = text(call("POST", &path, Some(body)).await?).await?;
     Reply::read(&text).ok_or_else(|| ApiError::Failed("an unreadable ranking".into()))
+}
+
+/// One article of a draft, with the version a save names.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Versioned {
+    pub version: i64,
+    pub article: Article,
+}
+
+/// A base as its editors see it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Draft {
+    pub revision: i64,
+    pub published_revision: Option<i64>,
+    pub unpublished: bool,
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
+    pub articles: Vec<Versioned>,
+}
+
+/// One saved version of an article.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Version {
+    pub version: i64,
+    pub article: Option<Article>,
+    pub saved_by: Option<String>,
+    pub saved_at: String,
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    version: i64,
+}
+
+#[derive(Deserialize)]
+struct History {
+    versions: Vec<Version>,
+}
+
+fn kb_path(site: &str, locale: &str, rest: &str) -> String {
+    format!("/api/v1/sites/{site}/kb/{locale}{rest}")
+}
+
+pub async fn draft(site: &str, locale: &str) -> Result<Draft, ApiError> {
+    json(call("GET", &kb_path(site, locale, ""), None).await?).await
+}
+
+/// Saves `article` after `version` (0 for a new one); returns its new version.
+pub async fn save_article(
+    site: &str,
+    locale: &str,
+    article: &Article,
+    version: i64,
+) -> Result<i64, ApiError> {
+    let body = serde_json::json!({ "version": version, "article": article }).to_string();
+    let path = kb_path(site, locale, &format!("/articles/{}", article.id));
+    json::<Saved>(call("PUT", &path, Some(body)).await?)
+        .await
+        .map(|s| s.version)
+}
+
+pub async fn delete_article(
+    site: &str,
+    locale: &str,
+    id: &str,
+    version: i64,
+) -> Result<i64, ApiError> {
+    let body = serde_json::json!({ "version": version }).to_string();
+    let path = kb_path(site, locale, &format!("/articles/{id}"));
+    json::<Saved>(call("DELETE", &path, Some(body)).await?)
+        .await
+        .map(|s| s.version)
+}
+
+pub async fn history(site: &str, locale: &str, id: &str) -> Result<Vec<Version>, ApiError> {
+    let path = kb_path(site, locale, &format!("/articles/{id}/history"));
+    json::<History>(call("GET", &path, None).await?)
+        .await
+        .map(|h| h.versions)
+}
+
+/// Brings back `version`'s content as the version after `expected`.
+pub async fn restore(
+    site: &str,
+    locale: &str,
+    id: &str,
+    version: i64,
+    expected: i64,
+) -> Result<i64, ApiError> {
+    let body = serde_json::json!({ "version": version, "expected": expected }).to_string();
+    let path = kb_path(site, locale, &format!("/articles/{id}/restore"));
+    json::<Saved>(call("POST", &path, Some(body)).await?)
+        .await
+        .map(|s| s.version)
+}
+
+pub async fn publish(site: &str, locale: &str) -> Result<(), ApiError> {
+    call(
+        "POST",
+        &kb_path(site, locale, "/publish"),
+        Some("{}".into()),
+    )
+    .await?;
+    Ok(())
 }

@@ -318,3 +318,71 @@ fn chart_scales_are_round_and_cover_the_data() {
     assert_eq!(b[1].3, 0.0);
     assert_eq!(b[2].3, 10.0);
 }
+
+fn faq() -> ito_assistant::KnowledgeBase {
+    ito_assistant::KnowledgeBase::parse(
+        r#"{"locale": "en", "articles": [
+            {"id": "refunds", "title": "Refunds", "questions": ["when do I get my money back"], "answer": "Within 5 days."},
+            {"id": "shipping", "title": "Shipping", "questions": ["how long does delivery take"], "answer": "Two days."}
+        ]}"#,
+    )
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn the_editor_form_reads_back_the_article_it_was_made_from() {
+    use ito_console::editing::Form;
+    let mut article = faq().articles[0].clone();
+    article.tags = vec!["money".into()];
+    article.follow_up = vec!["shipping".into()];
+    article.links = vec![ito_assistant::kb::Link {
+        title: "Returns".into(),
+        url: "https://shop.example/returns".into(),
+    }];
+    let form = Form::from_article(&article);
+    assert_eq!(form.links, "Returns | https://shop.example/returns");
+    assert_eq!(form.to_article(), article);
+    let typed = Form {
+        questions: "  refund status \n\n money back?\n".into(),
+        answer: " Soon. \n".into(),
+        ..form
+    };
+    let read = typed.to_article();
+    assert_eq!(read.questions, ["refund status", "money back?"]);
+    assert_eq!(read.answer, "Soon.");
+}
+
+#[wasm_bindgen_test]
+fn the_editor_checks_as_it_is_typed_and_tries_the_draft() {
+    use ito_console::editing::{findings, has_errors, matching, try_it};
+    let base = faq();
+    let mut edited = base.articles[0].clone();
+    assert!(!has_errors(&findings(&base, &edited)));
+    edited.answer = "Click <b>here</b>.".into();
+    let found = findings(&base, &edited);
+    assert!(has_errors(&found), "{found:?}");
+    assert!(found[0].message.contains("contains HTML"), "{found:?}");
+    edited.answer = "Within 5 days.".into();
+    edited.questions.push("How long does delivery take".into());
+    let found = findings(&base, &edited);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.message.contains("also a question of")),
+        "{found:?}"
+    );
+
+    let mut new = base.articles[0].clone();
+    new.id = "gift-wrapping".into();
+    new.title = "Gift wrapping".into();
+    new.questions = vec!["can you wrap my present".into()];
+    new.answer = "Yes, for €3.".into();
+    let reply = try_it(&base, &new, "wrap it as a present please");
+    assert_eq!(reply.hits[0].id, "gift-wrapping", "{reply:?}");
+    let ids: Vec<&str> = matching(&base, "DELIVERY")
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(ids, ["shipping"]);
+    assert_eq!(matching(&base, " ").len(), 2);
+}

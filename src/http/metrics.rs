@@ -1,6 +1,7 @@
 //! `GET /api/v1/sites/{site}/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: a site's
-//! measures for those days in its time zone, overall and per agent; and `GET /api/v1/sites`.
-//! Admins only.
+//! measures for those days in its time zone, overall and per agent, for admins; and
+//! `GET /api/v1/sites`, the sites with their knowledge bases' languages, for admins and
+//! editors.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -13,6 +14,7 @@ use super::HttpError;
 use super::session::current_agent;
 use crate::reports::report::{self, Days, ReportError, Site};
 use crate::state::AppState;
+use crate::store::agents::Role;
 
 #[derive(Deserialize)]
 pub struct Range {
@@ -22,12 +24,16 @@ pub struct Range {
     format: Option<String>,
 }
 
-/// `GET /api/v1/sites`: the sites whose measures an admin may see.
+/// `GET /api/v1/sites`: the sites whose measures an admin may see and whose knowledge bases
+/// admins and editors edit.
 pub async fn sites(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<Site>>, HttpError> {
-    admin(&state, &headers).await?;
+    let agent = current_agent(&state, &headers).await?;
+    if agent.role != Role::Admin.as_str() && agent.role != Role::Editor.as_str() {
+        return Err(HttpError::Forbidden("the sites are for admins and editors"));
+    }
     Ok(Json(
         state
             .config
@@ -37,6 +43,11 @@ pub async fn sites(
                 id: s.id.as_str().to_owned(),
                 name: s.name.clone(),
                 time_zone: s.time_zone.clone(),
+                locales: s
+                    .knowledge_base
+                    .keys()
+                    .map(|l| l.code().to_owned())
+                    .collect(),
             })
             .collect(),
     ))

@@ -184,6 +184,9 @@ pub fn App(
     });
 
     let articles = RwSignal::new(Articles::Loading);
+    // The ETag of the base answering, to notice one published since.
+    let base_etag = StoredValue::new(None::<String>);
+    let base_site = StoredValue::new(context.site.clone());
     // `Ito('article', id)` before the articles arrived: opened once they do.
     let pending_article = RwSignal::new(None::<String>);
     let ready = move |assistant: Assistant| {
@@ -202,7 +205,10 @@ pub fn App(
             let (site, locale) = (context.site.clone(), context.locale);
             leptos::task::spawn_local(async move {
                 match articles::load(&site, locale).await {
-                    Ok(assistant) => ready(assistant),
+                    Ok(loaded) => {
+                        base_etag.set_value(loaded.etag);
+                        ready(loaded.assistant);
+                    }
                     Err(e) => {
                         leptos::logging::warn!("Ito: no help articles: {e}");
                         articles.set(Articles::Failed);
@@ -335,6 +341,15 @@ pub fn App(
             thread.update(|t| {
                 t.ask(&text, None);
             });
+            if let Some(known) = base_etag.get_value() {
+                let site = base_site.get_value();
+                leptos::task::spawn_local(async move {
+                    if let Some(newer) = articles::newer(&site, locale, &known).await {
+                        base_etag.set_value(newer.etag);
+                        articles.set(Articles::Ready(Arc::new(newer.assistant)));
+                    }
+                });
+            }
             set_timeout(
                 move || {
                     if let Articles::Ready(assistant) = articles.get_untracked() {

@@ -6,6 +6,7 @@ pub mod context_panel;
 pub mod conversation;
 pub mod dashboard;
 pub mod inbox;
+pub mod knowledge;
 pub mod sign_in;
 pub mod top_bar;
 pub mod workspace;

@@ -72,6 +72,9 @@ pub struct Site {
     pub id: String,
     pub name: String,
     pub time_zone: String,
+    /// The languages of its knowledge bases (`en`, `ja`).
+    #[serde(default)]
+    pub locales: Vec<String>,
 }
 
 /// One figure of the measures, in the order reports show them.

@@ -23,7 +23,9 @@ pub fn SignIn(
             match result {
                 Ok(me) => on_signed_in.run(me),
                 Err(ApiError::Unauthorized) => problem.set(Some(t("sign_in.wrong"))),
-                Err(ApiError::Failed(_)) => problem.set(Some(t("sign_in.failed"))),
+                Err(ApiError::Failed(_) | ApiError::Refused(_)) => {
+                    problem.set(Some(t("sign_in.failed")))
+                }
             }
         });
     };

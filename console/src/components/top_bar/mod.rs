@@ -19,6 +19,8 @@ pub fn TopBar(
     connected: RwSignal<bool>,
     /// Called once the agent signed out.
     on_signed_out: Callback<()>,
+    /// Whether they answer conversations (an editor does not: no connection or presence).
+    at_desk: bool,
 ) -> impl IntoView {
     let shared: Shared = expect_context();
     let storage = window().local_storage().ok().flatten();
@@ -52,19 +54,21 @@ pub fn TopBar(
     view! {
         <header class="top-bar">
             <span class="top-bar__brand">"Ito"</span>
-            <span class="top-bar__connection" class:top-bar__connection--down=move || !connected.get()>
-                {move || if connected.get() { t("top.connected") } else { t("top.reconnecting") }}
-            </span>
-            <button
-                type="button"
-                class="top-bar__presence"
-                class:top-bar__presence--online=online
-                aria-pressed=move || online().to_string()
-                title=t("keys.toggle_online")
-                on:click=move |_| set_online(!online())
-            >
-                {move || if online() { t("top.online") } else { t("top.away") }}
-            </button>
+            {at_desk.then(|| view! {
+                <span class="top-bar__connection" class:top-bar__connection--down=move || !connected.get()>
+                    {move || if connected.get() { t("top.connected") } else { t("top.reconnecting") }}
+                </span>
+                <button
+                    type="button"
+                    class="top-bar__presence"
+                    class:top-bar__presence--online=online
+                    aria-pressed=move || online().to_string()
+                    title=t("keys.toggle_online")
+                    on:click=move |_| set_online(!online())
+                >
+                    {move || if online() { t("top.online") } else { t("top.away") }}
+                </button>
+            })}
             <span class="top-bar__me">{me.name}</span>
             <button type="button" class="top-bar__sign-out" on:click=sign_out>
                 {t("top.sign_out")}

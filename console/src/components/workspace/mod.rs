@@ -5,6 +5,7 @@ use super::context_panel::ContextPanel;
 use super::conversation::Conversation;
 use super::dashboard::Dashboard;
 use super::inbox::Inbox;
+use super::knowledge::Knowledge;
 use super::top_bar::TopBar;
 use crate::api::Me;
 use crate::desk::Desk;
@@ -63,7 +64,11 @@ pub fn Workspace(
         requested: RwSignal::new(None),
     };
     provide_context(shared);
-    link.with_value(AgentLink::connect);
+    // Editors write articles and never sit at the desk: no agent socket for them.
+    let editor = me.role == "editor";
+    if !editor {
+        link.with_value(AgentLink::connect);
+    }
     on_cleanup(move || link.with_value(AgentLink::close));
     Effect::new(move |_| {
         if signed_out.get() {
@@ -99,36 +104,56 @@ pub fn Workspace(
     on_cleanup(move || on_focus.remove());
 
     let admin = me.role == "admin";
-    let dashboard = RwSignal::new(false);
+    let view = RwSignal::new(if editor {
+        View::Knowledge
+    } else {
+        View::Conversations
+    });
     let open_from_dashboard = Callback::new(move |id| {
-        dashboard.set(false);
+        view.set(View::Conversations);
         shared.desk.update(|d| d.filter = crate::desk::Filter::All);
         shared.open(id);
     });
+    let choice = move |which: View, label: &'static str| {
+        view! {
+            <button type="button" aria-pressed=move || (view.get() == which).to_string() on:click=move |_| view.set(which)>
+                {t(label)}
+            </button>
+        }
+    };
     view! {
-        <div class="workspace" class:workspace--dashboard=move || dashboard.get()>
-            <TopBar me=me connected=connected on_signed_out=on_signed_out />
+        <div
+            class="workspace"
+            class:workspace--dashboard=move || view.get() == View::Dashboard
+            class:workspace--knowledge=move || view.get() == View::Knowledge
+        >
+            <TopBar me=me connected=connected on_signed_out=on_signed_out at_desk=!editor />
             <p class="workspace__problem" role="alert">
                 {move || problem.get()}
             </p>
             {admin.then(|| view! {
                 <nav class="workspace__views" aria-label=t("views.label")>
-                    <button type="button" aria-pressed=move || (!dashboard.get()).to_string() on:click=move |_| dashboard.set(false)>
-                        {t("views.conversations")}
-                    </button>
-                    <button type="button" aria-pressed=move || dashboard.get().to_string() on:click=move |_| dashboard.set(true)>
-                        {t("views.dashboard")}
-                    </button>
+                    {choice(View::Conversations, "views.conversations")}
+                    {choice(View::Dashboard, "views.dashboard")}
+                    {choice(View::Knowledge, "views.knowledge")}
                 </nav>
             })}
-            <Show
-                when=move || dashboard.get()
-                fallback=move || view! { <Inbox /> <Conversation /> <ContextPanel /> }
-            >
-                <Dashboard on_open=open_from_dashboard />
-            </Show>
+            {move || match view.get() {
+                View::Conversations => view! { <Inbox /> <Conversation /> <ContextPanel /> }.into_any(),
+                View::Dashboard => view! { <Dashboard on_open=open_from_dashboard /> }.into_any(),
+                View::Knowledge => view! { <Knowledge /> }.into_any(),
+            }}
         </div>
     }
+}
+
+/// What the workspace shows: agents have conversations, admins also the dashboard and the
+/// knowledge editor, editors only the knowledge editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Conversations,
+    Dashboard,
+    Knowledge,
 }
 
 /// Moves focus to the selected inbox item, so the keyboard and screen readers follow.

@@ -1,0 +1,82 @@
+// The site owner's knowledge editor in the console: an admin finds an article, edits its
+// answer while the check and the preview follow, tries the draft as a visitor would, saves
+// and publishes; a visitor then gets the new text, from the same running server.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { screenshot, serverAndBrowser } from "./harness.mjs";
+
+const env = serverAndBrowser();
+
+/** A visitor on the demo shop with the widget open, and how they ask. */
+async function visitorWithWidget() {
+  const context = await env.browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
+  const shop = await context.newPage();
+  await shop.goto(env.server.url + "/");
+  await shop.locator("[data-ito] button.launcher").click();
+  const widget = shop.frameLocator("[data-ito] iframe");
+  const composer = widget.locator("textarea.ito-composer__input");
+  await composer.waitFor({ state: "visible" });
+  const ask = async (question) => {
+    await composer.fill(question);
+    await composer.press("Enter");
+  };
+  return { context, shop, widget, ask };
+}
+
+test("an admin edits an answer, checks, previews, tries and publishes it, and an open widget answers with it", async () => {
+  // The visitor's widget is open before the edit and stays open through it.
+  const visitor = await visitorWithWidget();
+  await visitor.ask("how long does shipping take to tokyo?");
+  await visitor.widget.locator(".ito-article-card__title", { hasText: "How long delivery takes" }).waitFor();
+  assert.equal(await visitor.widget.locator(".ito-article-card strong", { hasText: "Standard delivery" }).count(), 0);
+
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(env.server.url + "/console/");
+  await page.getByLabel("Email").fill(env.server.agent.email);
+  await page.getByLabel("Password").fill(env.server.agent.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Knowledge" }).click();
+
+  await page.getByLabel("Search the articles").fill("delivery");
+  await page.locator(".knowledge__item", { hasText: "How long delivery takes" }).click();
+  const answer = page.getByLabel("Answer (Markdown)");
+  await answer.waitFor();
+
+  // HTML is refused as it is typed: the check says so and Save waits.
+  await answer.fill("Click <b>here</b>.");
+  await page.locator(".knowledge__finding--error", { hasText: "contains HTML" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Save draft" }).isDisabled(), true);
+
+  const edited = "**Standard delivery** takes 2 working days (edited in the console).";
+  await answer.fill(edited);
+  await page.locator(".knowledge__preview strong", { hasText: "Standard delivery" }).waitFor();
+  assert.equal(await page.locator(".knowledge__finding--error").count(), 0);
+
+  // The same assistant the widget runs, on the draft.
+  await page.getByLabel("Ask as a visitor would").fill("how long does shipping take to tokyo?");
+  await page.locator(".knowledge__outcome").waitFor();
+  assert.match(await page.locator(".knowledge__hits li").first().textContent(), /^shipping-time /);
+  await screenshot(page, "knowledge-editor");
+
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await page.getByText("Saved as a draft").waitFor();
+  const served = async () =>
+    page.evaluate(async () => (await (await fetch("/sites/demo/kb/en.json")).json()).articles.find((a) => a.id === "shipping-time").answer);
+  assert.notEqual(await served(), edited, "a draft is not what visitors get");
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByText("Published: visitors get it now.").waitFor();
+  assert.equal(await served(), edited);
+
+  // Its versions: the import, then this edit, by the demo agent.
+  await page.getByRole("button", { name: "Versions" }).click();
+  await page.locator(".knowledge__history li", { hasText: "Version 2 · Demo Agent" }).waitFor();
+  await page.locator(".knowledge__history li", { hasText: "Version 1 · imported" }).waitFor();
+
+  // The open widget revalidates the base while the bot "types", so its next answer is the new one.
+  await visitor.ask("and how long does shipping take to osaka?");
+  await visitor.widget.locator(".ito-article-card strong", { hasText: "Standard delivery" }).waitFor();
+  await screenshot(visitor.shop, "knowledge-published-in-open-widget");
+  await visitor.context.close();
+  await context.close();
+});
