@@ -13,12 +13,14 @@
 //! - [`baseline`]: plain BM25, the yardstick of the evaluation.
 //! - [`readings`]: Japanese text in katakana, from a MeCab dictionary (for the server's ranking).
 //! - [`eval`]: intent sets turned into bases, and the measures the eval command prints.
+//! - [`gaps`]: the questions the bot did not handle, grouped by what they ask.
 
 pub mod baseline;
 pub mod bench;
 pub mod confidence;
 pub mod eval;
 mod fold_table;
+pub mod gaps;
 pub mod index;
 pub mod intent;
 pub mod kb;

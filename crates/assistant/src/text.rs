@@ -244,7 +244,8 @@ const STOP_WORDS: &[&str] = &[
     "this", "to", "u", "was", "we", "with", "you", "your", "ive", "id", "thanks", "thank",
 ];
 
-fn is_stop_word(word: &str) -> bool {
+/// Whether `word` (normalised) is one of the function words the index ignores.
+pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 
