@@ -57,15 +57,19 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             .map_err(StoreError::from)?
             .is_none()
         {
-            agents::add(
+            let added = agents::add(
                 &store,
                 DEMO_AGENT,
                 "Demo Agent",
                 &password,
                 agents::Role::Admin,
             )
-            .await
-            .map_err(|e| ServeError::DemoAgent(e.to_string()))?;
+            .await;
+            match added {
+                // Another node of the same database, starting at the same moment, made it.
+                Ok(_) | Err(agents::AgentError::Exists(_)) => {}
+                Err(e) => return Err(ServeError::DemoAgent(e.to_string())),
+            }
         }
         let _ = writeln!(
             std::io::stdout(),
