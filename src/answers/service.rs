@@ -16,7 +16,7 @@ use ito_assistant::{Assistant, KnowledgeBase, Reply};
 use ito_encoder::bert::Encoder;
 use ito_protocol::Locale;
 
-use super::build::{self, Cores};
+use super::build::{self, Cores, VectorCache};
 use super::models::{self, Model};
 use super::ranking::Ranker;
 use crate::site::knowledge::{CompiledBase, KnowledgeBases};
@@ -68,6 +68,9 @@ struct Built {
     by_etag: HashMap<String, Arc<Ready>>,
     /// IPADIC's readings: `None` until a Japanese base first needs them.
     readings: Option<Option<Arc<Readings>>>,
+    /// Each model's vectors of the texts of the bases served, so a publish encodes only
+    /// what changed.
+    vectors: HashMap<Model, VectorCache>,
 }
 
 impl SemanticAnswers {
@@ -233,6 +236,7 @@ impl Inner {
         let mut built = Built {
             by_etag: HashMap::new(),
             readings: None,
+            vectors: HashMap::new(),
         };
         self.build(models, bases, &mut built);
         self.finished.store(true, Ordering::Release);
@@ -274,9 +278,15 @@ impl Inner {
                     } else {
                         None
                     };
-                    let Some(ready) =
-                        ready_base(&encoder, model, readings.as_ref(), (site, locale), base)
-                    else {
+                    let cache = built.vectors.entry(model).or_default();
+                    let Some(ready) = ready_base(
+                        &encoder,
+                        model,
+                        readings.as_ref(),
+                        cache,
+                        (site, locale),
+                        base,
+                    ) else {
                         continue;
                     };
                     let ready = Arc::new(ready);
@@ -292,6 +302,19 @@ impl Inner {
         built
             .by_etag
             .retain(|etag, _| bases.all().any(|(_, _, base)| &base.etag == etag));
+        for (&model, cache) in &mut built.vectors {
+            cache.keep_only(
+                built
+                    .by_etag
+                    .values()
+                    .map(|ready| ready.assistant.base())
+                    .filter(|base| {
+                        base.locale
+                            .parse()
+                            .is_ok_and(|l| Model::for_locale(l) == model)
+                    }),
+            );
+        }
     }
 
     /// The readings that match Japanese by sound; without the dictionary, the log says so
@@ -316,6 +339,7 @@ fn ready_base(
     encoder: &Encoder,
     model: Model,
     readings: Option<&Arc<Readings>>,
+    cache: &mut VectorCache,
     (site, locale): (&str, Locale),
     base: &CompiledBase,
 ) -> Option<Ready> {
@@ -325,11 +349,20 @@ fn ready_base(
     };
     let started = std::time::Instant::now();
     let assistant = Assistant::new(kb);
-    let ranker = build::ranker(&assistant, model, encoder, readings.cloned(), Cores::One);
+    let known = cache.len();
+    let ranker = build::ranker(
+        &assistant,
+        model,
+        encoder,
+        readings.cloned(),
+        Cores::One,
+        cache,
+    );
     tracing::info!(
         site,
         %locale,
         articles = assistant.base().articles.len(),
+        encoded = cache.len().saturating_sub(known),
         ms = started.elapsed().as_millis() as u64,
         "semantic answers ready"
     );

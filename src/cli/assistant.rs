@@ -194,6 +194,7 @@ fn semantic_ranker(assistant: &Assistant, semantic: &Semantic) -> Ranker {
         &semantic.encoder,
         semantic.readings.clone(),
         Cores::All,
+        &mut build::VectorCache::default(),
     )
 }
 
