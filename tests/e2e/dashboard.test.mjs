@@ -3,17 +3,14 @@
 // figures as the page.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { screenshot, serverAndBrowser } from "./harness.mjs";
+import { screenshot, serverAndBrowser, signInToConsole } from "./harness.mjs";
 
 const env = serverAndBrowser({ seed: true });
 
 test("an admin reads the figures, charts and comments, and exports the same figures", async () => {
   const context = await env.browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
-  await page.goto(env.server.url + "/console/");
-  await page.getByLabel("Email").fill(env.server.agent.email);
-  await page.getByLabel("Password").fill(env.server.agent.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInToConsole(page, env.server);
   await page.getByRole("button", { name: "Dashboard" }).click();
 
   const card = (label) => page.locator(".dashboard__card").filter({ has: page.locator("dt", { hasText: label }) }).locator("dd");

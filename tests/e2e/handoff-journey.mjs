@@ -4,7 +4,7 @@
 // five-second summary), inserts an FAQ answer and replies; the visitor answers; a reload keeps
 // the thread; the agent resolves; the survey's answer reaches the dashboard.
 import assert from "node:assert/strict";
-import { screenshot } from "./harness.mjs";
+import { screenshot, signInToConsole } from "./harness.mjs";
 
 /** A visitor on the demo shop who asked the bot, said "No", and asked for a person. */
 export async function visitorWaiting(env) {
@@ -29,10 +29,7 @@ export async function agentSignedIn(env) {
   const browser = env.browser;
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(env.server.url + "/console/");
-  await page.getByLabel("Email").fill(env.server.agent.email);
-  await page.getByLabel("Password").fill(env.server.agent.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInToConsole(page, env.server);
   await page.locator(".top-bar__me").getByText("Demo Agent").waitFor();
   return { context, page };
 }

@@ -79,6 +79,14 @@ export async function screenshot(page, name) {
   return file;
 }
 
+/** Opens the console in `page` and signs in as the demo agent of `server`. */
+export async function signInToConsole(page, server) {
+  await page.goto(server.url + "/console/");
+  await page.getByLabel("Email").fill(server.agent.email);
+  await page.getByLabel("Password").fill(server.agent.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
 /** Collects the console errors the page logs that come from the Ito loader. */
 export function itoConsoleErrors(page) {
   const errors = [];

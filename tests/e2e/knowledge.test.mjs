@@ -3,7 +3,7 @@
 // and publishes; a visitor then gets the new text, from the same running server.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { screenshot, serverAndBrowser } from "./harness.mjs";
+import { screenshot, serverAndBrowser, signInToConsole } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -32,10 +32,7 @@ test("an admin edits an answer, checks, previews, tries and publishes it, and an
 
   const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
-  await page.goto(env.server.url + "/console/");
-  await page.getByLabel("Email").fill(env.server.agent.email);
-  await page.getByLabel("Password").fill(env.server.agent.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInToConsole(page, env.server);
   await page.getByRole("button", { name: "Knowledge" }).click();
 
   await page.getByLabel("Search the articles").fill("delivery");
