@@ -69,6 +69,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
         conversation: conversation.clone(),
         id: "a1".parse().unwrap(),
         text: "I'm on it.".into(),
+        article: None,
     };
     say(&mut winner, &reply).await;
     loop {
@@ -96,6 +97,7 @@ async fn one_of_two_claims_wins_and_the_winner_talks_to_the_visitor() {
         conversation,
         id: "b1".parse().unwrap(),
         text: "hi".into(),
+        article: None,
     };
     assert_eq!(refusal(&mut loser, &intrusion).await, ErrorCode::Forbidden);
 }
@@ -119,19 +121,15 @@ async fn the_agent_socket_wants_a_session_this_origin_and_no_editor() {
     .await;
     assert_eq!(status(foreign.unwrap_err()), 403);
 
-    ito::store::agents::add(
+    let editor_cookie = common::live::signed_in_as(
+        &server,
         &pool,
         "ed@shop.example",
         "Ed",
-        "correct horse",
         ito::store::agents::Role::Editor,
     )
-    .await
-    .unwrap();
-    let signed = common::live::sign_in(&server, "ed@shop.example", "correct horse").await;
-    assert_eq!(signed.status().as_u16(), 200);
-    let editor_cookie = signed.headers()["set-cookie"].to_str().unwrap();
-    let editor_cookie = editor_cookie.split(';').next().unwrap();
+    .await;
+    let editor_cookie = editor_cookie.as_str();
     let editor = connect(
         &server,
         "/api/v1/agent/socket",

@@ -133,6 +133,7 @@ async fn a_visitor_on_one_node_and_an_agent_on_another_talk_type_and_see_receipt
             conversation: conversation.clone(),
             id: "a1".parse().unwrap(),
             text: "Let me look".into(),
+            article: None,
         },
     )
     .await;

@@ -76,6 +76,7 @@ async fn a_claim_then_an_immediate_reply_reaches_the_visitor_once_every_time() {
                 conversation: conversation.clone(),
                 id: id.parse().unwrap(),
                 text: text.clone(),
+                article: None,
             },
         )
         .await;

@@ -160,16 +160,10 @@ async fn answers_by_meaning_follow_a_publish() {
 
 /// Someone with `role` signed in: their session cookie.
 async fn signed_in(server: &Server, email: &str, role: ito::store::agents::Role) -> String {
-    ito::store::agents::add(&server.state.db, email, "Ed", "correct horse", role)
-        .await
-        .unwrap();
-    let response = common::live::sign_in(server, email, "correct horse").await;
-    assert_eq!(response.status().as_u16(), 200);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
+    common::live::signed_in_as(server, &server.state.db, email, "Ed", role).await
 }
 
-/// The console's request: this server's origin, the session, JSON.
+/// The console's request on the demo site's English base.
 async fn console(
     server: &Server,
     cookie: &str,
@@ -177,19 +171,14 @@ async fn console(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> (u16, String) {
-    let mut request = reqwest::Client::new()
-        .request(
-            method,
-            format!("{}/api/v1/sites/demo/kb/en{path}", server.url),
-        )
-        .header("origin", &server.url)
-        .header("cookie", cookie);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
+    common::live::console(
+        server,
+        cookie,
+        method,
+        &format!("/api/v1/sites/demo/kb/en{path}"),
+        body,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -14,7 +14,12 @@ async fn admin_cookie(
     email: &str,
     admin: bool,
 ) -> String {
-    signed_in_as(server, pool, email, "Ann Admin", admin).await
+    let role = if admin {
+        ito::store::agents::Role::Admin
+    } else {
+        ito::store::agents::Role::Agent
+    };
+    signed_in_as(server, pool, email, "Ann Admin", role).await
 }
 
 fn today() -> String {
@@ -58,6 +63,7 @@ async fn admins_get_the_measures_as_json_and_csv_and_others_do_not() {
         conversation: conversation.clone(),
         id: "a1".parse().unwrap(),
         text: "Hello".into(),
+        article: None,
     };
     say(&mut ann, &reply).await;
     say(

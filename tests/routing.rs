@@ -252,6 +252,7 @@ async fn the_visitor_ends_the_chat_once_and_the_agent_sees_it() {
         conversation,
         id: "late".parse().unwrap(),
         text: "Still there?".into(),
+        article: None,
     };
     assert_eq!(refusal(&mut ann, &write).await, ErrorCode::Forbidden);
 }
@@ -358,6 +359,7 @@ async fn with_nobody_online_a_message_left_is_answered_in_the_same_thread_later(
         conversation,
         id: "a-1".parse().unwrap(),
         text: "Calling you now.".into(),
+        article: None,
     };
     say(&mut ann, &reply).await;
     while !matches!(skip_inbox(&mut ann).await, ServerToAgent::Ack { .. }) {}

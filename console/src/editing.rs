@@ -77,21 +77,11 @@ fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `base` with `article` in the place of the one with its id, or last if it is new.
-pub fn with_article(base: &KnowledgeBase, article: Article) -> KnowledgeBase {
-    let mut base = base.clone();
-    match base.articles.iter_mut().find(|a| a.id == article.id) {
-        Some(old) => *old = article,
-        None => base.articles.push(article),
-    }
-    base
-}
-
 /// What the check finds about `article` once it is in `base` (about it, or mistakes it makes
 /// elsewhere that the base did not have), errors first: errors block saving.
 pub fn findings(base: &KnowledgeBase, article: &Article) -> Vec<Finding> {
     let before = lint(base);
-    let mut found: Vec<Finding> = lint(&with_article(base, article.clone()))
+    let mut found: Vec<Finding> = lint(&base.clone().with_article(article.clone()))
         .into_iter()
         .filter(|f| f.article == article.id || !before.contains(f))
         .collect();
@@ -106,7 +96,7 @@ pub fn has_errors(findings: &[Finding]) -> bool {
 /// What a visitor asking `question` would get from `base` with `article` in it, in the
 /// browser: the outcome and the top three articles.
 pub fn try_it(base: &KnowledgeBase, article: &Article, question: &str) -> Reply {
-    Assistant::new(with_article(base, article.clone())).ask(question, 3)
+    Assistant::new(base.clone().with_article(article.clone())).ask(question, 3)
 }
 
 /// The articles whose title, id, questions or answer contain `search` (ignoring case), in the

@@ -26,6 +26,7 @@ use super::socket::{
 use crate::live::dispatch;
 use crate::live::handoff;
 use crate::live::hub::Notice;
+use crate::live::learning;
 use crate::live::presence::Seat;
 use crate::state::AppState;
 use crate::store::agents::Agent;
@@ -390,6 +391,7 @@ impl AgentSession {
                 conversation,
                 id,
                 text,
+                article,
             } => {
                 if text.len() > MAX_TEXT_BYTES || text.trim().is_empty() {
                     let message = format!("a message has 1 to {MAX_TEXT_BYTES} bytes");
@@ -408,6 +410,21 @@ impl AgentSession {
                     text,
                 };
                 let seq = self.append(&conversation, kind).await?;
+                // Before the acknowledgement, so whoever waits for it finds the suggestion.
+                if let Some(article) = article
+                    && let Err(e) = learning::suggest_from_answer(
+                        &self.state.db,
+                        &self.state.config,
+                        &self.state.bases.current(),
+                        &conversation,
+                        &article,
+                        &self.agent.id,
+                    )
+                    .await
+                {
+                    // The reply is stored; only the suggestion is lost.
+                    tracing::warn!(cause = %e, %conversation, "a suggestion could not be kept");
+                }
                 send(
                     &mut self.socket,
                     &ServerToAgent::Ack {

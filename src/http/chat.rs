@@ -15,6 +15,7 @@ use axum::http::HeaderMap;
 use axum::http::header::ORIGIN;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
+use ito_protocol::Locale;
 use ito_protocol::chat::{
     Author, CHAT_VERSION, ConversationId, ConversationStatus, ErrorCode, EventKind, HandoffContext,
     HandoffReason, MAX_TEXT_BYTES, Seq, ServerToVisitor, VisitorIdentity, VisitorToServer,
@@ -35,6 +36,7 @@ use crate::live::limits::{Action, Limits};
 use crate::site::config::{ServerConfig, SiteConfig};
 use crate::state::AppState;
 use crate::store::events::{self, StatusChange, StoreError};
+use crate::store::learning;
 use crate::store::surveys::{self, SurveyError};
 
 type QueueListener = Listener<String, ()>;
@@ -565,9 +567,68 @@ impl Session {
             .await?
             .is_some()
         {
+            learning::mark_handed_off(&self.state.db, &self.conversation).await?;
             dispatch::site_queue_moved(&self.state, &self.site);
             dispatch::assign_waiting(&self.state).await?;
         }
+        Ok(())
+    }
+
+    /// Keeps what the bot did with a question, if the report is one the widget could write:
+    /// a language the site has, a question within the message limit, an article of the base.
+    async fn record_turn(
+        &mut self,
+        line: u32,
+        locale: Locale,
+        question: &str,
+        article: Option<&str>,
+        unsure: bool,
+    ) -> Result<(), SessionError> {
+        let question = question.trim();
+        let bases = self.state.bases.current();
+        let served = self
+            .state
+            .config
+            .site(&self.site)
+            .and_then(|site| bases.served_locale(site, locale));
+        let refusal = match served {
+            _ if question.is_empty() => Some((
+                ErrorCode::Malformed,
+                "a bot reply report needs its question".to_owned(),
+            )),
+            _ if question.len() > MAX_TEXT_BYTES => Some((
+                ErrorCode::TooLarge,
+                format!("a question may have at most {MAX_TEXT_BYTES} bytes"),
+            )),
+            None => Some((
+                ErrorCode::Malformed,
+                "this site has no knowledge base".to_owned(),
+            )),
+            Some(served) => article
+                .filter(|id| !bases.has_article(&self.site, served, id))
+                .map(|id| {
+                    (
+                        ErrorCode::Malformed,
+                        format!("the base has no article {id:?}"),
+                    )
+                }),
+        };
+        if let Some((code, message)) = refusal {
+            return self.error(code, &message).await;
+        }
+        let outcome = match (article, unsure) {
+            (Some(_), _) => learning::Outcome::Answered,
+            (None, true) => learning::Outcome::Unsure,
+            (None, false) => learning::Outcome::Suggested,
+        };
+        let turn = learning::Turn {
+            line,
+            locale: served.unwrap_or(locale),
+            question,
+            article,
+            outcome,
+        };
+        learning::record_turn(&self.state.db, &self.conversation, &self.site, &turn).await?;
         Ok(())
     }
 
@@ -582,6 +643,9 @@ impl Session {
             VisitorToServer::Read { .. } => Some(Action::Read),
             VisitorToServer::Handoff { .. } => Some(Action::Handoff),
             VisitorToServer::Survey { .. } | VisitorToServer::Solved => Some(Action::Survey),
+            VisitorToServer::BotReplied { .. } | VisitorToServer::Rated { .. } => {
+                Some(Action::Report)
+            }
             VisitorToServer::End
             | VisitorToServer::Ping
             | VisitorToServer::Start
@@ -662,6 +726,20 @@ impl Session {
                             .await
                     }
                 }
+            }
+            VisitorToServer::BotReplied {
+                line,
+                locale,
+                question,
+                article,
+                unsure,
+            } => {
+                self.record_turn(line, locale, &question, article.as_deref(), unsure)
+                    .await
+            }
+            VisitorToServer::Rated { line, helpful } => {
+                learning::rate_turn(&self.state.db, &self.conversation, line, helpful).await?;
+                Ok(())
             }
             VisitorToServer::Ping => send(&mut self.socket, &ServerToVisitor::Pong).await,
             // The conversation exists already: nothing more to start.

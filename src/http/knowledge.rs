@@ -129,12 +129,8 @@ pub async fn save(
     }
     let mut article = save.article;
     article.answer = article.answer.trim().to_owned();
-    no_new_mistakes(
-        &state,
-        key,
-        &replaced(current(&state, key).await?, article.clone()),
-    )
-    .await?;
+    let before = current(&state, key).await?;
+    no_new_mistakes(&before, &before.clone().with_article(article.clone()))?;
     let version = knowledge::save(&state.db, key, &article, save.version, Some(&agent.id))
         .await
         .map_err(refused)?;
@@ -149,14 +145,15 @@ pub async fn delete(
 ) -> Result<Json<Saved>, HttpError> {
     same_origin_json(&state.config.server, &headers)?;
     let (agent, key) = writer(&state, &headers, &site, &locale).await?;
-    let mut after = current(&state, key).await?;
+    let before = current(&state, key).await?;
+    let mut after = before.clone();
     after.articles.retain(|a| a.id != id);
     if after.articles.is_empty() {
         return Err(HttpError::BadRequest(
             "a knowledge base keeps at least one article".into(),
         ));
     }
-    no_new_mistakes(&state, key, &after).await?;
+    no_new_mistakes(&before, &after)?;
     let version = knowledge::delete(&state.db, key, &id, expected.version, Some(&agent.id))
         .await
         .map_err(refused)?;
@@ -220,7 +217,8 @@ pub async fn restore(
                 restore.version
             ))
         })?;
-    no_new_mistakes(&state, key, &replaced(current(&state, key).await?, old)).await?;
+    let before = current(&state, key).await?;
+    no_new_mistakes(&before, &before.clone().with_article(old))?;
     let version = knowledge::restore(
         &state.db,
         key,
@@ -249,6 +247,17 @@ pub async fn publish(
             errors.join("; ")
         )));
     }
+    let (revision, etag) = publish_now(&state, key, &agent).await?;
+    Ok(Json(Published { revision, etag }))
+}
+
+/// Publishes `key`'s draft as `agent` and serves it here at once: the revision and the ETag
+/// browsers now revalidate against.
+pub(super) async fn publish_now(
+    state: &AppState,
+    key: BaseKey<'_>,
+    agent: &Agent,
+) -> Result<(i64, String), HttpError> {
     let revision = knowledge::publish(&state.db, key, Some(&agent.id))
         .await
         .map_err(refused)?;
@@ -259,11 +268,11 @@ pub async fn publish(
         .for_visitor(site, key.locale)
         .map(|b| b.etag.clone())
         .unwrap_or_default();
-    Ok(Json(Published { revision, etag }))
+    Ok((revision, etag))
 }
 
 /// The signed-in admin or editor, and the base the path names (one `ito.toml` gives the site).
-async fn writer<'a>(
+pub(super) async fn writer<'a>(
     state: &AppState,
     headers: &HeaderMap,
     site: &'a str,
@@ -294,14 +303,13 @@ async fn current(state: &AppState, key: BaseKey<'_>) -> Result<KnowledgeBase, Ht
         .base)
 }
 
-/// Refuses a change that makes the draft worse: an error `after` has that the draft has not
+/// Refuses a change that makes the draft worse: an error `after` has that `before` has not
 /// (a change may leave the draft's older mistakes for their own edits).
-async fn no_new_mistakes(
-    state: &AppState,
-    key: BaseKey<'_>,
+pub(super) fn no_new_mistakes(
+    before: &KnowledgeBase,
     after: &KnowledgeBase,
 ) -> Result<(), HttpError> {
-    let before = errors_of(&current(state, key).await?);
+    let before = errors_of(before);
     let new: Vec<String> = errors_of(after)
         .into_iter()
         .filter(|e| !before.contains(e))
@@ -313,15 +321,6 @@ async fn no_new_mistakes(
     }
 }
 
-/// `base` with `article` in the place of the one with its id, or last if it is new.
-fn replaced(mut base: KnowledgeBase, article: Article) -> KnowledgeBase {
-    match base.articles.iter_mut().find(|a| a.id == article.id) {
-        Some(old) => *old = article,
-        None => base.articles.push(article),
-    }
-    base
-}
-
 fn errors_of(base: &KnowledgeBase) -> Vec<String> {
     lint(base)
         .into_iter()
@@ -330,7 +329,7 @@ fn errors_of(base: &KnowledgeBase) -> Vec<String> {
         .collect()
 }
 
-fn refused(e: KnowledgeStoreError) -> HttpError {
+pub(super) fn refused(e: KnowledgeStoreError) -> HttpError {
     match e {
         KnowledgeStoreError::Conflict { .. } | KnowledgeStoreError::AlreadyExists(_) => {
             HttpError::Conflict(e.to_string())

@@ -8,6 +8,7 @@ mod chat;
 mod embed;
 mod error;
 mod knowledge;
+mod learning;
 pub mod listener;
 mod metrics;
 pub mod proxy;
@@ -52,6 +53,20 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route(
             "/sites/{site}/kb/{locale}/articles/{id}/restore",
             post(knowledge::restore),
+        )
+        .route("/sites/{site}/kb/{locale}/gaps", get(learning::gaps))
+        .route("/sites/{site}/kb/{locale}/figures", get(learning::figures))
+        .route(
+            "/sites/{site}/kb/{locale}/suggestions",
+            get(learning::suggestions),
+        )
+        .route(
+            "/sites/{site}/kb/{locale}/suggestions/{id}/accept",
+            post(learning::accept),
+        )
+        .route(
+            "/sites/{site}/kb/{locale}/suggestions/{id}/dismiss",
+            post(learning::dismiss),
         )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

@@ -118,6 +118,12 @@ pub(super) enum SessionError {
     Gone,
 }
 
+impl From<sqlx::Error> for SessionError {
+    fn from(e: sqlx::Error) -> SessionError {
+        SessionError::Store(StoreError::Db(e))
+    }
+}
+
 pub(super) async fn send(
     socket: &mut WebSocket,
     frame: &impl serde::Serialize,

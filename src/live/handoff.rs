@@ -5,6 +5,9 @@
 //! That context comes from a browser, so [`checked`] first makes it what the widget can
 //! produce: bounded lengths and counts, bot lines that name articles of the site's own base
 //! (with the base's title, not the sender's words), verdicts only on answers.
+//!
+//! [`question_answered`] picks, from the same context, the question an agent's inserted
+//! article answers: what a suggestion to the site's editors is made of.
 
 use ito_protocol::chat::{Author, HandoffContext, HandoffReason, TranscriptLine};
 
@@ -216,6 +219,39 @@ fn clip(text: &str) -> String {
     }
 }
 
+/// The visitor's question that an agent answering with `article` answers: the last one the
+/// bot replied to (else the last words that were not a request for a person). `None` when
+/// there is none, or when the bot already answered it with that very article: learning it
+/// again would change nothing.
+pub fn question_answered<'a>(context: &'a HandoffContext, article: &str) -> Option<&'a str> {
+    let lines = &context.transcript;
+    let replied =
+        lines
+            .windows(2)
+            .rev()
+            .find_map(|pair| match (&pair[0].author, &pair[1].author) {
+                (
+                    Author::Visitor,
+                    Author::Bot {
+                        article: answered, ..
+                    },
+                ) => Some((pair[0].text.as_str(), answered.as_deref())),
+                _ => None,
+            });
+    match replied {
+        Some((_, Some(answered))) if answered == article => None,
+        Some((question, _)) => Some(question),
+        None => lines
+            .iter()
+            .rev()
+            .filter(|line| line.author == Author::Visitor)
+            .map(|line| line.text.as_str())
+            .find(|text| !ito_assistant::intent::asks_for_person(text)),
+    }
+    .map(str::trim)
+    .filter(|question| !question.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use ito_protocol::chat::TranscriptLine;
@@ -262,6 +298,64 @@ mod tests {
         );
         assert_eq!(summary[3], "Why a person: an answer did not help");
         assert_eq!(summary[4], "On: https://shop.example/orders/42");
+    }
+
+    fn unsure() -> Author {
+        Author::Bot {
+            article: None,
+            confidence: None,
+        }
+    }
+
+    fn context(transcript: Vec<TranscriptLine>) -> HandoffContext {
+        HandoffContext {
+            transcript,
+            ..HandoffContext::default()
+        }
+    }
+
+    #[test]
+    fn the_question_answered_is_the_last_the_bot_replied_to() {
+        let asked = context(vec![
+            line(Author::Visitor, "where is my parcel", None),
+            line(bot("order-status"), "Checking your order status", None),
+            line(Author::Visitor, " can I pay with bitcoin ", None),
+            line(unsure(), "(not sure)", None),
+            line(Author::Visitor, "talk to a human please", None),
+        ]);
+        assert_eq!(
+            question_answered(&asked, "payment-methods"),
+            Some("can I pay with bitcoin")
+        );
+        // The bot's own answer to it, inserted again, teaches nothing.
+        let answered = context(vec![
+            line(Author::Visitor, "where is my parcel", None),
+            line(
+                bot("order-status"),
+                "Checking your order status",
+                Some(false),
+            ),
+        ]);
+        assert_eq!(question_answered(&answered, "order-status"), None);
+        assert_eq!(
+            question_answered(&answered, "shipping-time"),
+            Some("where is my parcel")
+        );
+    }
+
+    #[test]
+    fn without_a_bot_reply_the_question_is_the_last_words_that_are_not_asking_for_a_person() {
+        let typed = context(vec![
+            line(Author::Visitor, "my invoice shows the wrong address", None),
+            line(Author::Visitor, "I want to talk to a person", None),
+        ]);
+        assert_eq!(
+            question_answered(&typed, "invoices"),
+            Some("my invoice shows the wrong address")
+        );
+        let only_asked = context(vec![line(Author::Visitor, "talk to a human", None)]);
+        assert_eq!(question_answered(&only_asked, "invoices"), None);
+        assert_eq!(question_answered(&context(Vec::new()), "invoices"), None);
     }
 
     #[test]

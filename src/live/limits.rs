@@ -140,6 +140,8 @@ pub enum Action {
     Handoff,
     /// A survey answer or "the bot solved it".
     Survey,
+    /// A report of what the bot did with a question, or of the visitor's verdict on it.
+    Report,
 }
 
 impl Limits {
@@ -151,6 +153,7 @@ impl Limits {
             Action::Read => (20.0, 2.0),
             Action::Handoff => (3.0, 1.0 / 600.0),
             Action::Survey => (10.0, 1.0 / 30.0),
+            Action::Report => (30.0, 1.0),
         };
         RateLimit::new(burst, per_second, now)
     }

@@ -199,6 +199,22 @@ impl KnowledgeBases {
         })
     }
 
+    /// The language of the base a visitor speaking `locale` gets ([`Self::for_visitor`]).
+    pub fn served_locale(&self, site: &SiteConfig, locale: Locale) -> Option<Locale> {
+        let bases = self.sites.get(site.id.as_str())?;
+        [locale, site.locale]
+            .into_iter()
+            .find(|l| bases.contains_key(l))
+    }
+
+    /// Whether `site`'s `locale` base has article `id`.
+    pub fn has_article(&self, site: &str, locale: Locale, id: &str) -> bool {
+        self.sites
+            .get(site)
+            .and_then(|bases| bases.get(&locale))
+            .is_some_and(|base| base.titles.contains_key(id))
+    }
+
     /// The title of article `id` of `site`, in `locale` if that base has it, else in any.
     pub fn article_title(&self, site: &str, locale: Option<Locale>, id: &str) -> Option<String> {
         let bases = self.sites.get(site)?;

@@ -147,13 +147,46 @@ const TABLES: &[Table] = &[
         ],
         key: 4,
     },
+    Table {
+        name: "bot_turns",
+        columns: &[
+            ("conversation_id", Text),
+            ("line", Int),
+            ("site", Text),
+            ("locale", Text),
+            ("question", Text),
+            ("article_id", Text),
+            ("outcome", Text),
+            ("helpful", Bool),
+            ("handed_off", Bool),
+            ("at", Text),
+        ],
+        key: 2,
+    },
+    Table {
+        name: "kb_suggestions",
+        columns: &[
+            ("id", Text),
+            ("site", Text),
+            ("locale", Text),
+            ("question", Text),
+            ("article_id", Text),
+            ("conversation_id", Text),
+            ("agent_id", Text),
+            ("status", Text),
+            ("decided_by", Text),
+            ("decided_at", Text),
+            ("created_at", Text),
+        ],
+        key: 1,
+    },
 ];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
     Text(Option<String>),
     Int(Option<i64>),
-    Bool(bool),
+    Bool(Option<bool>),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -12,6 +12,7 @@
 //! - [`cluster`]: what nodes on one PostgreSQL share: agents' seats (presence) and the assignment lock.
 //! - [`notices`]: LISTEN/NOTIFY between the nodes of one PostgreSQL database (ids only, hints).
 //! - [`knowledge`]: knowledge bases: every version of every article, drafts, publishing, imports.
+//! - [`learning`]: what the bot did with each question (gaps, article figures) and agents' suggestions.
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
 //! - [`copy`]: `ito db copy`: everything into another, empty database (SQLite to PostgreSQL).
 //! - [`testing`]: fresh databases for tests, on SQLite or on the test PostgreSQL server.
@@ -22,6 +23,7 @@ pub mod cluster;
 pub mod copy;
 pub mod events;
 pub mod knowledge;
+pub mod learning;
 pub mod notices;
 pub mod postgres;
 pub mod settings;

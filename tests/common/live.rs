@@ -1,5 +1,6 @@
 //! Agents and visitors on the live chat, as the agent and routing tests drive them.
 
+use ito::store::agents::Role;
 use ito_protocol::chat::{
     AgentToServer, Author, ConversationId, ConversationStatus, ErrorCode, EventKind,
     HandoffContext, HandoffReason, ServerToAgent, ServerToVisitor, TranscriptLine, VisitorToServer,
@@ -43,34 +44,45 @@ pub async fn server_with(limits: ito::live::limits::Limits) -> (tempfile::TempDi
 
 /// Adds an agent (named as their email) and signs them in; returns their session cookie.
 pub async fn signed_in(server: &Server, pool: &ito::store::Store, email: &str) -> String {
-    signed_in_as(server, pool, email, email, false).await
+    signed_in_as(server, pool, email, email, Role::Agent).await
 }
 
-/// Adds an agent or an admin and signs them in; returns their session cookie.
+/// Adds someone in `role` and signs them in; returns their session cookie.
 pub async fn signed_in_as(
     server: &Server,
     pool: &ito::store::Store,
     email: &str,
     name: &str,
-    admin: bool,
+    role: Role,
 ) -> String {
-    ito::store::agents::add(
-        pool,
-        email,
-        name,
-        "correct horse",
-        if admin {
-            ito::store::agents::Role::Admin
-        } else {
-            ito::store::agents::Role::Agent
-        },
-    )
-    .await
-    .unwrap();
+    ito::store::agents::add(pool, email, name, "correct horse", role)
+        .await
+        .unwrap();
     let response = sign_in(server, email, "correct horse").await;
     assert_eq!(response.status().as_u16(), 200);
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     cookie.split(';').next().unwrap().to_owned()
+}
+
+/// A request from the console's page: this server's origin, the session, JSON. Returns the
+/// status and the body.
+pub async fn console(
+    server: &Server,
+    cookie: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, String) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.url))
+        .header("origin", &server.url)
+        .header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
 }
 
 pub async fn agent(server: &Server, cookie: &str) -> Socket {

@@ -77,6 +77,16 @@ impl KnowledgeBase {
         serde_json::to_string(self).expect("a knowledge base always serializes")
     }
 
+    /// This base with `article` in the place of the one with its id, or last if it is new:
+    /// what a draft becomes when an editor saves it.
+    pub fn with_article(mut self, article: Article) -> KnowledgeBase {
+        match self.articles.iter_mut().find(|a| a.id == article.id) {
+            Some(old) => *old = article,
+            None => self.articles.push(article),
+        }
+        self
+    }
+
     /// The JSON browsers download: everything the assistant and the widget use. Tags are
     /// left out (nothing in a browser reads them), which every visitor's download is the
     /// smaller for.

@@ -280,6 +280,24 @@ pub enum VisitorToServer {
     Start,
     /// The visitor said the bot's answer solved it: counted as resolved by the bot.
     Solved,
+    /// What the bot did with one of the visitor's questions, for the site's content gaps and
+    /// its articles' figures: the article it answered with, none with `unsure` (it did not
+    /// know), or none without (it offered several). `line` is the bot's line in the widget's
+    /// thread, so a report sent twice is counted once.
+    BotReplied {
+        line: u32,
+        locale: Locale,
+        question: String,
+        #[serde(default)]
+        article: Option<String>,
+        #[serde(default)]
+        unsure: bool,
+    },
+    /// The visitor's verdict on the bot's answer on `line` ("Did this help?").
+    Rated {
+        line: u32,
+        helpful: bool,
+    },
     /// The satisfaction (1-5) and effort (1-7) survey, once per conversation that asked.
     Survey {
         #[serde(default)]
@@ -403,6 +421,10 @@ pub enum AgentToServer {
         conversation: ConversationId,
         id: ClientId,
         text: String,
+        /// The article the agent inserted into this reply ("Insert answer"), if any: the
+        /// visitor's question becomes a suggestion to the site's editors.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        article: Option<String>,
     },
     Typing {
         conversation: ConversationId,
