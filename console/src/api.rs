@@ -224,3 +224,88 @@ pub async fn publish(site: &str, locale: &str) -> Result<(), ApiError> {
     .await?;
     Ok(())
 }
+
+/// A group of questions the bot did not handle, as `GET …/gaps` returns it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Gap {
+    pub count: usize,
+    pub examples: Vec<String>,
+    pub questions: Vec<String>,
+    pub unsure: usize,
+    pub not_helpful: usize,
+    pub handed_off: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Gaps {
+    pub questions: usize,
+    pub groups: Vec<Gap>,
+}
+
+/// One article's figures for a range.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ArticleFigures {
+    pub id: String,
+    pub title: Option<String>,
+    pub shown: i64,
+    pub helped: i64,
+    pub not_helped: i64,
+    pub handoffs: i64,
+}
+
+#[derive(Deserialize)]
+struct FiguresList {
+    articles: Vec<ArticleFigures>,
+}
+
+/// "Asked `question`; `agent` answered with `article`."
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub question: String,
+    pub article: String,
+    pub title: Option<String>,
+    pub agent: String,
+}
+
+#[derive(Deserialize)]
+struct SuggestionList {
+    suggestions: Vec<Suggestion>,
+}
+
+#[derive(Deserialize)]
+struct Decided {
+    published: bool,
+}
+
+pub async fn gaps(site: &str, locale: &str, from: &str, to: &str) -> Result<Gaps, ApiError> {
+    let path = kb_path(site, locale, &format!("/gaps?from={from}&to={to}"));
+    json(call("GET", &path, None).await?).await
+}
+
+pub async fn article_figures(
+    site: &str,
+    locale: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<ArticleFigures>, ApiError> {
+    let path = kb_path(site, locale, &format!("/figures?from={from}&to={to}"));
+    json::<FiguresList>(call("GET", &path, None).await?)
+        .await
+        .map(|f| f.articles)
+}
+
+pub async fn suggestions(site: &str, locale: &str) -> Result<Vec<Suggestion>, ApiError> {
+    json::<SuggestionList>(call("GET", &kb_path(site, locale, "/suggestions"), None).await?)
+        .await
+        .map(|s| s.suggestions)
+}
+
+/// Accepts (`true`) or dismisses suggestion `id`; returns whether visitors now get it.
+pub async fn decide(site: &str, locale: &str, id: &str, accept: bool) -> Result<bool, ApiError> {
+    let verb = if accept { "accept" } else { "dismiss" };
+    let path = kb_path(site, locale, &format!("/suggestions/{id}/{verb}"));
+    json::<Decided>(call("POST", &path, Some("{}".into())).await?)
+        .await
+        .map(|d| d.published)
+}

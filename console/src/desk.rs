@@ -36,10 +36,30 @@ pub struct Opened {
     /// Stored events, in order, each once.
     pub events: Vec<Event>,
     /// Replies sent and not yet acknowledged, oldest first: resent after a reconnect.
-    pub outbox: Vec<(ClientId, String)>,
+    pub outbox: Vec<Pending>,
     pub visitor_typing: bool,
     /// The newest event this agent's read receipt covered.
     pub receipt_sent: Seq,
+}
+
+/// A reply the server has not acknowledged yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub id: ClientId,
+    pub text: String,
+    /// The article inserted into it, for the suggestion it makes.
+    pub article: Option<String>,
+}
+
+impl Pending {
+    fn frame(&self, conversation: &ConversationId) -> AgentToServer {
+        AgentToServer::Send {
+            conversation: conversation.clone(),
+            id: self.id.clone(),
+            text: self.text.clone(),
+            article: self.article.clone(),
+        }
+    }
 }
 
 impl Opened {
@@ -67,7 +87,7 @@ impl Opened {
             Ok(_) => {}
             Err(at) => {
                 if let EventKind::Message { id, .. } = &event.kind {
-                    self.outbox.retain(|(pending, _)| pending != id);
+                    self.outbox.retain(|pending| pending.id != *id);
                 }
                 match event.kind {
                     EventKind::Resolved => self.status = ConversationStatus::Resolved,
@@ -199,7 +219,7 @@ impl Desk {
                 conversation, id, ..
             } => {
                 if let Some(opened) = self.opened.get_mut(&conversation) {
-                    opened.outbox.retain(|(pending, _)| *pending != id);
+                    opened.outbox.retain(|pending| pending.id != id);
                 }
                 Vec::new()
             }
@@ -257,8 +277,14 @@ impl Desk {
         effects
     }
 
-    /// Puts a reply in the conversation's outbox and returns the frame to send.
-    pub fn reply(&mut self, conversation: &ConversationId, text: &str) -> Option<AgentToServer> {
+    /// Puts a reply (with the article inserted into it, if any) in the conversation's outbox
+    /// and returns the frame to send.
+    pub fn reply(
+        &mut self,
+        conversation: &ConversationId,
+        text: &str,
+        article: Option<String>,
+    ) -> Option<AgentToServer> {
         let text = text.trim();
         if text.is_empty() || !self.can_write(conversation) {
             return None;
@@ -268,12 +294,14 @@ impl Desk {
             .parse()
             .ok()?;
         let opened = self.opened.get_mut(conversation)?;
-        opened.outbox.push((id.clone(), text.to_owned()));
-        Some(AgentToServer::Send {
-            conversation: conversation.clone(),
+        let pending = Pending {
             id,
             text: text.to_owned(),
-        })
+            article,
+        };
+        let frame = pending.frame(conversation);
+        opened.outbox.push(pending);
+        Some(frame)
     }
 
     /// What a fresh connection sends after its hello: presence, then for every opened
@@ -287,13 +315,7 @@ impl Desk {
                 conversation: conversation.clone(),
                 after: opened.last_seq(),
             });
-            for (id, text) in &opened.outbox {
-                frames.push(AgentToServer::Send {
-                    conversation: conversation.clone(),
-                    id: id.clone(),
-                    text: text.clone(),
-                });
-            }
+            frames.extend(opened.outbox.iter().map(|p| p.frame(conversation)));
         }
         frames
     }

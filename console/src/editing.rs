@@ -25,6 +25,30 @@ pub struct Form {
 }
 
 impl Form {
+    /// A new article from a gap's questions: the first is its title, the others its ways of
+    /// asking, and its id is made from the title's letters and digits (Japanese titles leave
+    /// the id to the editor).
+    pub fn from_questions(questions: &[String]) -> Form {
+        let title = questions.first().cloned().unwrap_or_default();
+        let words: Vec<String> = title
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .take(6)
+            .collect();
+        Form {
+            id: words.join("-"),
+            title,
+            questions: questions
+                .iter()
+                .skip(1)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            ..Form::default()
+        }
+    }
+
     pub fn from_article(article: &Article) -> Form {
         Form {
             id: article.id.clone(),

@@ -162,15 +162,17 @@ fn replies_wait_in_the_outbox_until_acknowledged_and_are_resent_after_a_reconnec
     desk.online = true;
     opened(&mut desk, "c1", Some("ann"));
     opened(&mut desk, "c2", Some("bob"));
-    assert!(desk.reply(&id("c2"), "not mine").is_none());
+    assert!(desk.reply(&id("c2"), "not mine", None).is_none());
     assert!(
-        desk.reply(&id("c1"), "   ").is_none(),
+        desk.reply(&id("c1"), "   ", None).is_none(),
         "blanks are not sent"
     );
-    let Some(AgentToServer::Send { id: first, .. }) = desk.reply(&id("c1"), "Hello") else {
+    let Some(AgentToServer::Send { id: first, .. }) = desk.reply(&id("c1"), "Hello", None) else {
         panic!("a send frame")
     };
-    let Some(AgentToServer::Send { id: second, .. }) = desk.reply(&id("c1"), "Still there?") else {
+    let Some(AgentToServer::Send { id: second, .. }) =
+        desk.reply(&id("c1"), "Still there?", Some("payment-methods".into()))
+    else {
         panic!("a send frame")
     };
     assert_ne!(first, second);
@@ -189,11 +191,15 @@ fn replies_wait_in_the_outbox_until_acknowledged_and_are_resent_after_a_reconnec
     let resent: Vec<_> = resume
         .iter()
         .filter_map(|f| match f {
-            AgentToServer::Send { id, .. } => Some(id.clone()),
+            AgentToServer::Send { id, article, .. } => Some((id.clone(), article.clone())),
             _ => None,
         })
         .collect();
-    assert_eq!(resent, [second], "only what was not acknowledged");
+    assert_eq!(
+        resent,
+        [(second, Some("payment-methods".into()))],
+        "only what was not acknowledged, with the article inserted into it"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -350,6 +356,27 @@ fn the_editor_form_reads_back_the_article_it_was_made_from() {
     let read = typed.to_article();
     assert_eq!(read.questions, ["refund status", "money back?"]);
     assert_eq!(read.answer, "Soon.");
+}
+
+#[wasm_bindgen_test]
+fn a_gaps_questions_start_a_new_article() {
+    use ito_console::editing::Form;
+    let asked = [
+        "Can I pay with Bitcoin?".to_owned(),
+        "paying with bitcoin".to_owned(),
+        "crypto payments".to_owned(),
+    ];
+    let form = Form::from_questions(&asked);
+    assert_eq!(form.id, "can-i-pay-with-bitcoin");
+    assert_eq!(form.title, "Can I pay with Bitcoin?");
+    assert_eq!(
+        form.to_article().questions,
+        ["paying with bitcoin", "crypto payments"]
+    );
+    assert_eq!(
+        Form::from_questions(&["ビットコインで払えますか".to_owned()]).id,
+        ""
+    );
 }
 
 #[wasm_bindgen_test]

@@ -77,3 +77,56 @@ test("an admin edits an answer, checks, previews, tries and publishes it, and an
   await visitor.context.close();
   await context.close();
 });
+
+test("a question the bot missed, answered by an agent with an article, becomes a suggestion that teaches the bot", async () => {
+  const question = "Do you take dogecoin?";
+  const visitor = await visitorWithWidget();
+  await visitor.ask(question);
+  // The bot replies (unsure, or with suggestions) before the visitor asks for a person.
+  await visitor.widget.locator(".ito-message-list__line--bot").nth(1).waitFor();
+  await visitor.widget.getByRole("button", { name: "Talk to a person" }).first().click();
+
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  await signInToConsole(page, env.server);
+  await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
+  await page.getByRole("tab", { name: /Mine/ }).click();
+  await page.locator(".inbox__item").filter({ hasText: question }).click();
+  await page.getByRole("button", { name: "Insert answer" }).click();
+  const picker = page.getByRole("dialog", { name: "Insert an FAQ answer" });
+  await picker.getByRole("searchbox").fill("payment methods");
+  await picker.locator(".answer-picker__answer", { hasText: "Payment methods" }).first().click();
+  const reply = page.getByLabel("Reply");
+  await reply.press("Enter");
+  await page.locator(".conversation__line--agent").last().waitFor();
+  await page.keyboard.press("Alt+KeyR");
+  await visitor.widget.getByText("This conversation was marked as resolved.").waitFor();
+  await visitor.context.close();
+
+  await page.getByRole("button", { name: "Knowledge" }).click();
+  await page.locator(".knowledge__tabs").getByRole("button", { name: "Suggestions" }).click();
+  const suggestion = page.locator(".learning__suggestion", { hasText: question });
+  await suggestion.getByText("Payment methods").waitFor();
+  await screenshot(page, "knowledge-suggestion");
+  await suggestion.getByRole("button", { name: "Accept and publish" }).click();
+  await page.getByText("Added and published").waitFor();
+
+  // The same question from a new visitor is now the bot's to answer.
+  const next = await visitorWithWidget();
+  await next.ask(question);
+  await next.widget.locator(".ito-article-card__title", { hasText: "Payment methods" }).waitFor();
+  await screenshot(next.shop, "knowledge-learned-answer");
+
+  // What the bot missed is in the gaps, and the article's figures count its showing.
+  await page.locator(".knowledge__tabs").getByRole("button", { name: "Content gaps" }).click();
+  await page.locator(".learning__gap", { hasText: question }).waitFor();
+  await screenshot(page, "knowledge-gaps");
+  // A gap starts a new article with its questions.
+  await page.locator(".learning__gap", { hasText: question }).getByRole("button", { name: "New article from this group" }).click();
+  assert.equal(await page.getByLabel("Title", { exact: true }).inputValue(), question);
+  assert.equal(await page.getByLabel("Id (part of links; cannot change later)").inputValue(), "do-you-take-dogecoin");
+  await page.locator(".knowledge__tabs").getByRole("button", { name: "Article figures" }).click();
+  await page.locator(".learning__table tr", { hasText: "Payment methods" }).waitFor();
+  await next.context.close();
+  await context.close();
+});

@@ -378,6 +378,24 @@ pub fn App(
         }
         answer(text);
     };
+    // What the bot did with each question goes to the server for the site's content gaps
+    // and article figures; a restored thread's replies were reported before the reload.
+    let reported = StoredValue::new(thread.with_untracked(Thread::last_line));
+    Effect::new(move |_| {
+        let replies = thread.with(|t| t.replies_after(reported.get_value()));
+        for reply in replies {
+            reported.set_value(Some(reply.line));
+            link.with_value(|l| {
+                l.send_soon(VisitorToServer::BotReplied {
+                    line: reply.line,
+                    locale,
+                    question: reply.question,
+                    article: reply.article,
+                    unsure: reply.unsure,
+                })
+            });
+        }
+    });
     // Before a handoff the bot asks what the site wants to know and nobody has said yet.
     let asked_fields = context.settings.pre_chat.clone();
     Effect::new(move |_| {
@@ -410,9 +428,13 @@ pub fn App(
             let given = thread
                 .try_update(|t| t.give_feedback(line, verdict))
                 .unwrap_or(false);
-            // "It helped" is the bot resolving the conversation: the server counts it.
-            if given && verdict == Feedback::Helpful {
-                link.with_value(|l| l.send_soon(VisitorToServer::Solved));
+            if given {
+                let helpful = verdict == Feedback::Helpful;
+                link.with_value(|l| l.send_soon(VisitorToServer::Rated { line, helpful }));
+                // "It helped" is the bot resolving the conversation: the server counts it.
+                if helpful {
+                    link.with_value(|l| l.send_soon(VisitorToServer::Solved));
+                }
             }
             focus_composer();
         }),

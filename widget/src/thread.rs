@@ -101,6 +101,16 @@ pub enum Entry {
     Survey { state: SurveyState },
 }
 
+/// One bot reply with the question it replied to, as reported to the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BotReply {
+    pub line: u32,
+    pub question: String,
+    /// The article answered with; `None` for suggestions or when unsure.
+    pub article: Option<String>,
+    pub unsure: bool,
+}
+
 /// Where the survey stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum SurveyState {
@@ -650,6 +660,44 @@ impl Thread {
                 })
             })
             .collect()
+    }
+
+    /// The bot's replies on lines after `after` (all with `None`), each with the question it
+    /// replied to: what the widget reports for the site's content gaps and article figures.
+    /// An article the host page opened answers no question and is not reported.
+    pub fn replies_after(&self, after: Option<u32>) -> Vec<BotReply> {
+        let mut question: Option<&str> = None;
+        let mut replies = Vec::new();
+        for line in &self.lines {
+            let (article, unsure) = match &line.entry {
+                Entry::Visitor { text } => {
+                    question = Some(text);
+                    continue;
+                }
+                Entry::Answer { article, .. } => (Some(article.id.clone()), false),
+                Entry::Suggestions { .. } => (None, false),
+                Entry::Unsure => (None, true),
+                Entry::Glad | Entry::Sorry | Entry::Frustrated => continue,
+                _ => {
+                    question = None;
+                    continue;
+                }
+            };
+            if let Some(question) = question.filter(|_| after.is_none_or(|a| line.id > a)) {
+                replies.push(BotReply {
+                    line: line.id,
+                    question: question.to_owned(),
+                    article,
+                    unsure,
+                });
+            }
+        }
+        replies
+    }
+
+    /// The newest line's id.
+    pub fn last_line(&self) -> Option<u32> {
+        self.lines.last().map(|l| l.id)
     }
 
     /// How many times the bot could not help (unsure, or an answer judged unhelpful): the

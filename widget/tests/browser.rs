@@ -336,6 +336,42 @@ fn server_reply(outcome: ito_assistant::Outcome, hits: &[(&str, f32)]) -> ito_as
     }
 }
 
+#[wasm_bindgen_test]
+fn each_bot_reply_is_reported_once_with_the_question_it_replied_to() {
+    let assistant = Assistant::new(shop_base());
+    let mut thread = Thread::default();
+    assert!(thread.open_article("password", &assistant));
+    assert_eq!(
+        thread.replies_after(None),
+        [],
+        "an article the page opened answers nothing"
+    );
+    thread.ask("I forgot my password, reset password", Some(&assistant));
+    thread.ask("can I pay with bitcoin", Some(&assistant));
+    let replies = thread.replies_after(None);
+    let seen: Vec<(&str, Option<&str>, bool)> = replies
+        .iter()
+        .map(|r| (r.question.as_str(), r.article.as_deref(), r.unsure))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "I forgot my password, reset password",
+                Some("password"),
+                false
+            ),
+            ("can I pay with bitcoin", None, true),
+        ]
+    );
+    let last = replies.last().unwrap().line;
+    assert_eq!(thread.replies_after(Some(last)), []);
+    thread.ask("shipping", Some(&assistant));
+    let later = thread.replies_after(Some(last));
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].question, "shipping");
+}
+
 /// A thread of a site whose server answers by meaning.
 fn consulting_thread() -> Thread {
     let mut thread = Thread::default();

@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod dashboard;
 pub mod inbox;
 pub mod knowledge;
+pub mod learning;
 pub mod sign_in;
 pub mod top_bar;
 pub mod workspace;

@@ -38,7 +38,7 @@ pub fn AnswerPicker(
     /// The conversation replied in: its site and the visitor's locale choose the base.
     id: ConversationId,
     /// Called with the chosen answer's text (Markdown, as the site wrote it).
-    on_pick: Callback<String>,
+    on_pick: Callback<(String, String)>,
     /// Called when the agent closes the picker without choosing.
     on_close: Callback<()>,
 ) -> impl IntoView {
@@ -119,13 +119,13 @@ pub fn AnswerPicker(
     let results = move || {
         let assistant = loaded.get().flatten()?;
         let query = query.get();
-        let articles: Vec<(String, String)> = if query.trim().is_empty() {
+        let articles: Vec<(String, String, String)> = if query.trim().is_empty() {
             assistant
                 .base()
                 .articles
                 .iter()
                 .take(SHOWN)
-                .map(|a| (a.title.clone(), a.answer.clone()))
+                .map(|a| (a.id.clone(), a.title.clone(), a.answer.clone()))
                 .collect()
         } else {
             let ranked: Vec<String> = match server_ranking.get() {
@@ -141,7 +141,7 @@ pub fn AnswerPicker(
                 .iter()
                 .filter_map(|id| assistant.article(id))
                 .take(SHOWN)
-                .map(|a| (a.title.clone(), a.answer.clone()))
+                .map(|a| (a.id.clone(), a.title.clone(), a.answer.clone()))
                 .collect()
         };
         Some(articles)
@@ -175,14 +175,14 @@ pub fn AnswerPicker(
                     }
                     Some(found) => found
                         .into_iter()
-                        .map(|(title, answer)| {
+                        .map(|(article, title, answer)| {
                             let preview: String = answer.chars().take(140).collect();
                             view! {
                                 <li>
                                     <button
                                         type="button"
                                         class="answer-picker__answer"
-                                        on:click=move |_| on_pick.run(answer.clone())
+                                        on:click=move |_| on_pick.run((article.clone(), answer.clone()))
                                     >
                                         <strong>{title}</strong>
                                         <span>{preview}</span>

@@ -122,14 +122,19 @@ fn Opened(
         .ok();
         stop_typing.set_value(handle);
     };
+    // The article last inserted into the draft: the reply tells the server, whose editors
+    // then get the visitor's question as a suggestion for it.
+    let inserted = RwSignal::new(None::<String>);
     let send = move || {
         let text = draft.get_untracked();
+        let article = inserted.get_untracked();
         let frame = desk
-            .try_update(|d| id.with_value(|id| d.reply(id, &text)))
+            .try_update(|d| id.with_value(|id| d.reply(id, &text, article)))
             .flatten();
         if let Some(frame) = frame {
             shared.send(&frame);
             draft.set(String::new());
+            inserted.set(None);
             if let Some(handle) = stop_typing.get_value() {
                 handle.clear();
             }
@@ -204,7 +209,8 @@ fn Opened(
                 {move || {
                     outbox()
                         .into_iter()
-                        .map(|(_, text)| {
+                        .map(|pending| {
+                            let text = pending.text;
                             view! {
                                 <li class="conversation__line conversation__line--agent conversation__line--pending">
                                     <p class="conversation__text">{text}</p>
@@ -263,7 +269,8 @@ fn Opened(
                 <Show when=move || picking.get()>
                     <AnswerPicker
                         id=id.get_value()
-                        on_pick=Callback::new(move |answer: String| {
+                        on_pick=Callback::new(move |(article, answer): (String, String)| {
+                            inserted.set(Some(article));
                             draft.update(|d| {
                                 if !d.trim().is_empty() {
                                     d.push_str("\n\n");

@@ -30,7 +30,8 @@ fn label(figure: Figure) -> &'static str {
 }
 
 /// `days` before today in the browser's calendar, as YYYY-MM-DD.
-fn day(days_ago: f64) -> String {
+/// The day `days_ago` days before today, as `YYYY-MM-DD`.
+pub(crate) fn day(days_ago: f64) -> String {
     let date = js_sys::Date::new(&(js_sys::Date::now() - days_ago * 86_400_000.0).into());
     format!(
         "{:04}-{:02}-{:02}",
@@ -70,6 +71,8 @@ const CHARTS: [Chart; 5] = [
 pub fn Dashboard(
     /// Called with a conversation to open it in the conversations view.
     on_open: Callback<ito_protocol::chat::ConversationId>,
+    /// Shows each article's figures (in the knowledge section).
+    on_article_figures: Callback<()>,
 ) -> impl IntoView {
     let sites = LocalResource::new(api::sites);
     let site = RwSignal::new(String::new());
@@ -120,6 +123,9 @@ pub fn Dashboard(
                     <input type="date" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev)) />
                 </label>
                 <a class="dashboard__csv" href=csv download="ito-measures.csv">{t("dashboard.csv")}</a>
+                <button type="button" class="dashboard__articles" on:click=move |_| on_article_figures.run(())>
+                    {t("dashboard.article_figures")}
+                </button>
             </header>
             {move || match report.get() {
                 None | Some(None) => view! { <p class="dashboard__note">{t("dashboard.loading")}</p> }.into_any(),

@@ -3,15 +3,22 @@ use ito_assistant::markdown::{self, Block, Inline};
 use ito_assistant::{KnowledgeBase, Outcome};
 use leptos::prelude::*;
 
+use super::dashboard::day;
+use super::learning::{ArticleFigures, Gaps, Suggestions, Tab};
 use crate::api::{self, ApiError, Draft, Version};
 use crate::editing::{self, Form};
 use crate::i18n::{fill, t};
 
 /// The knowledge editor: a site's articles in one language, the chosen one's form with what
 /// the check finds as it is typed, its preview and what the assistant would answer from the
-/// draft, saving, deleting, its versions, and publishing the draft to visitors.
+/// draft, saving, deleting, its versions, and publishing the draft to visitors; and beside
+/// the articles, what visitors asked that the bot missed, agents' suggestions and each
+/// article's figures.
 #[component]
-pub fn Knowledge() -> impl IntoView {
+pub fn Knowledge(
+    /// Which part shows: the articles, the suggestions, the gaps or the figures.
+    tab: RwSignal<Tab>,
+) -> impl IntoView {
     let sites = LocalResource::new(api::sites);
     let site = RwSignal::new(String::new());
     let locale = RwSignal::new(String::new());
@@ -74,6 +81,14 @@ pub fn Knowledge() -> impl IntoView {
         problem.set(None);
         notice.set(None);
     };
+    let from = RwSignal::new(day(27.0));
+    let to = RwSignal::new(day(0.0));
+    let days = Signal::derive(move || (from.get(), to.get()));
+    let new_from_group = Callback::new(move |questions: Vec<String>| {
+        open(None);
+        form.update(|f| *f = Form::from_questions(&questions));
+        tab.set(Tab::Articles);
+    });
     let article = Memo::new(move |_| form.with(Form::to_article));
     let findings = Memo::new(move |_| {
         base.with(|b| {
@@ -242,8 +257,52 @@ pub fn Knowledge() -> impl IntoView {
                     {t("knowledge.publish")}
                 </button>
             </header>
+            <nav class="knowledge__tabs" aria-label=t("learning.parts")>
+                {[
+                    (Tab::Articles, "knowledge.articles"),
+                    (Tab::Suggestions, "learning.suggestions"),
+                    (Tab::Gaps, "learning.gaps"),
+                    (Tab::Figures, "learning.figures"),
+                ].into_iter().map(|(which, label)| view! {
+                    <button type="button" aria-pressed=move || (tab.get() == which).to_string() on:click=move |_| tab.set(which)>
+                        {t(label)}
+                    </button>
+                }).collect_view()}
+                <Show when=move || matches!(tab.get(), Tab::Gaps | Tab::Figures)>
+                    <label>
+                        {t("dashboard.from")}
+                        <input type="date" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev)) />
+                    </label>
+                    <label>
+                        {t("dashboard.to")}
+                        <input type="date" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev)) />
+                    </label>
+                </Show>
+            </nav>
             <p class="knowledge__problem" role="alert">{move || problem.get()}</p>
             <p class="knowledge__notice" role="status">{move || notice.get()}</p>
+            {move || {
+                let (site, locale) = (Signal::from(site), Signal::from(locale));
+                match tab.get() {
+                    Tab::Articles => None,
+                    Tab::Suggestions => Some(view! {
+                        <div class="knowledge__learning">
+                            <Suggestions site=site locale=locale on_changed=Callback::new(move |()| reload()) />
+                        </div>
+                    }.into_any()),
+                    Tab::Gaps => Some(view! {
+                        <div class="knowledge__learning">
+                            <Gaps site=site locale=locale days=days on_new_article=new_from_group />
+                        </div>
+                    }.into_any()),
+                    Tab::Figures => Some(view! {
+                        <div class="knowledge__learning">
+                            <ArticleFigures site=site locale=locale days=days />
+                        </div>
+                    }.into_any()),
+                }
+            }}
+            <Show when=move || tab.get() == Tab::Articles>
             <nav class="knowledge__list" aria-label=t("knowledge.articles")>
                 <input
                     type="search"
@@ -386,11 +445,13 @@ pub fn Knowledge() -> impl IntoView {
                     </section>
                 </aside>
             </Show>
+            </Show>
         </main>
     }
 }
 
-fn words(e: ApiError) -> String {
+/// What an API failure means to the person at the console.
+pub(crate) fn words(e: ApiError) -> String {
     match e {
         ApiError::Unauthorized => t("knowledge.signed_out").to_owned(),
         ApiError::Refused(said) => said,

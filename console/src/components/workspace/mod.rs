@@ -6,6 +6,7 @@ use super::conversation::Conversation;
 use super::dashboard::Dashboard;
 use super::inbox::Inbox;
 use super::knowledge::Knowledge;
+use super::learning::Tab;
 use super::top_bar::TopBar;
 use crate::api::Me;
 use crate::desk::Desk;
@@ -109,6 +110,11 @@ pub fn Workspace(
     } else {
         View::Conversations
     });
+    let knowledge_tab = RwSignal::new(Tab::Articles);
+    let article_figures = Callback::new(move |()| {
+        knowledge_tab.set(Tab::Figures);
+        view.set(View::Knowledge);
+    });
     let open_from_dashboard = Callback::new(move |id| {
         view.set(View::Conversations);
         shared.desk.update(|d| d.filter = crate::desk::Filter::All);
@@ -140,8 +146,8 @@ pub fn Workspace(
             })}
             {move || match view.get() {
                 View::Conversations => view! { <Inbox /> <Conversation /> <ContextPanel /> }.into_any(),
-                View::Dashboard => view! { <Dashboard on_open=open_from_dashboard /> }.into_any(),
-                View::Knowledge => view! { <Knowledge /> }.into_any(),
+                View::Dashboard => view! { <Dashboard on_open=open_from_dashboard on_article_figures=article_figures /> }.into_any(),
+                View::Knowledge => view! { <Knowledge tab=knowledge_tab /> }.into_any(),
             }}
         </div>
     }
