@@ -202,3 +202,67 @@ fn semantic_without_the_model_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn eval_learn_replays_misses_as_accepted_suggestions_and_prints_top1_as_it_learns() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two intents with one known way of asking each, then 300 visitors asking otherwise.
+    let mut lines = vec![
+        r#"{"text": "card has not arrived", "label": "card_arrival"}"#.to_owned(),
+        r#"{"text": "reset my pin", "label": "change_pin"}"#.to_owned(),
+    ];
+    let ways = [
+        ("card_arrival", "where is the plastic I ordered"),
+        ("card_arrival", "still waiting for the post"),
+        ("change_pin", "forgot the four digits"),
+        ("change_pin", "new secret number please"),
+    ];
+    for n in 0..75 {
+        for (label, text) in ways {
+            lines.push(format!(r#"{{"text": "{text} {n}", "label": "{label}"}}"#));
+        }
+    }
+    let train = write_base(&dir, "train.jsonl", &lines.join("\n"));
+    let out = ito(
+        &[
+            "assistant",
+            "eval",
+            "--train",
+            &train,
+            "--per-intent",
+            "1",
+            "--learn",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8(out.stdout).unwrap();
+    let row = |accepted: &str| {
+        said.lines()
+            .find(|l| l.split_whitespace().next() == Some(accepted))
+            .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+    };
+    let start = row("0").unwrap_or_else(|| panic!("{said}"));
+    let held_out_top1 = |row: &[String]| row[2].parse::<f64>().unwrap();
+    assert!(held_out_top1(&start) < 100.0, "{said}");
+    assert!(
+        said.contains("ran out of misses before 100"),
+        "a base that learned everything stops missing: {said}"
+    );
+    let last = said
+        .lines()
+        .filter(|l| {
+            l.trim_start()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        })
+        .last()
+        .unwrap();
+    let last: Vec<String> = last.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(held_out_top1(&last), 100.0, "{said}");
+}

@@ -59,6 +59,10 @@ pub enum AssistantCommand {
         /// The label of out-of-scope utterances, which the assistant should answer `unsure`.
         #[arg(long)]
         out_of_scope_label: Option<String>,
+        /// Also replay the queries as visitors whose misses agents answer with the right
+        /// article, accepting each suggestion, and print top-1 after 0, 100, 500 and 1,000.
+        #[arg(long)]
+        learn: bool,
         #[command(flatten)]
         semantic: SemanticArgs,
     },
@@ -138,6 +142,7 @@ pub fn run(command: AssistantCommand) -> Result<()> {
             dev,
             per_intent,
             out_of_scope_label,
+            learn,
             semantic,
         } => {
             let oos = out_of_scope_label.as_deref();
@@ -153,7 +158,11 @@ pub fn run(command: AssistantCommand) -> Result<()> {
                 }
                 (None, None) => bail!("give --train or --kb"),
             };
-            evaluate(&split, semantic.encoder(&split.base)?.as_ref())
+            evaluate(&split, semantic.encoder(&split.base)?.as_ref())?;
+            if learn {
+                replay_learning(&split);
+            }
+            Ok(())
         }
     }
 }
@@ -237,6 +246,44 @@ fn check(path: &Path) -> Result<()> {
         bail!("{} has {errors} errors", path.display());
     }
     Ok(())
+}
+
+/// Accepted suggestions after which the learning replay measures.
+const LEARNING_CHECKPOINTS: [usize; 4] = [0, 100, 500, 1000];
+/// Replayed questions each checkpoint's "next" top-1 covers.
+const LEARNING_WINDOW: usize = 500;
+
+fn replay_learning(split: &eval::Split) {
+    let points = eval::replay_learning(split, &LEARNING_CHECKPOINTS, LEARNING_WINDOW);
+    println!();
+    println!(
+        "learning from agents: {} in-scope queries, a quarter held out; every miss accepted as a suggestion",
+        split.in_scope.len()
+    );
+    println!(
+        "{:>9} {:>9} {:>15} {:>16}",
+        "accepted", "replayed", "held-out top-1", "next 500 top-1"
+    );
+    for point in &points {
+        let next = point
+            .next_top1
+            .map_or_else(|| "-".to_owned(), |t| format!("{:.1} %", t * 100.0));
+        println!(
+            "{:>9} {:>9} {:>13.1} % {:>16}",
+            point.accepted,
+            point.replayed,
+            point.held_out_top1 * 100.0,
+            next
+        );
+    }
+    if let Some(missing) = LEARNING_CHECKPOINTS
+        .iter()
+        .find(|c| !points.iter().any(|p| p.accepted == **c))
+    {
+        println!(
+            "(the replay ran out of misses before {missing} accepted suggestions; the last row is where it ended)"
+        );
+    }
 }
 
 fn read_utterances(path: &Path) -> Result<Vec<eval::Utterance>> {

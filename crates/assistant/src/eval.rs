@@ -176,3 +176,151 @@ pub fn evaluate(
     }
     report
 }
+
+/// Where the base stood after a number of accepted suggestions, in [`replay_learning`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LearningPoint {
+    pub accepted: usize,
+    /// Visitor questions replayed before it.
+    pub replayed: usize,
+    /// Top-1 over the held-out queries, never learned from.
+    pub held_out_top1: f64,
+    /// Top-1 over the next `window` replayed questions (fewer at the end of the stream),
+    /// learning as it goes; `None` when none were left.
+    pub next_top1: Option<f64>,
+}
+
+/// The learning loop replayed: `split`'s in-scope queries, in a fixed order that mixes the
+/// intents (by a hash of their text), are split into visitors (three in four) and a held-out
+/// quarter. Each visitor asks the assistant; whenever the bot misses (its top article is not
+/// the visitor's, or it is unsure), the visitor is counted as handed off and answered by an
+/// agent with the right article, and the suggestion is accepted: the question becomes one more
+/// way of asking that article. Returns a point at each of `checkpoints` accepted suggestions
+/// reached (0 is the base as it was), and one where the replay ended.
+pub fn replay_learning(split: &Split, checkpoints: &[usize], window: usize) -> Vec<LearningPoint> {
+    let mut queries: Vec<&Utterance> = split.in_scope.iter().collect();
+    queries.sort_by_key(|u| (fnv(&u.text), u.text.as_str()));
+    let (mut visitors, mut held_out) = (Vec::new(), Vec::new());
+    for (i, u) in queries.into_iter().enumerate() {
+        if i % 4 == 3 {
+            held_out.push(u);
+        } else {
+            visitors.push(u);
+        }
+    }
+    let top1_of = |assistant: &crate::Assistant, u: &Utterance| {
+        assistant
+            .ask(&u.text, 1)
+            .hits
+            .first()
+            .map(|h| h.id.as_str())
+            == Some(u.label.as_str())
+    };
+    let held_out_top1 = |assistant: &crate::Assistant| {
+        let right = held_out.iter().filter(|u| top1_of(assistant, u)).count();
+        right as f64 / held_out.len().max(1) as f64
+    };
+    let mut base = split.base.clone();
+    let mut assistant = crate::Assistant::new(base.clone());
+    // Points taken, each with its window's (asked, right) so far.
+    let mut points: Vec<(LearningPoint, usize, usize)> = Vec::new();
+    let mut accepted = 0;
+    let mut take_point =
+        |accepted: usize, replayed: usize, assistant: &crate::Assistant, points: &mut Vec<_>| {
+            if checkpoints.contains(&accepted) {
+                let point = LearningPoint {
+                    accepted,
+                    replayed,
+                    held_out_top1: held_out_top1(assistant),
+                    next_top1: None,
+                };
+                points.push((point, 0, 0));
+            }
+        };
+    take_point(0, 0, &assistant, &mut points);
+    for (replayed, visitor) in visitors.iter().enumerate() {
+        let reply = assistant.ask(&visitor.text, 1);
+        let right = reply.hits.first().map(|h| h.id.as_str()) == Some(visitor.label.as_str());
+        for (_, asked, correct) in points.iter_mut().filter(|(_, asked, _)| *asked < window) {
+            *asked += 1;
+            *correct += usize::from(right);
+        }
+        let missed = !right || matches!(reply.outcome, Outcome::Unsure | Outcome::Handoff);
+        if missed && let Some(article) = base.articles.iter_mut().find(|a| a.id == visitor.label) {
+            article.questions.push(visitor.text.clone());
+            assistant = crate::Assistant::new(base.clone());
+            accepted += 1;
+            take_point(accepted, replayed + 1, &assistant, &mut points);
+        }
+    }
+    // And where the replay ended.
+    if !checkpoints.contains(&accepted) {
+        let point = LearningPoint {
+            accepted,
+            replayed: visitors.len(),
+            held_out_top1: held_out_top1(&assistant),
+            next_top1: None,
+        };
+        points.push((point, 0, 0));
+    }
+    points
+        .into_iter()
+        .map(|(mut point, asked, right)| {
+            point.next_top1 = (asked > 0).then(|| right as f64 / asked as f64);
+            point
+        })
+        .collect()
+}
+
+/// FNV-1a: a fixed order that does not depend on the file's.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod learning_tests {
+    use super::*;
+
+    fn utterance(text: &str, label: &str) -> Utterance {
+        Utterance {
+            text: text.into(),
+            label: label.into(),
+        }
+    }
+
+    #[test]
+    fn accepted_suggestions_teach_the_base_how_people_ask() {
+        let mut train = vec![
+            utterance("card has not arrived", "card_arrival"),
+            utterance("reset my pin", "change_pin"),
+        ];
+        // Ways of asking the base does not know yet, each many times over.
+        for n in 0..40 {
+            train.push(utterance(
+                &format!("where is the plastic {n}"),
+                "card_arrival",
+            ));
+            train.push(utterance(
+                &format!("forgot the four digits {n}"),
+                "change_pin",
+            ));
+        }
+        let split = split(&train, None, 1, None);
+        let points = replay_learning(&split, &[0, 2], 10);
+        assert_eq!(points.len(), 3, "{points:?}");
+        assert_eq!(
+            points[2].replayed, 60,
+            "three in four of the 80 queries are visitors"
+        );
+        let (before, after) = (points[0], points[1]);
+        assert_eq!((before.accepted, after.accepted), (0, 2));
+        assert!(before.held_out_top1 < 0.75, "{before:?}");
+        assert_eq!(after.held_out_top1, 1.0, "{after:?}");
+        assert!(
+            after.next_top1.unwrap() > before.next_top1.unwrap(),
+            "{points:?}"
+        );
+    }
+}
