@@ -4,10 +4,10 @@
 //! - [`cli`]: the `ito` command's arguments and what each subcommand runs (`serve`, `assistant`).
 //! - [`http`]: `app(state) -> Router`, every route, the sockets, the listener, proxies, the HTTP error type.
 //! - [`state`]: what every handler and background task shares (config, store, hub, limits, queues).
-//! - [`live`]: the live chat: hub, presence, dispatch, routing, handoff summary, queue, limits, tokens, names.
+//! - [`live`]: the live chat: hub, presence, dispatch, routing, handoff summary, learning from agents, queue, limits, tokens, names.
 //! - [`answers`]: the server's semantic answers: the ranking (pure) and the encoder's service.
 //! - [`reports`]: measures (pure), a site's report for days in its time zone, the demo's seeded history.
-//! - [`store`]: the database: conversations and events, group commit, agents and sessions, surveys.
+//! - [`store`]: the database: conversations and events, group commit, agents and sessions, knowledge bases, bot turns and suggestions, surveys.
 //! - [`site`]: the sites' configuration: `ito.toml`, themes and strings, knowledge bases, identity signatures.
 
 pub mod answers;

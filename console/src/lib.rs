@@ -1,10 +1,10 @@
 //! The agent console, served at `/console/`: sign in, the inbox, a conversation with its
-//! context, replies, and presence; the dashboard and the knowledge editor.
+//! context, replies, and presence; the dashboard, the knowledge editor and what the bot missed.
 //!
 //! - [`desk`]: the console's state as plain data; every server frame goes through it (tested).
 //! - [`link`]: the agent's WebSocket shell around the desk: hello, resume, backoff.
 //! - [`chart`]: the dashboard charts' scales, points and bars as plain numbers (tested).
-//! - [`api`]: sign-in, sign-out, who am I, knowledge bases (same-origin JSON).
+//! - [`api`]: sign-in, sign-out, who am I, knowledge bases, gaps, figures and suggestions (same-origin JSON).
 //! - [`editing`]: the knowledge editor's form, live check and try-it, as plain data (tested).
 //! - [`device`]: a user agent read as "Chrome 131 on Windows" (tested).
 //! - [`i18n`]: English and Japanese words from `locales/*.json`.

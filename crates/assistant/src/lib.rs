@@ -12,7 +12,7 @@
 //! - [`bench`]: the synthetic 2,000-article base and the timing behind the speed benchmark.
 //! - [`baseline`]: plain BM25, the yardstick of the evaluation.
 //! - [`readings`]: Japanese text in katakana, from a MeCab dictionary (for the server's ranking).
-//! - [`eval`]: intent sets turned into bases, and the measures the eval command prints.
+//! - [`eval`]: intent sets turned into bases, the measures the eval command prints, and the learning replay.
 //! - [`gaps`]: the questions the bot did not handle, grouped by what they ask.
 
 pub mod baseline;
