@@ -16,8 +16,9 @@ use super::knowledge::{no_new_mistakes, publish_now, refused, writer};
 use super::session::same_origin_json;
 use crate::reports::report::Days;
 use crate::state::AppState;
+use crate::store::agents::Agent;
 use crate::store::knowledge::{self, BaseKey};
-use crate::store::learning::{self, Miss, Outcome};
+use crate::store::learning::{self, Miss, Outcome, Suggestion};
 use crate::store::time_text;
 
 /// The most missed questions one gaps view groups (the newest): grouping is quadratic in the
@@ -213,11 +214,7 @@ pub async fn accept(
 ) -> Result<Json<Decided>, HttpError> {
     same_origin_json(&state.config.server, &headers)?;
     let (agent, key) = writer(&state, &headers, &site, &locale).await?;
-    let suggestion = learning::open_suggestion(&state.db, key.site, &id)
-        .await
-        .map_err(HttpError::internal)?
-        .filter(|s| s.locale == key.locale)
-        .ok_or(HttpError::NotFound("no such open suggestion"))?;
+    let suggestion = open_one(&state, key, &id).await?;
     let draft = knowledge::draft(&state.db, key).await.map_err(refused)?;
     let article = draft
         .base
@@ -242,14 +239,7 @@ pub async fn accept(
             .await
             .map_err(refused)?;
     }
-    if !learning::decide(&state.db, key.site, &id, true, &agent.id)
-        .await
-        .map_err(HttpError::internal)?
-    {
-        return Err(HttpError::Conflict(
-            "someone decided on this suggestion meanwhile".into(),
-        ));
-    }
+    decide(&state, key, &id, true, &agent).await?;
     if was_published {
         publish_now(&state, key, &agent).await?;
     }
@@ -265,20 +255,38 @@ pub async fn dismiss(
 ) -> Result<Json<Decided>, HttpError> {
     same_origin_json(&state.config.server, &headers)?;
     let (agent, key) = writer(&state, &headers, &site, &locale).await?;
-    learning::open_suggestion(&state.db, key.site, &id)
+    open_one(&state, key, &id).await?;
+    decide(&state, key, &id, false, &agent).await?;
+    Ok(Json(Decided { published: false }))
+}
+
+/// Open suggestion `id` of `key`'s base.
+async fn open_one(state: &AppState, key: BaseKey<'_>, id: &str) -> Result<Suggestion, HttpError> {
+    learning::open_suggestion(&state.db, key.site, id)
         .await
         .map_err(HttpError::internal)?
         .filter(|s| s.locale == key.locale)
-        .ok_or(HttpError::NotFound("no such open suggestion"))?;
-    if !learning::decide(&state.db, key.site, &id, false, &agent.id)
+        .ok_or(HttpError::NotFound("no such open suggestion"))
+}
+
+/// Decides on suggestion `id` as `agent`, or says someone did meanwhile.
+async fn decide(
+    state: &AppState,
+    key: BaseKey<'_>,
+    id: &str,
+    accept: bool,
+    agent: &Agent,
+) -> Result<(), HttpError> {
+    if learning::decide(&state.db, key.site, id, accept, &agent.id)
         .await
         .map_err(HttpError::internal)?
     {
-        return Err(HttpError::Conflict(
+        Ok(())
+    } else {
+        Err(HttpError::Conflict(
             "someone decided on this suggestion meanwhile".into(),
-        ));
+        ))
     }
-    Ok(Json(Decided { published: false }))
 }
 
 /// `article` with `question` as one more way of asking it, or `None` if it already has it

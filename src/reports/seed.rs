@@ -13,6 +13,7 @@ use ito_protocol::chat::{
 use crate::reports::measures::{Facts, Millis};
 use crate::store::agents;
 use crate::store::events::{self, StoreError};
+use crate::store::learning;
 use crate::store::surveys::{self, Answer, SurveyError};
 
 const MIN: Millis = 60_000;
@@ -33,6 +34,31 @@ const QUESTIONS: [&str; 8] = [
     "How do I change my delivery address?",
     "注文をキャンセルしたいです",
     "The discount code does not work",
+];
+
+/// The article of the demo base that answers each of [`QUESTIONS`] (in its language), for
+/// the bot's turns: what the dashboard's article figures and content gaps show.
+const ANSWERED_WITH: [(&str, Option<&str>); 8] = [
+    ("en", Some("shipping-time")),
+    ("en", Some("return-policy")),
+    ("en", Some("order-status")),
+    ("en", Some("shipping-cost")),
+    ("en", None),
+    ("en", Some("order-change")),
+    ("ja", Some("order-cancel")),
+    ("en", Some("coupons")),
+];
+
+/// What visitors of the demo shop ask that its base does not cover: the content gaps.
+const UNCOVERED: [&str; 8] = [
+    "Can I pay with bitcoin?",
+    "do you accept crypto payments",
+    "paying with bitcoin",
+    "Do you offer gift wrapping?",
+    "can you gift wrap my order",
+    "Is there a student discount?",
+    "student discount code",
+    "Can I pick up my order in a store?",
 ];
 
 const COMMENTS: [&str; 6] = [
@@ -120,6 +146,8 @@ pub async fn seed(
         team.push((id.to_owned(), "Demo Agent".to_owned()));
     }
     let mut dice = Dice(0x1705_2026_c0ff_ee11);
+    // The bot's turns draw from their own sequence, so the conversations stay as they were.
+    let mut turns = Dice(0x9e37_79b9_7f4a_7c15);
     let mut seeded = Seeded::default();
     let first_day = now - i64::from(days) * DAY;
     for day in 0..days {
@@ -129,7 +157,9 @@ pub async fn seed(
             if start >= now - 30 * MIN {
                 continue;
             }
-            let facts = conversation(store, site, start, &team, &mut dice, &mut seeded).await?;
+            let (id, facts) =
+                conversation(store, site, start, &team, &mut dice, &mut seeded).await?;
+            bot_turn(store, site, &id, &facts, &mut turns).await?;
             seeded.planned.push(facts);
         }
     }
@@ -151,7 +181,7 @@ async fn conversation(
     team: &[(String, String)],
     dice: &mut Dice,
     seeded: &mut Seeded,
-) -> Result<Facts, SeedError> {
+) -> Result<(ConversationId, Facts), SeedError> {
     let (_, id) = events::start_conversation(store, site).await?;
     set_time(store, &id, "created_at", start).await?;
     let mut facts = Facts {
@@ -176,7 +206,7 @@ async fn conversation(
                 seeded.surveys += 1;
             }
         }
-        return Ok(facts);
+        return Ok((id, facts));
     }
     let asked = start + dice.between(1, 4) * MIN;
     events::request_handoff(store, &id, HandoffReason::Asked, &transcript(&question)).await?;
@@ -197,7 +227,7 @@ async fn conversation(
         events::close(store, &id, ConversationStatus::Ended).await?;
         append(store, &id, left, EventKind::Ended).await?;
         facts.ended_at = Some(left);
-        return Ok(facts);
+        return Ok((id, facts));
     }
     let (agent_id, agent_name) = &team[dice.next() as usize % team.len()];
     events::claim(store, &id, agent_id).await?;
@@ -259,7 +289,61 @@ async fn conversation(
         append(store, &id, again + 10 * MIN, EventKind::Resolved).await?;
         facts.reopened_at = Some(again);
     }
-    Ok(facts)
+    Ok((id, facts))
+}
+
+/// What the bot did with the first question of a seeded conversation: answered it (helpful
+/// when the bot resolved it; else no verdict or "No"), or, now and then, was unsure of a
+/// question the base does not cover; a handoff follows the turn in a handed-off conversation.
+async fn bot_turn(
+    store: &Store,
+    site: &str,
+    conversation: &ConversationId,
+    facts: &Facts,
+    dice: &mut Dice,
+) -> Result<(), SeedError> {
+    let uncovered = !facts.resolved_by_bot && dice.chance(0.3);
+    let (question, locale, article) = if uncovered {
+        (dice.pick(&UNCOVERED), ito_protocol::Locale::En, None)
+    } else {
+        let i = dice.next() as usize % QUESTIONS.len();
+        let (locale, article) = ANSWERED_WITH[i];
+        (QUESTIONS[i], locale.parse().unwrap_or_default(), article)
+    };
+    let turn = learning::Turn {
+        line: 1,
+        locale,
+        question,
+        article,
+        outcome: if article.is_some() {
+            learning::Outcome::Answered
+        } else {
+            learning::Outcome::Unsure
+        },
+    };
+    learning::record_turn(store, conversation, site, &turn).await?;
+    if article.is_some() {
+        let verdict = if facts.resolved_by_bot {
+            Some(true)
+        } else {
+            dice.chance(0.5).then_some(false)
+        };
+        if let Some(helpful) = verdict {
+            learning::rate_turn(store, conversation, 1, helpful).await?;
+        }
+    }
+    if facts.handed_off_at.is_some() {
+        learning::mark_handed_off(store, conversation).await?;
+    }
+    with_pool!(store, |pool, _PG| sqlx::query(
+        "UPDATE bot_turns SET at = $1 WHERE conversation_id = $2"
+    )
+    .bind(crate::store::time_text(facts.started_at))
+    .bind(conversation.as_str())
+    .execute(pool)
+    .await
+    .map(drop))?;
+    Ok(())
 }
 
 /// A score from 1 up, drawn with the given weights.
@@ -351,6 +435,31 @@ mod tests {
             let rate = rate.expect("every measure has data");
             assert!(rate > 0.0 && rate < 1.0, "{planned:?}");
         }
+        // The bot's turns: what the content gaps and article figures show.
+        let en = crate::store::knowledge::BaseKey {
+            site: "demo",
+            locale: ito_protocol::Locale::En,
+        };
+        let days = (
+            crate::store::time_text(now - 22 * DAY),
+            crate::store::time_text(now),
+        );
+        let range = (days.0.as_str(), days.1.as_str());
+        let misses = learning::misses(&pool, en, range, 10_000).await.unwrap();
+        assert!(
+            misses.iter().any(|m| m.question.contains("bitcoin")),
+            "{misses:?}"
+        );
+        assert!(misses.iter().any(|m| m.helpful == Some(false)));
+        let figures = learning::article_figures(&pool, en, range).await.unwrap();
+        let shipping = figures
+            .iter()
+            .find(|f| f.article == "shipping-time")
+            .unwrap();
+        assert!(
+            shipping.shown > shipping.helped && shipping.helped > 0,
+            "{shipping:?}"
+        );
         let again = seed(&pool, "demo", 1, now, None).await.unwrap_err();
         assert!(
             again

@@ -225,7 +225,7 @@ pub fn replay_learning(split: &Split, checkpoints: &[usize], window: usize) -> V
     // Points taken, each with its window's (asked, right) so far.
     let mut points: Vec<(LearningPoint, usize, usize)> = Vec::new();
     let mut accepted = 0;
-    let mut take_point =
+    let take_point =
         |accepted: usize, replayed: usize, assistant: &crate::Assistant, points: &mut Vec<_>| {
             if checkpoints.contains(&accepted) {
                 let point = LearningPoint {

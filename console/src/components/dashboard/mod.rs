@@ -30,6 +30,20 @@ fn label(figure: Figure) -> &'static str {
 }
 
 /// `days` before today in the browser's calendar, as YYYY-MM-DD.
+/// The "From" and "To" day inputs of a range (the dashboard's, the knowledge section's).
+pub(crate) fn day_range(from: RwSignal<String>, to: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>
+            {t("dashboard.from")}
+            <input type="date" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev)) />
+        </label>
+        <label>
+            {t("dashboard.to")}
+            <input type="date" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev)) />
+        </label>
+    }
+}
+
 /// The day `days_ago` days before today, as `YYYY-MM-DD`.
 pub(crate) fn day(days_ago: f64) -> String {
     let date = js_sys::Date::new(&(js_sys::Date::now() - days_ago * 86_400_000.0).into());
@@ -114,14 +128,7 @@ pub fn Dashboard(
                         }}
                     </select>
                 </label>
-                <label>
-                    {t("dashboard.from")}
-                    <input type="date" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev)) />
-                </label>
-                <label>
-                    {t("dashboard.to")}
-                    <input type="date" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev)) />
-                </label>
+                {day_range(from, to)}
                 <a class="dashboard__csv" href=csv download="ito-measures.csv">{t("dashboard.csv")}</a>
                 <button type="button" class="dashboard__articles" on:click=move |_| on_article_figures.run(())>
                     {t("dashboard.article_figures")}

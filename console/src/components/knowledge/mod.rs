@@ -3,7 +3,7 @@ use ito_assistant::markdown::{self, Block, Inline};
 use ito_assistant::{KnowledgeBase, Outcome};
 use leptos::prelude::*;
 
-use super::dashboard::day;
+use super::dashboard::{day, day_range};
 use super::learning::{ArticleFigures, Gaps, Suggestions, Tab};
 use crate::api::{self, ApiError, Draft, Version};
 use crate::editing::{self, Form};
@@ -269,14 +269,7 @@ pub fn Knowledge(
                     </button>
                 }).collect_view()}
                 <Show when=move || matches!(tab.get(), Tab::Gaps | Tab::Figures)>
-                    <label>
-                        {t("dashboard.from")}
-                        <input type="date" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev)) />
-                    </label>
-                    <label>
-                        {t("dashboard.to")}
-                        <input type="date" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev)) />
-                    </label>
+                    {day_range(from, to)}
                 </Show>
             </nav>
             <p class="knowledge__problem" role="alert">{move || problem.get()}</p>
