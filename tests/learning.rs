@@ -356,3 +356,53 @@ async fn served_base(server: &Server) -> ito_assistant::KnowledgeBase {
         .unwrap();
     ito_assistant::KnowledgeBase::parse(&response.text().await.unwrap()).unwrap()
 }
+
+#[tokio::test]
+async fn a_site_that_keeps_no_questions_still_counts_its_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    let server =
+        common::serve_configured(dir.path(), common::Build { front_ends: false }, |config| {
+            let demo = config
+                .sites
+                .iter_mut()
+                .find(|s| s.id.as_str() == "demo")
+                .unwrap();
+            demo.keep_bot_questions = false;
+        })
+        .await;
+    let ed = signed_in_as(
+        &server,
+        &server.state.db,
+        "ed@shop.example",
+        "Ed",
+        Role::Editor,
+    )
+    .await;
+    let (_visitor, _) = visitor_the_bot_missed(&server).await;
+    let range = format!("from={}&to={}", today(), today());
+    let gaps = get_json(
+        &server,
+        &ed,
+        &format!("/api/v1/sites/demo/kb/en/gaps?{range}"),
+    )
+    .await;
+    assert_eq!(gaps, json!({"questions": 0, "groups": []}));
+    let figures = get_json(
+        &server,
+        &ed,
+        &format!("/api/v1/sites/demo/kb/en/figures?{range}"),
+    )
+    .await;
+    assert_eq!(
+        figures["articles"].as_array().unwrap().len(),
+        2,
+        "{figures}"
+    );
+    let kept: i64 = common::count(
+        &server.state.db,
+        "SELECT COUNT(*) FROM bot_turns WHERE question <> $1",
+        "",
+    )
+    .await;
+    assert_eq!(kept, 0, "no visitor's words are kept");
+}

@@ -586,11 +586,8 @@ impl Session {
     ) -> Result<(), SessionError> {
         let question = question.trim();
         let bases = self.state.bases.current();
-        let served = self
-            .state
-            .config
-            .site(&self.site)
-            .and_then(|site| bases.served_locale(site, locale));
+        let site = self.state.config.site(&self.site);
+        let served = site.and_then(|site| bases.served_locale(site, locale));
         let refusal = match served {
             _ if question.is_empty() => Some((
                 ErrorCode::Malformed,
@@ -621,10 +618,12 @@ impl Session {
             (None, true) => learning::Outcome::Unsure,
             (None, false) => learning::Outcome::Suggested,
         };
+        // A site that keeps no questions still counts how its articles did.
+        let keep = site.is_some_and(|site| site.keep_bot_questions);
         let turn = learning::Turn {
             line,
             locale: served.unwrap_or(locale),
-            question,
+            question: if keep { question } else { "" },
             article,
             outcome,
         };

@@ -140,6 +140,15 @@ pub struct SiteConfig {
     /// The IANA time zone the site's reports count days in (`Asia/Tokyo`); UTC by default.
     #[serde(default = "utc")]
     pub time_zone: String,
+    /// Whether the words of the questions the bot replied to are kept, for the content gaps
+    /// (true by default). Without them the article figures are still counted; a handoff's
+    /// transcript is kept either way, as the agent needs it.
+    #[serde(default = "yes")]
+    pub keep_bot_questions: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn utc() -> String {

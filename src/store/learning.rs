@@ -160,7 +160,8 @@ pub async fn mark_handed_off(
 }
 
 /// The questions the bot did not handle in `key`'s base between `from` and `to` (stored time
-/// texts, `to` excluded), newest first, at most `limit`.
+/// texts, `to` excluded), newest first, at most `limit`. Turns kept without their words (a
+/// site with `keep_bot_questions = false`) are left out.
 pub async fn misses(
     store: &Store,
     key: BaseKey<'_>,
@@ -170,7 +171,7 @@ pub async fn misses(
     type Row = (String, String, Option<String>, Option<bool>, bool, String);
     let rows: Vec<Row> = with_pool!(store, |pool, PG| sqlx::query_as(
         "SELECT question, outcome, article_id, helpful, handed_off, at FROM bot_turns
-         WHERE site = $1 AND locale = $2 AND at >= $3 AND at < $4
+         WHERE site = $1 AND locale = $2 AND at >= $3 AND at < $4 AND question <> ''
            AND (outcome = 'unsure' OR helpful = FALSE OR handed_off)
          ORDER BY at DESC LIMIT $5",
     )
