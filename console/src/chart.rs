@@ -30,6 +30,34 @@ pub fn scale(highest: f64) -> Scale {
     }
 }
 
+/// The scale of a measure with a fixed top (5 for CSAT, 7 for CES, 100 for a rate): the axis
+/// ends exactly there, with at most seven round steps that divide it.
+pub fn scale_to(top: f64) -> Scale {
+    if !(top.is_finite() && top > 0.0) {
+        return scale(top);
+    }
+    let magnitude = 10f64.powf((top / 7.0).log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|step| {
+            let count = top / step;
+            count <= 7.0 && (count - count.round()).abs() < 1e-9
+        });
+    match step {
+        Some(step) => Scale {
+            max: top,
+            ticks: (0..=(top / step).round() as usize)
+                .map(|i| i as f64 * step)
+                .collect(),
+        },
+        None => Scale {
+            max: top,
+            ticks: vec![0.0, top],
+        },
+    }
+}
+
 /// Where each value sits in a `width` x `height` box (y down, as SVG), spread evenly across;
 /// missing values (no data that day) are skipped, so the line joins the days that have data.
 pub fn points(values: &[Option<f64>], width: f64, height: f64, max: f64) -> Vec<(f64, f64)> {

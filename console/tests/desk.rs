@@ -302,6 +302,23 @@ fn both_locales_say_everything() {
 }
 
 #[wasm_bindgen_test]
+fn a_measure_with_a_fixed_top_has_its_axis_end_there() {
+    use ito_console::chart::scale_to;
+    assert_eq!(
+        scale_to(5.0).ticks,
+        [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+        "CSAT 1–5"
+    );
+    assert_eq!(
+        scale_to(7.0).ticks,
+        [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+        "CES 1–7"
+    );
+    assert_eq!(scale_to(100.0).ticks, [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+    assert_eq!(scale_to(5.0).max, 5.0);
+}
+
+#[wasm_bindgen_test]
 fn chart_scales_are_round_and_cover_the_data() {
     use ito_console::chart::{bars, points, scale};
     let s = scale(37.0);

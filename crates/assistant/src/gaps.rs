@@ -32,7 +32,7 @@ pub const EXAMPLES: usize = 5;
 pub struct Group {
     /// The positions of its questions in the input, the one that started it first.
     pub members: Vec<usize>,
-    /// Up to [`EXAMPLES`] of its questions, as asked.
+    /// Up to [`EXAMPLES`] of its questions as asked, each worded differently.
     pub examples: Vec<String>,
 }
 
@@ -77,14 +77,32 @@ pub fn group(questions: &[&str], background: &[&str]) -> Vec<Group> {
     groups
         .into_iter()
         .map(|members| Group {
-            examples: members
-                .iter()
-                .take(EXAMPLES)
-                .map(|&q| questions[q].trim().to_owned())
-                .collect(),
+            examples: distinct(members.iter().map(|&q| questions[q]), EXAMPLES),
             members,
         })
         .collect()
+}
+
+/// The first `most` of `texts` that differ (ignoring case and spacing), trimmed: forty
+/// visitors typing the same words are one example.
+fn distinct<'a>(texts: impl Iterator<Item = &'a str>, most: usize) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut kept = Vec::new();
+    for text in texts {
+        let plain = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        if !seen.contains(&plain) {
+            seen.push(plain);
+            kept.push(text.trim().to_owned());
+            if kept.len() == most {
+                break;
+            }
+        }
+    }
+    kept
 }
 
 /// A text's content terms: the stems of its words that are not function words; in Japanese
@@ -267,6 +285,23 @@ mod tests {
         let mut every: Vec<usize> = groups.iter().flat_map(|g| g.members.clone()).collect();
         every.sort_unstable();
         assert_eq!(every, (0..questions.len()).collect::<Vec<_>>(), "each once");
+    }
+
+    #[test]
+    fn the_same_words_asked_again_count_but_are_one_example() {
+        let questions = [
+            "Do you gift wrap?",
+            "do you  GIFT wrap?",
+            "Do you gift wrap?",
+            "gift wrap my order please",
+        ];
+        let groups = group(&questions, &BASE);
+        assert_eq!(groups.len(), 1, "{groups:#?}");
+        assert_eq!(groups[0].count(), 4);
+        assert_eq!(
+            groups[0].examples,
+            ["Do you gift wrap?", "gift wrap my order please"]
+        );
     }
 
     #[test]

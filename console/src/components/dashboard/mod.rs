@@ -169,7 +169,8 @@ fn Figures(
         .map(|(figure, read, top)| {
             let values: Vec<Option<f64>> = report.daily.iter().map(|d| read(&d.measures)).collect();
             let highest = values.iter().flatten().copied().fold(0.0, f64::max);
-            line_chart(label(*figure), &values, top.unwrap_or(highest), &dates)
+            let scale = top.map_or_else(|| chart::scale(highest), chart::scale_to);
+            line_chart(label(*figure), &values, scale, &dates)
         })
         .collect_view();
     view! {
@@ -222,10 +223,9 @@ fn Figures(
 fn line_chart(
     title: &'static str,
     values: &[Option<f64>],
-    highest: f64,
+    scale: chart::Scale,
     dates: &[String],
 ) -> impl IntoView + use<> {
-    let scale = chart::scale(highest);
     let line = chart::points(values, WIDTH, HEIGHT, scale.max)
         .iter()
         .map(|(x, y)| format!("{x:.1},{y:.1}"))
