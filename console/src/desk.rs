@@ -49,10 +49,19 @@ pub struct Pending {
     pub text: String,
     /// The article inserted into it, for the suggestion it makes.
     pub article: Option<String>,
+    /// A private note for agents, not a reply to the visitor.
+    pub note: bool,
 }
 
 impl Pending {
     fn frame(&self, conversation: &ConversationId) -> AgentToServer {
+        if self.note {
+            return AgentToServer::Note {
+                conversation: conversation.clone(),
+                id: self.id.clone(),
+                text: self.text.clone(),
+            };
+        }
         AgentToServer::Send {
             conversation: conversation.clone(),
             id: self.id.clone(),
@@ -285,8 +294,27 @@ impl Desk {
         text: &str,
         article: Option<String>,
     ) -> Option<AgentToServer> {
+        if !self.can_write(conversation) {
+            return None;
+        }
+        self.pend(conversation, text, article, false)
+    }
+
+    /// Puts a private note (only agents see it) in an opened conversation's outbox, whoever
+    /// has the conversation, and returns the frame to send.
+    pub fn note(&mut self, conversation: &ConversationId, text: &str) -> Option<AgentToServer> {
+        self.pend(conversation, text, None, true)
+    }
+
+    fn pend(
+        &mut self,
+        conversation: &ConversationId,
+        text: &str,
+        article: Option<String>,
+        note: bool,
+    ) -> Option<AgentToServer> {
         let text = text.trim();
-        if text.is_empty() || !self.can_write(conversation) {
+        if text.is_empty() {
             return None;
         }
         self.next_id += 1;
@@ -298,6 +326,7 @@ impl Desk {
             id,
             text: text.to_owned(),
             article,
+            note,
         };
         let frame = pending.frame(conversation);
         opened.outbox.push(pending);

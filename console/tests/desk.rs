@@ -203,6 +203,36 @@ fn replies_wait_in_the_outbox_until_acknowledged_and_are_resent_after_a_reconnec
 }
 
 #[wasm_bindgen_test]
+fn a_note_goes_in_any_opened_conversation_and_waits_in_the_outbox_as_a_note() {
+    let mut desk = signed_in_as("ann");
+    opened(&mut desk, "c2", Some("bob"));
+    assert!(
+        desk.reply(&id("c2"), "hi", None).is_none(),
+        "not mine to reply in"
+    );
+    let Some(AgentToServer::Note { id: note, text, .. }) = desk.note(&id("c2"), " ask finance ")
+    else {
+        panic!("a note frame")
+    };
+    assert_eq!(text, "ask finance");
+    assert!(desk.note(&id("c2"), "  ").is_none(), "blanks are not sent");
+    let resent: Vec<_> = desk
+        .resume()
+        .into_iter()
+        .filter(|f| matches!(f, AgentToServer::Note { .. } | AgentToServer::Send { .. }))
+        .collect();
+    assert_eq!(
+        resent,
+        [AgentToServer::Note {
+            conversation: id("c2"),
+            id: note,
+            text: "ask finance".into()
+        }],
+        "resent as the note it was"
+    );
+}
+
+#[wasm_bindgen_test]
 fn a_read_receipt_goes_once_per_new_visitor_message_in_my_conversation() {
     let mut desk = signed_in_as("ann");
     opened(&mut desk, "c1", Some("ann"));

@@ -435,6 +435,43 @@ impl AgentSession {
                 )
                 .await
             }
+            AgentToServer::Note {
+                conversation,
+                id,
+                text,
+            } => {
+                if text.len() > MAX_TEXT_BYTES || text.trim().is_empty() {
+                    let message = format!("a note has 1 to {MAX_TEXT_BYTES} bytes");
+                    return self.error(ErrorCode::TooLarge, &message).await;
+                }
+                // Every agent may read every conversation, and so may leave a note in it.
+                if events::site_of(&self.state.db, &conversation)
+                    .await?
+                    .is_none()
+                {
+                    return self
+                        .error(ErrorCode::Forbidden, "no such conversation")
+                        .await;
+                }
+                let kind = EventKind::Note {
+                    id: id.clone(),
+                    author: Author::Agent {
+                        id: self.agent.id.clone(),
+                        name: self.agent.name.clone(),
+                    },
+                    text,
+                };
+                let seq = self.append(&conversation, kind).await?;
+                send(
+                    &mut self.socket,
+                    &ServerToAgent::Ack {
+                        conversation,
+                        id,
+                        seq,
+                    },
+                )
+                .await
+            }
             AgentToServer::Resolve { conversation } => {
                 if self.owns(&conversation).await? {
                     dispatch::close(&self.state, &conversation, ConversationStatus::Resolved)

@@ -506,7 +506,10 @@ impl Session {
                     }
                     _ => {}
                 }
-                send(&mut self.socket, &ServerToVisitor::Event(event)).await?;
+                // Agents' private notes never leave the server towards a visitor.
+                if event.kind.for_visitor() {
+                    send(&mut self.socket, &ServerToVisitor::Event(event)).await?;
+                }
             }
             if !full {
                 return Ok(());

@@ -343,10 +343,7 @@ UNION ALL
 SELECT n, seq, false FROM numbered";
 
 fn message_id(kind: &EventKind) -> Option<&str> {
-    match kind {
-        EventKind::Message { id, .. } => Some(id.as_str()),
-        _ => None,
-    }
+    kind.client_id().map(|id| id.as_str())
 }
 
 /// Tells the other nodes of the batch's new events, inside its transaction on PostgreSQL:

@@ -780,10 +780,7 @@ pub(crate) async fn append_in(
     kind: &EventKind,
     at: i64,
 ) -> Result<Appended, StoreError> {
-    let message_id = match kind {
-        EventKind::Message { id, .. } => Some(id),
-        _ => None,
-    };
+    let message_id = kind.client_id();
     let body = serde_json::to_string(kind).expect("events always serialize");
     with_conn!(tx, |c, PG| {
         if let Some(id) = message_id {

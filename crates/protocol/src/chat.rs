@@ -165,6 +165,28 @@ pub enum EventKind {
     Resolved,
     /// The visitor ended the chat.
     Ended,
+    /// A private note between agents (`author` is always an agent): stored and numbered
+    /// like a message, never sent to the visitor.
+    Note {
+        id: ClientId,
+        author: Author,
+        text: String,
+    },
+}
+
+impl EventKind {
+    /// The client-generated id of a message or note: stored once, a resend gets its number.
+    pub fn client_id(&self) -> Option<&ClientId> {
+        match self {
+            EventKind::Message { id, .. } | EventKind::Note { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Whether the visitor may see it: everything but agents' private notes.
+    pub fn for_visitor(&self) -> bool {
+        !matches!(self, EventKind::Note { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -436,6 +458,12 @@ pub enum AgentToServer {
     },
     Resolve {
         conversation: ConversationId,
+    },
+    /// A private note in a conversation, for agents only (any agent may write one).
+    Note {
+        conversation: ConversationId,
+        id: ClientId,
+        text: String,
     },
     /// Show a conversation (any, assigned or not): its context, then its events as they come.
     Open {

@@ -100,8 +100,17 @@ fn Opened(
             typing: now_typing,
         });
     };
+    // The article last inserted into the draft: the reply tells the server, whose editors
+    // then get the visitor's question as a suggestion for it.
+    let inserted = RwSignal::new(None::<String>);
+    // Writing a private note for agents instead of a reply.
+    let noting = RwSignal::new(false);
     let on_input = move |text: String| {
         draft.set(text);
+        // A note is between agents: the visitor is not told someone is typing.
+        if noting.get_untracked() {
+            return;
+        }
         let now = js_sys::Date::now();
         if now - last_typing.get_value() > TYPING_EVERY_MS {
             last_typing.set_value(now);
@@ -122,14 +131,19 @@ fn Opened(
         .ok();
         stop_typing.set_value(handle);
     };
-    // The article last inserted into the draft: the reply tells the server, whose editors
-    // then get the visitor's question as a suggestion for it.
-    let inserted = RwSignal::new(None::<String>);
     let send = move || {
         let text = draft.get_untracked();
         let article = inserted.get_untracked();
         let frame = desk
-            .try_update(|d| id.with_value(|id| d.reply(id, &text, article)))
+            .try_update(|d| {
+                id.with_value(|id| {
+                    if noting.get_untracked() {
+                        d.note(id, &text)
+                    } else {
+                        d.reply(id, &text, article)
+                    }
+                })
+            })
             .flatten();
         if let Some(frame) = frame {
             shared.send(&frame);
@@ -211,8 +225,13 @@ fn Opened(
                         .into_iter()
                         .map(|pending| {
                             let text = pending.text;
+                            let class = if pending.note {
+                                "conversation__line conversation__line--note conversation__line--pending"
+                            } else {
+                                "conversation__line conversation__line--agent conversation__line--pending"
+                            };
                             view! {
-                                <li class="conversation__line conversation__line--agent conversation__line--pending">
+                                <li class=class>
                                     <p class="conversation__text">{text}</p>
                                     <span class="conversation__receipt">{t("conversation.sending")}</span>
                                 </li>
@@ -232,11 +251,20 @@ fn Opened(
                         send();
                     }
                 >
+                    <div class="conversation__modes" role="group" aria-label=t("conversation.mode")>
+                        <button type="button" aria-pressed=move || (!noting.get()).to_string() on:click=move |_| noting.set(false)>
+                            {t("conversation.mode_reply")}
+                        </button>
+                        <button type="button" aria-pressed=move || noting.get().to_string() on:click=move |_| noting.set(true)>
+                            {t("conversation.mode_note")}
+                        </button>
+                    </div>
                     <textarea
                         class="conversation__input"
+                        class:conversation__input--note=move || noting.get()
                         rows="3"
-                        aria-label=t("conversation.reply_label")
-                        placeholder=t("conversation.reply_placeholder")
+                        aria-label=move || if noting.get() { t("conversation.note_label") } else { t("conversation.reply_label") }
+                        placeholder=move || if noting.get() { t("conversation.note_placeholder") } else { t("conversation.reply_placeholder") }
                         node_ref=input
                         prop:value=move || draft.get()
                         on:input=move |ev| on_input(event_target_value(&ev))
@@ -342,6 +370,21 @@ fn event_line(event: Event, seen: bool) -> Option<AnyView> {
         EventKind::AgentJoined { name, .. } => system(fill("conversation.joined", "name", &name)),
         EventKind::Resolved => system(t("conversation.resolved").to_owned()),
         EventKind::Ended => system(t("conversation.ended").to_owned()),
+        EventKind::Note { author, text, .. } => {
+            let who = match author {
+                Author::Agent { name, .. } => name,
+                _ => t("author.visitor").to_owned(),
+            };
+            view! {
+                <li class="conversation__line conversation__line--note">
+                    <span class="conversation__who">
+                        <strong>{t("conversation.note")}</strong>" · "{who} " · " <time>{time.clone()}</time>
+                    </span>
+                    <p class="conversation__text">{text}</p>
+                </li>
+            }
+            .into_any()
+        }
         EventKind::Read { .. } => return None,
     })
 }
