@@ -255,13 +255,13 @@ fn eval_learn_replays_misses_as_accepted_suggestions_and_prints_top1_as_it_learn
     );
     let last = said
         .lines()
-        .filter(|l| {
+        .rev()
+        .find(|l| {
             l.trim_start()
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_digit())
         })
-        .last()
         .unwrap();
     let last: Vec<String> = last.split_whitespace().map(str::to_owned).collect();
     assert_eq!(held_out_top1(&last), 100.0, "{said}");
