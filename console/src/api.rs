@@ -309,3 +309,18 @@ pub async fn decide(site: &str, locale: &str, id: &str, accept: bool) -> Result<
         .await
         .map(|d| d.published)
 }
+
+/// Someone a conversation can be handed to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Teammate {
+    pub id: String,
+    pub name: String,
+    pub online: bool,
+    pub open: u32,
+    pub capacity: u32,
+}
+
+/// The team, for *Transfer*.
+pub async fn team() -> Result<Vec<Teammate>, ApiError> {
+    json(call("GET", "/api/v1/agents", None).await?).await
+}

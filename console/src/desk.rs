@@ -95,13 +95,20 @@ impl Opened {
         match self.events.binary_search_by_key(&event.seq, |e| e.seq) {
             Ok(_) => {}
             Err(at) => {
-                if let EventKind::Message { id, .. } = &event.kind {
+                if let Some(id) = event.kind.client_id() {
                     self.outbox.retain(|pending| pending.id != *id);
                 }
-                match event.kind {
+                match &event.kind {
                     EventKind::Resolved => self.status = ConversationStatus::Resolved,
                     EventKind::Ended => self.status = ConversationStatus::Ended,
-                    EventKind::AgentJoined { .. } => self.status = ConversationStatus::Assigned,
+                    // Joined by a claim, or by a transfer from whoever had it.
+                    EventKind::AgentJoined { agent_id, name } => {
+                        self.status = ConversationStatus::Assigned;
+                        self.agent = Some(AgentRef {
+                            id: agent_id.clone(),
+                            name: name.clone(),
+                        });
+                    }
                     EventKind::Message { .. } => self.visitor_typing = false,
                     _ => {}
                 }

@@ -233,6 +233,23 @@ fn a_note_goes_in_any_opened_conversation_and_waits_in_the_outbox_as_a_note() {
 }
 
 #[wasm_bindgen_test]
+fn a_conversation_handed_to_someone_else_is_no_longer_mine_to_write_in() {
+    let mut desk = signed_in_as("ann");
+    opened(&mut desk, "c1", Some("ann"));
+    assert!(desk.can_write(&id("c1")));
+    desk.apply(event(
+        "c1",
+        7,
+        EventKind::AgentJoined {
+            agent_id: "bob".into(),
+            name: "Bob".into(),
+        },
+    ));
+    assert!(!desk.can_write(&id("c1")));
+    assert_eq!(desk.opened[&id("c1")].agent.as_ref().unwrap().name, "Bob");
+}
+
+#[wasm_bindgen_test]
 fn a_read_receipt_goes_once_per_new_visitor_message_in_my_conversation() {
     let mut desk = signed_in_as("ann");
     opened(&mut desk, "c1", Some("ann"));

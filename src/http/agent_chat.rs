@@ -23,7 +23,7 @@ use super::socket::{
     Heartbeat, IDLE_MESSAGE, REPLAY_BATCH, STORE_FAILED, SessionError, bounded, goodbye,
     parse_frame, send,
 };
-use crate::live::dispatch;
+use crate::live::dispatch::{self, now_millis};
 use crate::live::handoff;
 use crate::live::hub::Notice;
 use crate::live::learning;
@@ -434,6 +434,31 @@ impl AgentSession {
                     },
                 )
                 .await
+            }
+            AgentToServer::Transfer {
+                conversation,
+                to,
+                note,
+            } => {
+                if note.as_ref().is_some_and(|n| n.len() > MAX_TEXT_BYTES) {
+                    let message = format!("a note has at most {MAX_TEXT_BYTES} bytes");
+                    return self.error(ErrorCode::TooLarge, &message).await;
+                }
+                // A note of its own: a transfer sent again finds the conversation no longer
+                // this agent's and keeps nothing more.
+                let note = note
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty())
+                    .and_then(|n| {
+                        let id = format!("transfer-{}-{}", conversation.as_str(), now_millis());
+                        id.parse().ok().map(|id| (id, n))
+                    });
+                match dispatch::transfer(&self.state, &conversation, &self.me(), &to, note).await? {
+                    dispatch::Transferred::Done => Ok(()),
+                    dispatch::Transferred::Refused(why) => {
+                        self.error(ErrorCode::Forbidden, &why).await
+                    }
+                }
             }
             AgentToServer::Note {
                 conversation,

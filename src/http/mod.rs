@@ -14,6 +14,7 @@ mod metrics;
 pub mod proxy;
 mod session;
 mod socket;
+mod team;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -35,6 +36,7 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route("/logout", post(session::logout))
         .route("/me", get(session::me))
         .route("/agent/socket", get(agent_chat::agent_socket))
+        .route("/agents", get(team::agents))
         .route("/sites", get(metrics::sites))
         .route("/sites/{site}/metrics", get(metrics::metrics))
         .route("/sites/{site}/kb/{locale}", get(knowledge::draft))

@@ -2,7 +2,9 @@
 //! closing them, each with the event that tells both sides and a nudge to every queue
 //! listener. The rules themselves (who, how long) are plain functions in `routing`.
 
-use ito_protocol::chat::{AgentRef, ConversationId, ConversationStatus, Event, EventKind, Seq};
+use ito_protocol::chat::{
+    AgentRef, ClientId, ConversationId, ConversationStatus, Event, EventKind, Seq,
+};
 
 use crate::live::routing;
 use crate::state::AppState;
@@ -99,6 +101,68 @@ pub async fn take(
     }
     queue_moved(state, conversation).await?;
     Ok(Claim::Won)
+}
+
+/// What became of a transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transferred {
+    /// The conversation is `to`'s now (the visitor was told, the note kept).
+    Done,
+    /// Refused, and why, in words for the agent.
+    Refused(String),
+}
+
+/// Hands `from`'s conversation to agent `to`, online or not, if they have room, with
+/// `note` kept as a private note for them. Inside an assignment round, so an automatic
+/// assignment cannot fill the same room meanwhile.
+pub async fn transfer(
+    state: &AppState,
+    conversation: &ConversationId,
+    from: &AgentRef,
+    to: &str,
+    note: Option<(ClientId, String)>,
+) -> Result<Transferred, StoreError> {
+    let _here = state.assigning.lock().await;
+    let round = Round::begin(&state.db).await?;
+    let loads = events::agent_loads(&state.db).await?;
+    let target = match routing::transfer_to(&loads, &from.id, to) {
+        Ok((load, name)) => AgentRef {
+            id: load.id.clone(),
+            name: name.clone(),
+        },
+        Err(refused) => {
+            round.end().await?;
+            return Ok(Transferred::Refused(refused.to_string()));
+        }
+    };
+    let joined = EventKind::AgentJoined {
+        agent_id: target.id.clone(),
+        name: target.name.clone(),
+    };
+    let change_to = StatusChange::Transfer {
+        from: from.id.clone(),
+        to: target.id.clone(),
+    };
+    let moved = change(state, conversation, change_to, joined).await?;
+    round.end().await?;
+    if moved.is_none() {
+        return Ok(Transferred::Refused(
+            "this conversation is not assigned to you".to_owned(),
+        ));
+    }
+    if let Some((id, text)) = note {
+        let note = EventKind::Note {
+            id,
+            author: ito_protocol::chat::Author::Agent {
+                id: from.id.clone(),
+                name: from.name.clone(),
+            },
+            text,
+        };
+        append(state, conversation, note).await?;
+    }
+    queue_moved(state, conversation).await?;
+    Ok(Transferred::Done)
 }
 
 /// Closes an open conversation (`Resolved` or `Ended`) with its event, in one transaction,

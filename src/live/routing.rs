@@ -35,6 +35,46 @@ pub fn pick(agents: &[AgentLoad]) -> Option<&AgentLoad> {
         })
 }
 
+/// Why a conversation cannot be handed to an agent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransferRefused {
+    #[error("there is no such agent")]
+    NoSuchAgent,
+    #[error("the conversation is already yours")]
+    ToSelf,
+    #[error("{name} has no room for another conversation ({open} of {capacity} open)")]
+    Full {
+        name: String,
+        open: u32,
+        capacity: u32,
+    },
+}
+
+/// Whether agent `to` (of `agents`, with their names) may be handed a conversation by
+/// `from`: online or not, as long as they have room, as routing would require.
+pub fn transfer_to<'a>(
+    agents: &'a [(AgentLoad, String)],
+    from: &str,
+    to: &str,
+) -> Result<&'a (AgentLoad, String), TransferRefused> {
+    if from == to {
+        return Err(TransferRefused::ToSelf);
+    }
+    let target = agents
+        .iter()
+        .find(|(a, _)| a.id == to)
+        .ok_or(TransferRefused::NoSuchAgent)?;
+    let (load, name) = target;
+    if load.room() == 0 {
+        return Err(TransferRefused::Full {
+            name: name.clone(),
+            open: load.open,
+            capacity: load.capacity,
+        });
+    }
+    Ok(target)
+}
+
 /// Recent waits needed before promising anything: fewer say too little about this site.
 pub const MIN_SAMPLES: usize = 3;
 
@@ -64,6 +104,57 @@ pub fn expected_wait(position: u32, recent_waits: &[u64], online_agents: u32) ->
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_transfer_needs_another_agent_with_room_online_or_not() {
+        let agents = vec![
+            (
+                AgentLoad {
+                    id: "ann".into(),
+                    online: true,
+                    capacity: 3,
+                    open: 1,
+                },
+                "Ann".to_owned(),
+            ),
+            (
+                AgentLoad {
+                    id: "bob".into(),
+                    online: false,
+                    capacity: 2,
+                    open: 1,
+                },
+                "Bob".to_owned(),
+            ),
+            (
+                AgentLoad {
+                    id: "cy".into(),
+                    online: true,
+                    capacity: 1,
+                    open: 1,
+                },
+                "Cy".to_owned(),
+            ),
+        ];
+        assert_eq!(
+            transfer_to(&agents, "ann", "bob").unwrap().1,
+            "Bob",
+            "away, with room"
+        );
+        assert_eq!(
+            transfer_to(&agents, "ann", "cy").unwrap_err().to_string(),
+            "Cy has no room for another conversation (1 of 1 open)"
+        );
+        assert_eq!(
+            transfer_to(&agents, "ann", "ann"),
+            Err(TransferRefused::ToSelf)
+        );
+        assert_eq!(
+            transfer_to(&agents, "ann", "zed"),
+            Err(TransferRefused::NoSuchAgent)
+        );
+    }
+
     use super::*;
 
     fn agent(id: &str, online: bool, capacity: u32, open: u32) -> AgentLoad {

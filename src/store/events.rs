@@ -500,7 +500,7 @@ pub async fn agent_loads(store: &Store) -> Result<Vec<(AgentLoad, String)>, Stor
         "SELECT a.id, a.name, a.capacity,
                 (SELECT COUNT(*) FROM conversations c
                  WHERE c.agent_id = a.id AND c.status = 'assigned')
-         FROM agents a WHERE a.removed_at IS NULL ORDER BY a.id",
+         FROM agents a WHERE a.removed_at IS NULL AND a.role <> 'editor' ORDER BY a.id",
     )
     .fetch_all(pool)
     .await)?;
@@ -561,6 +561,9 @@ pub enum StatusChange {
     /// An assigned conversation whose agent was removed goes back to the queue, at its old
     /// place (told by `HandoffRequested`, as a visitor's widget understands it).
     Requeue,
+    /// An agent's conversation handed to another agent (told by `AgentJoined`); a
+    /// conversation no longer theirs is left as it is.
+    Transfer { from: String, to: String },
 }
 
 impl StatusChange {
@@ -642,6 +645,20 @@ pub(crate) async fn change_in(
             .await?
             .rows_affected()
         }
+        StatusChange::Transfer { from, to } => sqlx::query(sql(
+            PG,
+            "UPDATE conversations SET agent_id = $1,
+                 assigned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = $2 AND status = 'assigned' AND agent_id = $3",
+            "UPDATE conversations SET agent_id = $1, assigned_at = ito_now()
+             WHERE id = $2 AND status = 'assigned' AND agent_id = $3",
+        ))
+        .bind(to)
+        .bind(conversation.as_str())
+        .bind(from)
+        .execute(&mut *c)
+        .await?
+        .rows_affected(),
         StatusChange::Requeue => sqlx::query(
             "UPDATE conversations SET status = 'waiting', agent_id = NULL, assigned_at = NULL
              WHERE id = $1 AND status = 'assigned'",

@@ -1,8 +1,9 @@
 // An agent's everyday tools in the console, with the visitor in a second browser context:
-// a private note is marked as one and reaches agents only, live and after a reload.
+// a private note is marked as one and reaches agents only, live and after a reload; a
+// transfer hands the conversation and a note to a teammate, and the visitor is told.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { screenshot, serverAndBrowser } from "./harness.mjs";
+import { screenshot, serverAndBrowser, signInToConsole } from "./harness.mjs";
 import { agentSignedIn, visitorWaiting } from "./handoff-journey.mjs";
 
 const env = serverAndBrowser();
@@ -38,6 +39,49 @@ test("a private note is marked, stays with agents and never reaches the visitor"
   const again = visitor.page.frameLocator("[data-ito] iframe");
   await again.getByText("Hi! Looking into it now.").waitFor();
   assert.equal(await again.getByText("Asked finance about order 42").count(), 0);
+  await page.getByLabel("Reply", { exact: true }).focus();
+  await page.keyboard.press("Alt+KeyR");
+  await again.getByText("This conversation was marked as resolved.").waitFor();
   await agent.context.close();
+  await visitor.context.close();
+});
+
+test("a transfer hands the conversation to a teammate with a note, and the visitor is told who takes over", async () => {
+  const ann = env.server.addAgent("ann@ito.example", "Ann Lee");
+  const visitor = await visitorWaiting(env);
+  const demo = await agentSignedIn(env);
+  await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
+  const annContext = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const annPage = await annContext.newPage();
+  await signInToConsole(annPage, env.server, ann);
+  await annPage.locator(".top-bar__me").getByText("Ann Lee").waitFor();
+
+  const page = demo.page;
+  await page.getByRole("tab", { name: /Mine/ }).click();
+  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await page.getByRole("button", { name: "Transfer", exact: true }).click();
+  const form = page.getByRole("form", { name: "Hand this conversation to a teammate" });
+  const annOption = form.locator("option", { hasText: "Ann Lee" });
+  assert.match(await annOption.textContent(), /^Ann Lee · online · 0 of \d+ open$/);
+  await form.getByLabel("To").selectOption(await annOption.getAttribute("value"));
+  await form.getByLabel("Note for them (only agents see it)").fill("Wants express shipping to Osaka");
+  await screenshot(page, "console-transfer");
+  await form.getByRole("button", { name: "Transfer" }).click();
+
+  await visitor.widget.getByText("Ann Lee is taking over the conversation.").waitFor();
+  assert.equal(await visitor.widget.getByText("Wants express shipping to Osaka").count(), 0);
+  // The conversation is Ann's: in her inbox, with the note; the demo agent no longer writes in it.
+  await annPage.getByRole("tab", { name: /Mine/ }).getByText("1").waitFor();
+  await annPage.getByRole("tab", { name: /Mine/ }).click();
+  await annPage.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await annPage.locator(".conversation__line--note").getByText("Wants express shipping to Osaka").waitFor();
+  await page.getByLabel("Reply", { exact: true }).waitFor({ state: "detached" });
+  const reply = annPage.getByLabel("Reply", { exact: true });
+  await reply.fill("Hi, Ann here: express to Osaka is one day.");
+  await reply.press("Enter");
+  await visitor.widget.getByText("Hi, Ann here: express to Osaka is one day.").waitFor();
+  await screenshot(visitor.page, "visitor-after-transfer");
+  await annContext.close();
+  await demo.context.close();
   await visitor.context.close();
 });

@@ -44,6 +44,16 @@ export async function startServer({ seed = false, listen = "127.0.0.1:0", databa
   return {
     url,
     agent: { email: "demo@ito.example", password: agentPassword },
+    /** Adds an agent to this server's database, as `ito agent add` does; returns their login. */
+    addAgent(email, name) {
+      const password = "correct horse battery";
+      const added = spawnSync(bin, ["agent", "add", "--email", email, "--name", name, "--config", "examples/ito.toml", "--database", database], {
+        cwd: repoRoot,
+        input: password + "\n",
+      });
+      if (added.status !== 0) throw new Error(`ito agent add failed: ${added.stderr}`);
+      return { email, password };
+    },
     async stop() {
       const exited = new Promise((resolve) => child.on("exit", resolve));
       child.kill("SIGTERM");
@@ -79,11 +89,11 @@ export async function screenshot(page, name) {
   return file;
 }
 
-/** Opens the console in `page` and signs in as the demo agent of `server`. */
-export async function signInToConsole(page, server) {
+/** Opens the console in `page` and signs in as `agent` of `server` (its demo agent by default). */
+export async function signInToConsole(page, server, agent = server.agent) {
   await page.goto(server.url + "/console/");
-  await page.getByLabel("Email").fill(server.agent.email);
-  await page.getByLabel("Password").fill(server.agent.password);
+  await page.getByLabel("Email").fill(agent.email);
+  await page.getByLabel("Password").fill(agent.password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 

@@ -85,6 +85,8 @@ pub struct BotStrings {
     pub queue: String,
     /// `{name}` is the person's name.
     pub agent_joined: String,
+    /// `{name}`: the person another handed the conversation to.
+    pub agent_taking_over: String,
     pub resolved: String,
     /// `{minutes}`: the expected wait, rounded up.
     pub wait: String,
@@ -180,6 +182,7 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             unavailable: take("bot", "unavailable"),
             queue: take("bot", "queue"),
             agent_joined: take("bot", "agent_joined"),
+            agent_taking_over: take("bot", "agent_taking_over"),
             resolved: take("bot", "resolved"),
             wait: take("bot", "wait"),
             wait_soon: take("bot", "wait_soon"),

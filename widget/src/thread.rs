@@ -86,8 +86,9 @@ pub enum Entry {
         #[serde(default)]
         nobody_online: bool,
     },
-    /// A person joined the conversation.
-    AgentJoined { name: String },
+    /// A person joined the conversation; `taking_over` when another was with the visitor
+    /// and handed it to them.
+    AgentJoined { name: String, taking_over: bool },
     /// A person's words.
     Agent { name: String, text: String },
     /// The person marked the conversation resolved.
@@ -588,10 +589,24 @@ impl Thread {
         self.push(entry);
     }
 
+    /// Whether a person is with the visitor now: one joined since the conversation last
+    /// closed or started again.
+    fn with_agent(&self) -> bool {
+        self.lines
+            .iter()
+            .rev()
+            .find_map(|l| match l.entry {
+                Entry::AgentJoined { .. } => Some(true),
+                Entry::Resolved | Entry::Ended | Entry::Restarted => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false)
+    }
+
     /// The name of the person who joined last, for "… is typing".
     pub fn agent_name(&self) -> Option<&str> {
         self.lines.iter().rev().find_map(|l| match &l.entry {
-            Entry::AgentJoined { name } => Some(name.as_str()),
+            Entry::AgentJoined { name, .. } => Some(name.as_str()),
             _ => None,
         })
     }
@@ -608,7 +623,10 @@ impl Thread {
                 name: name.clone(),
                 text: text.clone(),
             },
-            EventKind::AgentJoined { name, .. } => Entry::AgentJoined { name: name.clone() },
+            EventKind::AgentJoined { name, .. } => Entry::AgentJoined {
+                name: name.clone(),
+                taking_over: self.with_agent(),
+            },
             EventKind::Resolved => Entry::Resolved,
             EventKind::Ended => Entry::Ended,
             _ => return false,

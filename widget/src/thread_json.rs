@@ -84,6 +84,10 @@ fn entry(value: &Value) -> Option<Entry> {
         },
         "AgentJoined" => Entry::AgentJoined {
             name: text(e, "name")?,
+            taking_over: e
+                .get("taking_over")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         },
         "Agent" => Entry::Agent {
             name: text(e, "name")?,

@@ -1413,6 +1413,21 @@ fn a_handoff_hands_over_the_transcript_and_shows_the_person() {
         }
     );
     assert_eq!(thread.agent_name(), Some("Kenji"));
+    // Kenji hands the conversation to Ann: she takes over, and the typing is hers now.
+    assert!(thread.apply(&EventKind::AgentJoined {
+        agent_id: "a2".into(),
+        name: "Ann".into()
+    }));
+    assert_eq!(
+        thread.lines().last().unwrap().entry,
+        Entry::AgentJoined {
+            name: "Ann".into(),
+            taking_over: true
+        }
+    );
+    assert_eq!(thread.agent_name(), Some("Ann"));
+    let restored = Thread::from_json(&thread.to_json()).expect("a stored thread reads back");
+    assert_eq!(restored.lines(), thread.lines());
     thread.apply(&EventKind::Resolved);
     assert!(!thread.with_person(), "resolved: back to the bot");
     thread.request_person();

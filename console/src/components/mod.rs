@@ -10,6 +10,7 @@ pub mod knowledge;
 pub mod learning;
 pub mod sign_in;
 pub mod top_bar;
+pub mod transfer;
 pub mod workspace;
 
 /// "3 min" since an RFC 3339 time, from the browser's clock.

@@ -459,6 +459,14 @@ pub enum AgentToServer {
     Resolve {
         conversation: ConversationId,
     },
+    /// Hands a conversation this agent has to agent `to` (online or not, with room for it),
+    /// with a note for them; the visitor is told who takes over.
+    Transfer {
+        conversation: ConversationId,
+        to: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// A private note in a conversation, for agents only (any agent may write one).
     Note {
         conversation: ConversationId,

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::answer_picker::AnswerPicker;
 use super::inbox::reason_text;
+use super::transfer::Transfer;
 use super::workspace::Shared;
 use crate::i18n::{fill, t};
 use crate::keys::Action;
@@ -156,6 +157,7 @@ fn Opened(
             tell_typing(false);
         }
     };
+    let transferring = RwSignal::new(false);
     let title = move || {
         desk.with(|d| {
             id.with_value(|id| {
@@ -196,6 +198,14 @@ fn Opened(
                     <button
                         type="button"
                         class="conversation__action"
+                        aria-expanded=move || transferring.get().to_string()
+                        on:click=move |_| transferring.update(|t| *t = !*t)
+                    >
+                        {t("conversation.transfer")}
+                    </button>
+                    <button
+                        type="button"
+                        class="conversation__action"
                         title=t("keys.resolve")
                         on:click=move |_| resolve()
                     >
@@ -203,6 +213,9 @@ fn Opened(
                     </button>
                 </Show>
             </header>
+            <Show when=move || transferring.get() && mine.get()>
+                <Transfer conversation=id.get_value() on_close=Callback::new(move |()| transferring.set(false)) />
+            </Show>
             <ol class="conversation__events" aria-live="polite">
                 {move || {
                     let seen = read_up_to();

@@ -151,7 +151,14 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
             };
             format!("{place} {then}").into_any()
         }
-        Entry::AgentJoined { name } => bot.agent_joined.replace("{name}", &name).into_any(),
+        Entry::AgentJoined { name, taking_over } => {
+            let said = if taking_over {
+                &bot.agent_taking_over
+            } else {
+                &bot.agent_joined
+            };
+            said.replace("{name}", &name).into_any()
+        }
         Entry::Agent { text, .. } => text.into_any(),
         Entry::Resolved => bot.resolved.clone().into_any(),
         Entry::Ended => bot.ended.clone().into_any(),
