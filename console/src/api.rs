@@ -324,3 +324,30 @@ pub struct Teammate {
 pub async fn team() -> Result<Vec<Teammate>, ApiError> {
     json(call("GET", "/api/v1/agents", None).await?).await
 }
+
+/// `site`'s canned replies, for the reply box's `/` shortcuts.
+pub async fn canned(site: &str) -> Result<Vec<crate::canned::Canned>, ApiError> {
+    json(call("GET", &format!("/api/v1/sites/{site}/canned"), None).await?).await
+}
+
+/// Saves (or replaces) `site`'s canned reply `shortcut`; admins only.
+pub async fn save_canned(site: &str, shortcut: &str, text: &str) -> Result<(), ApiError> {
+    let body = serde_json::json!({ "text": text }).to_string();
+    call(
+        "PUT",
+        &format!("/api/v1/sites/{site}/canned/{shortcut}"),
+        Some(body),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_canned(site: &str, shortcut: &str) -> Result<(), ApiError> {
+    call(
+        "DELETE",
+        &format!("/api/v1/sites/{site}/canned/{shortcut}"),
+        Some("{}".into()),
+    )
+    .await?;
+    Ok(())
+}

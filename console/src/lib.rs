@@ -5,6 +5,7 @@
 //! - [`link`]: the agent's WebSocket shell around the desk: hello, resume, backoff.
 //! - [`chart`]: the dashboard charts' scales, points and bars as plain numbers (tested).
 //! - [`api`]: sign-in, sign-out, who am I, knowledge bases, gaps, figures and suggestions (same-origin JSON).
+//! - [`canned`]: the reply box's `/` shortcuts: what is typed, what matches, the draft after (tested).
 //! - [`editing`]: the knowledge editor's form, live check and try-it, as plain data (tested).
 //! - [`device`]: a user agent read as "Chrome 131 on Windows" (tested).
 //! - [`i18n`]: English and Japanese words from `locales/*.json`.
@@ -13,6 +14,7 @@
 //! - [`components`]: one folder per component with its CSS.
 
 pub mod api;
+pub mod canned;
 pub mod chart;
 pub mod components;
 pub mod desk;

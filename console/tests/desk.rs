@@ -477,3 +477,52 @@ fn the_editor_checks_as_it_is_typed_and_tries_the_draft() {
     assert_eq!(ids, ["shipping"]);
     assert_eq!(matching(&base, " ").len(), 2);
 }
+
+#[wasm_bindgen_test]
+fn a_slash_shortcut_finds_canned_replies_and_is_replaced_by_the_filled_text() {
+    use ito_console::canned::{Canned, fill, insert, matching, typed_shortcut};
+    assert_eq!(typed_shortcut("/"), Some(""));
+    assert_eq!(typed_shortcut("Thanks! /ref"), Some("ref"));
+    assert_eq!(typed_shortcut("see https://shop.example/ref"), None);
+    assert_eq!(typed_shortcut("and/or"), None);
+    assert_eq!(
+        typed_shortcut("Thanks! /ref "),
+        None,
+        "a space ends the shortcut"
+    );
+    let replies = [
+        Canned {
+            shortcut: "hello".into(),
+            text: "Hi {visitor_name}, {agent_name} here.".into(),
+        },
+        Canned {
+            shortcut: "refund".into(),
+            text: "Refunds take 5 days.".into(),
+        },
+        Canned {
+            shortcut: "late-refund".into(),
+            text: "Sorry it is late.".into(),
+        },
+    ];
+    let found: Vec<&str> = matching(&replies, "ref")
+        .iter()
+        .map(|c| c.shortcut.as_str())
+        .collect();
+    assert_eq!(
+        found,
+        ["refund", "late-refund"],
+        "starts with, then contains"
+    );
+    assert_eq!(matching(&replies, "").len(), 3);
+    let filled = fill(&replies[0].text, Some("Yuki"), "Ann", "there");
+    assert_eq!(filled, "Hi Yuki, Ann here.");
+    assert_eq!(
+        fill(&replies[0].text, None, "Ann", "there"),
+        "Hi there, Ann here."
+    );
+    assert_eq!(
+        insert("Thanks! /hel", &filled),
+        "Thanks! Hi Yuki, Ann here."
+    );
+    assert_eq!(insert("Thanks!", "Bye."), "Thanks!Bye.");
+}

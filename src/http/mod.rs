@@ -4,6 +4,7 @@
 mod agent_chat;
 mod answers;
 mod assets;
+mod canned;
 mod chat;
 mod embed;
 mod error;
@@ -39,6 +40,11 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route("/agents", get(team::agents))
         .route("/sites", get(metrics::sites))
         .route("/sites/{site}/metrics", get(metrics::metrics))
+        .route("/sites/{site}/canned", get(canned::list))
+        .route(
+            "/sites/{site}/canned/{shortcut}",
+            put(canned::save).delete(canned::delete),
+        )
         .route("/sites/{site}/kb/{locale}", get(knowledge::draft))
         .route(
             "/sites/{site}/kb/{locale}/publish",

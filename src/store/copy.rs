@@ -148,6 +148,17 @@ const TABLES: &[Table] = &[
         key: 4,
     },
     Table {
+        name: "canned_replies",
+        columns: &[
+            ("site", Text),
+            ("shortcut", Text),
+            ("text", Text),
+            ("saved_by", Text),
+            ("saved_at", Text),
+        ],
+        key: 2,
+    },
+    Table {
         name: "bot_turns",
         columns: &[
             ("conversation_id", Text),

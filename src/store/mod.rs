@@ -11,6 +11,7 @@
 //! - [`agents`]: agents, argon2 password hashes and login sessions.
 //! - [`cluster`]: what nodes on one PostgreSQL share: agents' seats (presence) and the assignment lock.
 //! - [`notices`]: LISTEN/NOTIFY between the nodes of one PostgreSQL database (ids only, hints).
+//! - [`canned`]: canned replies per site, by shortcut.
 //! - [`knowledge`]: knowledge bases: every version of every article, drafts, publishing, imports.
 //! - [`learning`]: what the bot did with each question (gaps, article figures) and agents' suggestions.
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
@@ -19,6 +20,7 @@
 
 pub mod agents;
 pub mod appender;
+pub mod canned;
 pub mod cluster;
 pub mod copy;
 pub mod events;

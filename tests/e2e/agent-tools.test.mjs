@@ -1,6 +1,7 @@
 // An agent's everyday tools in the console, with the visitor in a second browser context:
 // a private note is marked as one and reaches agents only, live and after a reload; a
-// transfer hands the conversation and a note to a teammate, and the visitor is told.
+// transfer hands the conversation and a note to a teammate, and the visitor is told; an
+// admin's canned reply goes in with `/` and a shortcut, names filled in.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { screenshot, serverAndBrowser, signInToConsole } from "./harness.mjs";
@@ -83,5 +84,33 @@ test("a transfer hands the conversation to a teammate with a note, and the visit
   await screenshot(visitor.page, "visitor-after-transfer");
   await annContext.close();
   await demo.context.close();
+  await visitor.context.close();
+});
+
+test("an admin's canned reply is inserted with / and its shortcut, with the names filled in", async () => {
+  const visitor = await visitorWaiting(env);
+  const agent = await agentSignedIn(env);
+  const page = agent.page;
+  await page.getByRole("button", { name: "Knowledge" }).click();
+  await page.locator(".knowledge__tabs").getByRole("button", { name: "Canned replies" }).click();
+  await page.getByLabel("Shortcut (after /)").fill("express");
+  await page.getByLabel("Text", { exact: true }).fill("Hi {visitor_name}, {agent_name} here: express delivery takes one day.");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.locator(".canned-replies__list li", { hasText: "/express" }).waitFor();
+  await screenshot(page, "console-canned-replies");
+
+  await page.getByRole("button", { name: "Conversations" }).click();
+  await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
+  await page.getByRole("tab", { name: /Mine/ }).click();
+  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  const reply = page.getByLabel("Reply", { exact: true });
+  await reply.pressSequentially("Thanks! /exp");
+  await page.locator(".conversation__canned").getByText("/express").waitFor();
+  await screenshot(page, "console-canned-shortcut");
+  await reply.press("Enter");
+  assert.equal(await reply.inputValue(), "Thanks! Hi there, Demo Agent here: express delivery takes one day.");
+  await reply.press("Enter");
+  await visitor.widget.getByText("Thanks! Hi there, Demo Agent here: express delivery takes one day.").waitFor();
+  await agent.context.close();
   await visitor.context.close();
 });

@@ -2,6 +2,7 @@
 //! component's name (`inbox__item`), linked from `index.html`.
 
 pub mod answer_picker;
+pub mod canned_replies;
 pub mod context_panel;
 pub mod conversation;
 pub mod dashboard;

@@ -10,6 +10,7 @@ use super::transfer::Transfer;
 use super::workspace::Shared;
 use crate::i18n::{fill, t};
 use crate::keys::Action;
+use crate::{api, canned};
 
 /// The `keyCode` of a key press an input method (IME) is handling: its Enter confirms a
 /// Japanese conversion and must not send.
@@ -158,6 +159,62 @@ fn Opened(
         }
     };
     let transferring = RwSignal::new(false);
+    // The site's canned replies, and those the `/shortcut` at the end of the draft matches.
+    let canned_site = desk.with_untracked(|d| {
+        id.with_value(|id| {
+            d.inbox
+                .iter()
+                .find(|e| &e.conversation == id)
+                .map(|e| e.site.clone())
+        })
+    });
+    let replies = LocalResource::new(move || {
+        let site = canned_site.clone();
+        async move {
+            match site {
+                Some(site) => api::canned(&site).await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        }
+    });
+    let shortcuts = move || -> Vec<canned::Canned> {
+        let draft = draft.get();
+        let Some(typed) = canned::typed_shortcut(&draft) else {
+            return Vec::new();
+        };
+        replies
+            .get()
+            .map(|all| canned::matching(&all, typed).into_iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    let use_canned = move |text: String| {
+        let (visitor, agent) = desk.with_untracked(|d| {
+            id.with_value(|id| {
+                let visitor = d
+                    .inbox
+                    .iter()
+                    .find(|e| &e.conversation == id)
+                    .and_then(|e| e.visitor.clone());
+                let agent = d
+                    .opened
+                    .get(id)
+                    .and_then(|o| o.agent.as_ref())
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default();
+                (visitor, agent)
+            })
+        });
+        let filled = canned::fill(
+            &text,
+            visitor.as_deref(),
+            &agent,
+            t("canned.visitor_fallback"),
+        );
+        draft.update(|d| *d = canned::insert(d, &filled));
+        if let Some(input) = input.get_untracked() {
+            let _ = input.focus();
+        }
+    };
     let title = move || {
         desk.with(|d| {
             id.with_value(|id| {
@@ -272,6 +329,23 @@ fn Opened(
                             {t("conversation.mode_note")}
                         </button>
                     </div>
+                    {move || {
+                        let found = shortcuts();
+                        (!found.is_empty()).then(|| view! {
+                            <ul class="conversation__canned" aria-label=t("canned.label")>
+                                {found.into_iter().map(|c| {
+                                    let text = c.text.clone();
+                                    view! {
+                                        <li>
+                                            <button type="button" on:click=move |_| use_canned(text.clone())>
+                                                <strong>"/"{c.shortcut}</strong>" "<span>{c.text.chars().take(80).collect::<String>()}</span>
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        })
+                    }}
                     <textarea
                         class="conversation__input"
                         class:conversation__input--note=move || noting.get()
@@ -288,7 +362,11 @@ fn Opened(
                                 && ev.key_code() != IME_PROCESS_KEY;
                             if sends {
                                 ev.prevent_default();
-                                send();
+                                // Enter on a `/shortcut` inserts its first match instead.
+                                match shortcuts().first() {
+                                    Some(first) => use_canned(first.text.clone()),
+                                    None => send(),
+                                }
                             }
                         }
                     ></textarea>

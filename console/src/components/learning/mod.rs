@@ -13,6 +13,8 @@ pub enum Tab {
     Suggestions,
     Gaps,
     Figures,
+    /// The site's canned replies (admins only).
+    Canned,
 }
 
 /// The content gaps over a range of days: missed questions grouped by topic, largest first,

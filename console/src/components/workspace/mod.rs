@@ -147,7 +147,7 @@ pub fn Workspace(
             {move || match view.get() {
                 View::Conversations => view! { <Inbox /> <Conversation /> <ContextPanel /> }.into_any(),
                 View::Dashboard => view! { <Dashboard on_open=open_from_dashboard on_article_figures=article_figures /> }.into_any(),
-                View::Knowledge => view! { <Knowledge tab=knowledge_tab /> }.into_any(),
+                View::Knowledge => view! { <Knowledge tab=knowledge_tab admin=admin /> }.into_any(),
             }}
         </div>
     }
