@@ -16,9 +16,10 @@ use ito_protocol::chat::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// Today in the demo site's time zone (UTC: it names none).
 fn today() -> String {
     jiff::Zoned::now()
-        .with_time_zone(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .with_time_zone(jiff::tz::TimeZone::UTC)
         .date()
         .to_string()
 }

@@ -165,7 +165,7 @@ async fn the_days_of_a_seeded_month_add_up_to_the_whole() {
     let config = ito::site::config::Config::demo();
     let site = config.site("demo").unwrap();
     let days = ito::reports::report::Days::parse(&days_ago(20), &days_ago(0)).unwrap();
-    let report = ito::reports::report::report(&pool, site, days)
+    let report = ito::reports::report::report(&pool, site, days, None)
         .await
         .unwrap();
     assert_eq!(report.daily.len(), 21);

@@ -91,17 +91,24 @@ pub async fn sites() -> Result<Vec<ito_protocol::metrics::Site>, ApiError> {
 }
 
 /// The path of a site's measures for days `from` to `to` (YYYY-MM-DD), as JSON or CSV.
-pub fn metrics_path(site: &str, from: &str, to: &str, csv: bool) -> String {
+/// The measures' address: of every conversation, or (`label`) of those with it.
+pub fn metrics_path(site: &str, from: &str, to: &str, label: &str, csv: bool) -> String {
     let format = if csv { "&format=csv" } else { "" };
-    format!("/api/v1/sites/{site}/metrics?from={from}&to={to}{format}")
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!("&label={}", encode(label))
+    };
+    format!("/api/v1/sites/{site}/metrics?from={from}&to={to}{label}{format}")
 }
 
 pub async fn metrics(
     site: &str,
     from: &str,
     to: &str,
+    label: &str,
 ) -> Result<ito_protocol::metrics::Report, ApiError> {
-    json(call("GET", &metrics_path(site, from, to, false), None).await?).await
+    json(call("GET", &metrics_path(site, from, to, label, false), None).await?).await
 }
 
 /// A site's knowledge base in one locale, as the widget gets it.
@@ -350,4 +357,22 @@ pub async fn delete_canned(site: &str, shortcut: &str) -> Result<(), ApiError> {
     )
     .await?;
     Ok(())
+}
+
+/// `site`'s labels, for labelling conversations.
+pub async fn labels(site: &str) -> Result<Vec<String>, ApiError> {
+    json(call("GET", &format!("/api/v1/sites/{site}/labels"), None).await?).await
+}
+
+/// Adds `name` to `site`'s labels (`true`) or takes it off the list; admins only.
+pub async fn define_label(site: &str, name: &str, define: bool) -> Result<(), ApiError> {
+    let method = if define { "PUT" } else { "DELETE" };
+    let path = format!("/api/v1/sites/{site}/labels/{}", encode(name));
+    call(method, &path, Some("{}".into())).await?;
+    Ok(())
+}
+
+/// `text` for a URL path segment.
+fn encode(text: &str) -> String {
+    js_sys::encode_uri_component(text).into()
 }

@@ -138,6 +138,8 @@ pub struct Desk {
     pub opened: BTreeMap<ConversationId, Opened>,
     pub selected: Option<ConversationId>,
     pub filter: Filter,
+    /// Only conversations with this label, when set.
+    pub label: Option<String>,
     pub online: bool,
     /// Whether the first inbox arrived (so the ones in it are not news).
     seen_inbox: bool,
@@ -158,11 +160,24 @@ impl Desk {
     }
 
     fn shows(&self, filter: Filter, entry: &InboxEntry) -> bool {
-        match filter {
+        let in_tab = match filter {
             Filter::Waiting => entry.status == ConversationStatus::Waiting,
             Filter::Mine => self.is_mine(entry),
             Filter::All => true,
-        }
+        };
+        in_tab && self.label.as_ref().is_none_or(|l| entry.labels.contains(l))
+    }
+
+    /// Every label on an open conversation, for the inbox's filter.
+    pub fn labels_in_inbox(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .inbox
+            .iter()
+            .flat_map(|e| e.labels.iter().cloned())
+            .collect();
+        labels.sort();
+        labels.dedup();
+        labels
     }
 
     fn is_mine(&self, entry: &InboxEntry) -> bool {

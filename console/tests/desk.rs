@@ -29,6 +29,7 @@ fn entry(conversation: &str, status: ConversationStatus, agent: Option<&str>) ->
         since: "2026-11-23T10:00:00Z".into(),
         visitor: None,
         preview: Some(format!("words of {conversation}")),
+        labels: Vec::new(),
     }
 }
 
@@ -247,6 +248,36 @@ fn a_conversation_handed_to_someone_else_is_no_longer_mine_to_write_in() {
     ));
     assert!(!desk.can_write(&id("c1")));
     assert_eq!(desk.opened[&id("c1")].agent.as_ref().unwrap().name, "Bob");
+}
+
+#[wasm_bindgen_test]
+fn the_inbox_filters_by_label_within_its_tab() {
+    let mut desk = signed_in_as("ann");
+    let mut billing = entry("w1", ConversationStatus::Waiting, None);
+    billing.labels = vec!["billing".into(), "vip".into()];
+    let mut vip = entry("m1", ConversationStatus::Assigned, Some("ann"));
+    vip.labels = vec!["vip".into()];
+    desk.apply(inbox(vec![
+        billing,
+        vip,
+        entry("w2", ConversationStatus::Waiting, None),
+    ]));
+    assert_eq!(desk.labels_in_inbox(), ["billing", "vip"]);
+    desk.filter = Filter::All;
+    desk.label = Some("vip".into());
+    let shown: Vec<_> = desk
+        .visible()
+        .iter()
+        .map(|e| e.conversation.as_str().to_owned())
+        .collect();
+    assert_eq!(shown, ["w1", "m1"]);
+    assert_eq!(
+        desk.count(Filter::Waiting),
+        1,
+        "the tabs count within the label"
+    );
+    desk.label = None;
+    assert_eq!(desk.count(Filter::Waiting), 2);
 }
 
 #[wasm_bindgen_test]

@@ -253,7 +253,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             let days = crate::reports::report::Days::parse(&args.from, &args.to)?;
             let db = crate::store::Store::open(&config.server.database).await?;
-            let report = crate::reports::report::report(&db, site, days).await?;
+            let report = crate::reports::report::report(&db, site, days, None).await?;
             db.close().await;
             if args.csv {
                 print!("{}", crate::reports::report::csv(&report));

@@ -32,6 +32,7 @@ use crate::state::AppState;
 use crate::store::agents::Agent;
 use crate::store::agents::Role;
 use crate::store::events::{self, Claim};
+use crate::store::labels::{self, LabelError};
 
 /// An agent's largest frame: a reply of [`MAX_TEXT_BYTES`] with its JSON around it (escapes
 /// can double its length). Anything larger is refused before it is buffered.
@@ -458,6 +459,27 @@ impl AgentSession {
                     dispatch::Transferred::Refused(why) => {
                         self.error(ErrorCode::Forbidden, &why).await
                     }
+                }
+            }
+            AgentToServer::Label {
+                conversation,
+                label,
+                on,
+            } => {
+                let Some(site) = events::site_of(&self.state.db, &conversation).await? else {
+                    return self
+                        .error(ErrorCode::Forbidden, "no such conversation")
+                        .await;
+                };
+                match labels::set(&self.state.db, &conversation, &label, on, &self.agent.id).await {
+                    // Every console's inbox shows the labels.
+                    Ok(true) => {
+                        dispatch::site_queue_moved(&self.state, &site);
+                        Ok(())
+                    }
+                    Ok(false) => Ok(()),
+                    Err(LabelError::Db(e)) => Err(e.into()),
+                    Err(refused) => self.error(ErrorCode::Malformed, &refused.to_string()).await,
                 }
             }
             AgentToServer::Note {

@@ -78,8 +78,12 @@ pub async fn delete(
     }
 }
 
-/// The signed-in admin changing `site`'s canned replies, from this server's own page.
-async fn admin(state: &AppState, headers: &HeaderMap, site: &str) -> Result<Agent, HttpError> {
+/// The signed-in admin changing `site`'s settings (canned replies, labels), from this server's own page.
+pub(super) async fn admin(
+    state: &AppState,
+    headers: &HeaderMap,
+    site: &str,
+) -> Result<Agent, HttpError> {
     same_origin_json(&state.config.server, headers)?;
     let agent = current_agent(state, headers).await?;
     if agent.role != Role::Admin.as_str() {

@@ -1,5 +1,6 @@
-//! `GET /api/v1/sites/{site}/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: a site's
-//! measures for those days in its time zone, overall and per agent, for admins; and
+//! `GET /api/v1/sites/{site}/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv][&label=L]`: a
+//! site's measures for those days in its time zone, overall and per agent (of every
+//! conversation, or of those with label `L`), for admins; and
 //! `GET /api/v1/sites`, the sites with their knowledge bases' languages, for admins and
 //! editors.
 
@@ -22,6 +23,9 @@ pub struct Range {
     to: String,
     #[serde(default)]
     format: Option<String>,
+    /// Only conversations with this label.
+    #[serde(default)]
+    label: Option<String>,
 }
 
 /// `GET /api/v1/sites`: the sites whose measures an admin may see and whose knowledge bases
@@ -72,7 +76,8 @@ pub async fn metrics(
     let site = state.config.site(&site).ok_or(HttpError::UnknownSite)?;
     let days =
         Days::parse(&range.from, &range.to).map_err(|e| HttpError::BadRequest(e.to_string()))?;
-    let report = report::report(&state.db, site, days)
+    let label = range.label.as_deref().filter(|l| !l.is_empty());
+    let report = report::report(&state.db, site, days, label)
         .await
         .map_err(|e| match e {
             ReportError::Db(e) => HttpError::internal(e),

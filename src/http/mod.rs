@@ -9,6 +9,7 @@ mod chat;
 mod embed;
 mod error;
 mod knowledge;
+mod labels;
 mod learning;
 pub mod listener;
 mod metrics;
@@ -40,6 +41,11 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route("/agents", get(team::agents))
         .route("/sites", get(metrics::sites))
         .route("/sites/{site}/metrics", get(metrics::metrics))
+        .route("/sites/{site}/labels", get(labels::list))
+        .route(
+            "/sites/{site}/labels/{name}",
+            put(labels::define).delete(labels::undefine),
+        )
         .route("/sites/{site}/canned", get(canned::list))
         .route(
             "/sites/{site}/canned/{shortcut}",

@@ -79,9 +79,15 @@ impl Days {
 /// Comments the report lists at most.
 const COMMENTS: u32 = 20;
 
-pub async fn report(store: &Store, site: &SiteConfig, days: Days) -> Result<Report, ReportError> {
+/// `site`'s figures for `days`, over every conversation or only those with `label`.
+pub async fn report(
+    store: &Store,
+    site: &SiteConfig,
+    days: Days,
+    label: Option<&str>,
+) -> Result<Report, ReportError> {
     let (from, to) = days.millis(&site.time_zone)?;
-    let all = surveys::facts(store, site.id.as_str(), from, to, None).await?;
+    let all = surveys::facts(store, site.id.as_str(), from, to, None, label).await?;
     let agents: Vec<(String, String)> = with_pool!(store, |pool, PG| sqlx::query_as(
         "SELECT id, name FROM agents ORDER BY name, id"
     )

@@ -420,7 +420,7 @@ mod tests {
             seeded.planned.len()
         );
         assert!(seeded.surveys > 20);
-        let stored = surveys::facts(&pool, "demo", now - 22 * DAY, now, None)
+        let stored = surveys::facts(&pool, "demo", now - 22 * DAY, now, None, None)
             .await
             .unwrap();
         let (planned, measured) = (measure(&seeded.planned), measure(&stored));

@@ -159,6 +159,21 @@ const TABLES: &[Table] = &[
         key: 2,
     },
     Table {
+        name: "labels",
+        columns: &[("site", Text), ("name", Text), ("created_at", Text)],
+        key: 2,
+    },
+    Table {
+        name: "conversation_labels",
+        columns: &[
+            ("conversation_id", Text),
+            ("label", Text),
+            ("added_by", Text),
+            ("added_at", Text),
+        ],
+        key: 2,
+    },
+    Table {
         name: "bot_turns",
         columns: &[
             ("conversation_id", Text),

@@ -330,11 +330,13 @@ pub async fn inbox(store: &Store) -> Result<Vec<InboxEntry>, StoreError> {
     ))
     .fetch_all(pool)
     .await)?;
+    let mut labels = super::labels::of_open(store).await?;
     Ok(rows
         .into_iter()
         .filter_map(
             |(id, site, status, agent_id, agent_name, reason, since, visitor, preview)| {
                 Some(InboxEntry {
+                    labels: labels.remove(&id).unwrap_or_default(),
                     conversation: id.parse().ok()?,
                     site,
                     status: parse_name(status).ok()?,

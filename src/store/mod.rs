@@ -13,6 +13,7 @@
 //! - [`notices`]: LISTEN/NOTIFY between the nodes of one PostgreSQL database (ids only, hints).
 //! - [`canned`]: canned replies per site, by shortcut.
 //! - [`knowledge`]: knowledge bases: every version of every article, drafts, publishing, imports.
+//! - [`labels`]: a site's labels and the conversations that carry them.
 //! - [`learning`]: what the bot did with each question (gaps, article figures) and agents' suggestions.
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
 //! - [`copy`]: `ito db copy`: everything into another, empty database (SQLite to PostgreSQL).
@@ -25,6 +26,7 @@ pub mod cluster;
 pub mod copy;
 pub mod events;
 pub mod knowledge;
+pub mod labels;
 pub mod learning;
 pub mod notices;
 pub mod postgres;

@@ -184,13 +184,14 @@ macro_rules! facts_from_events {
 }
 
 /// The facts of every conversation of `site` started in `from..to` (Unix milliseconds),
-/// optionally only those `agent` took first.
+/// optionally only those `agent` took first, and only those with `label`.
 pub async fn facts(
     store: &Store,
     site: &str,
     from: Millis,
     to: Millis,
     agent: Option<&str>,
+    label: Option<&str>,
 ) -> Result<Vec<Facts>, sqlx::Error> {
     type Row = (
         i64,
@@ -214,7 +215,9 @@ pub async fn facts(
                 "WITH c AS (
                      SELECT id, bot_resolved_at,
                             CAST((julianday(created_at) - 2440587.5) * 86400000 AS INTEGER) AS started
-                     FROM conversations WHERE site = $1),
+                     FROM conversations WHERE site = $1
+                       AND (CAST($5 AS TEXT) IS NULL OR id IN (SELECT conversation_id FROM conversation_labels
+                                                 WHERE label = $5))),
                  e AS (
                      SELECT conversation_id AS id, at,
                             json_type(body, '$.handoff_requested') IS NOT NULL AS handoff,
@@ -229,7 +232,9 @@ pub async fn facts(
                 "WITH c AS (
                      SELECT id, bot_resolved_at,
                             (EXTRACT(EPOCH FROM created_at::timestamptz) * 1000)::bigint AS started
-                     FROM conversations WHERE site = $1),
+                     FROM conversations WHERE site = $1
+                       AND (CAST($5 AS TEXT) IS NULL OR id IN (SELECT conversation_id FROM conversation_labels
+                                                 WHERE label = $5))),
                  e AS (
                      SELECT conversation_id AS id, at,
                             body -> 'handoff_requested' IS NOT NULL AS handoff,
@@ -245,6 +250,7 @@ pub async fn facts(
     .bind(from)
     .bind(to)
     .bind(agent)
+    .bind(label)
     .fetch_all(pool)
     .await
     })?;
@@ -411,7 +417,16 @@ mod tests {
         // The next day: outside the range.
         started(&pool, 24 * 60 * MIN + 1).await;
 
-        let day = |agent| facts(&pool, "demo", DAY_START, DAY_START + 24 * 60 * MIN, agent);
+        let day = |agent| {
+            facts(
+                &pool,
+                "demo",
+                DAY_START,
+                DAY_START + 24 * 60 * MIN,
+                agent,
+                None,
+            )
+        };
         let m = measure(&day(None).await.unwrap());
         assert_eq!(m.conversations, 6);
         assert_eq!(m.handoffs, 3);

@@ -1,7 +1,8 @@
 // An agent's everyday tools in the console, with the visitor in a second browser context:
 // a private note is marked as one and reaches agents only, live and after a reload; a
 // transfer hands the conversation and a note to a teammate, and the visitor is told; an
-// admin's canned reply goes in with `/` and a shortcut, names filled in.
+// admin's canned reply goes in with `/` and a shortcut, names filled in; labels an admin
+// defines go on conversations, filter the inbox and cut the dashboard.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { screenshot, serverAndBrowser, signInToConsole } from "./harness.mjs";
@@ -91,8 +92,7 @@ test("an admin's canned reply is inserted with / and its shortcut, with the name
   const visitor = await visitorWaiting(env);
   const agent = await agentSignedIn(env);
   const page = agent.page;
-  await page.getByRole("button", { name: "Knowledge" }).click();
-  await page.locator(".knowledge__tabs").getByRole("button", { name: "Canned replies" }).click();
+  await page.getByRole("button", { name: "Settings" }).click();
   await page.getByLabel("Shortcut (after /)").fill("express");
   await page.getByLabel("Text", { exact: true }).fill("Hi {visitor_name}, {agent_name} here: express delivery takes one day.");
   await page.getByRole("button", { name: "Save", exact: true }).click();
@@ -111,6 +111,46 @@ test("an admin's canned reply is inserted with / and its shortcut, with the name
   assert.equal(await reply.inputValue(), "Thanks! Hi there, Demo Agent here: express delivery takes one day.");
   await reply.press("Enter");
   await visitor.widget.getByText("Thanks! Hi there, Demo Agent here: express delivery takes one day.").waitFor();
+  await page.keyboard.press("Alt+KeyR");
+  await visitor.widget.getByText("This conversation was marked as resolved.").waitFor();
+  await agent.context.close();
+  await visitor.context.close();
+});
+
+test("an admin's labels go on a conversation, filter the inbox and cut the dashboard", async () => {
+  const visitor = await visitorWaiting(env);
+  const agent = await agentSignedIn(env);
+  const page = agent.page;
+  await page.getByRole("button", { name: "Settings" }).click();
+  for (const label of ["billing", "vip"]) {
+    await page.getByLabel("New label").fill(label);
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.locator(".settings__list li", { hasText: label }).waitFor();
+  }
+  await page.getByRole("button", { name: "Conversations" }).click();
+  await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
+  await page.getByRole("tab", { name: /Mine/ }).click();
+  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await page.getByLabel("Add a label").selectOption("billing");
+  await page.locator(".conversation__tag", { hasText: "billing" }).waitFor();
+  await page.locator(".inbox__item .inbox__tag", { hasText: "billing" }).waitFor();
+  assert.equal(await page.getByLabel("Add a label").inputValue(), "", "ready for another");
+  await page.getByRole("tab", { name: /All/ }).click();
+  const before = await page.locator(".inbox__item").count();
+  await page.locator(".inbox__label-filter select").selectOption("billing");
+  assert.equal(await page.locator(".inbox__item").count(), 1);
+  assert.ok(before >= 1);
+  await screenshot(page, "console-labels");
+
+  await page.getByRole("button", { name: "Dashboard" }).click();
+  const card = (label) => page.locator(".dashboard__card").filter({ has: page.locator("dt", { hasText: label }) }).locator("dd");
+  await card("Conversations").first().waitFor();
+  const all = Number(await card("Conversations").first().textContent());
+  await page.locator(".dashboard__controls").getByLabel("Label").selectOption("billing");
+  await card("Conversations").first().getByText("1", { exact: true }).waitFor();
+  assert.ok(all > 1, `every conversation: ${all}`);
+  const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  assert.match(href, /&label=billing/);
   await agent.context.close();
   await visitor.context.close();
 });

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod inbox;
 pub mod knowledge;
 pub mod learning;
+pub mod settings;
 pub mod sign_in;
 pub mod top_bar;
 pub mod transfer;

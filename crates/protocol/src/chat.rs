@@ -405,6 +405,9 @@ pub struct InboxEntry {
     pub visitor: Option<String>,
     /// The visitor's latest words.
     pub preview: Option<String>,
+    /// The labels agents put on it.
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 /// Who a visitor is, as far as the host page said, and whether its signature proved it.
@@ -466,6 +469,12 @@ pub enum AgentToServer {
         to: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+    },
+    /// Puts a label of the conversation's site on it (`on`), or takes it off; any agent may.
+    Label {
+        conversation: ConversationId,
+        label: String,
+        on: bool,
     },
     /// A private note in a conversation, for agents only (any agent may write one).
     Note {

@@ -159,6 +159,42 @@ fn Opened(
         }
     };
     let transferring = RwSignal::new(false);
+    // Labels: those on the conversation (from the inbox) and the site's, to add.
+    let on_it = move || {
+        desk.with(|d| {
+            id.with_value(|id| {
+                d.inbox
+                    .iter()
+                    .find(|e| &e.conversation == id)
+                    .map(|e| e.labels.clone())
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let label_site = desk.with_untracked(|d| {
+        id.with_value(|id| {
+            d.inbox
+                .iter()
+                .find(|e| &e.conversation == id)
+                .map(|e| e.site.clone())
+        })
+    });
+    let site_labels = LocalResource::new(move || {
+        let site = label_site.clone();
+        async move {
+            match site {
+                Some(site) => api::labels(&site).await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        }
+    });
+    let put_label = move |label: String, on: bool| {
+        shared.send(&AgentToServer::Label {
+            conversation: id.get_value(),
+            label,
+            on,
+        });
+    };
     // The site's canned replies, and those the `/shortcut` at the end of the draft matches.
     let canned_site = desk.with_untracked(|d| {
         id.with_value(|id| {
@@ -270,6 +306,42 @@ fn Opened(
                     </button>
                 </Show>
             </header>
+            <div class="conversation__labels" aria-label=t("labels.label")>
+                {move || on_it().into_iter().map(|label| {
+                    let off = label.clone();
+                    view! {
+                        <span class="conversation__tag">
+                            {label.clone()}
+                            <button type="button" aria-label=fill("labels.remove", "label", &label) on:click=move |_| put_label(off.clone(), false)>"×"</button>
+                        </span>
+                    }
+                }).collect_view()}
+                {move || {
+                    let free: Vec<String> = site_labels
+                        .get()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|l| !on_it().contains(l))
+                        .collect();
+                    (!free.is_empty()).then(|| view! {
+                        <select
+                            class="conversation__add-label"
+                            aria-label=t("labels.add")
+                            // Back to "Add a label" once one is chosen.
+                            prop:value=move || { on_it(); String::new() }
+                            on:change=move |ev| {
+                                let chosen = event_target_value(&ev);
+                                if !chosen.is_empty() {
+                                    put_label(chosen, true);
+                                }
+                            }
+                        >
+                            <option value="">{t("labels.add")}</option>
+                            {free.into_iter().map(|l| view! { <option value=l.clone()>{l.clone()}</option> }).collect_view()}
+                        </select>
+                    })
+                }}
+            </div>
             <Show when=move || transferring.get() && mine.get()>
                 <Transfer conversation=id.get_value() on_close=Callback::new(move |()| transferring.set(false)) />
             </Show>

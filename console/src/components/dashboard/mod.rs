@@ -100,16 +100,31 @@ pub fn Dashboard(
             site.set(first.id);
         }
     });
+    // Every conversation, or only those with one of the site's labels.
+    let label = RwSignal::new(String::new());
+    let labels = LocalResource::new(move || {
+        let site = site.get();
+        async move {
+            if site.is_empty() {
+                return Vec::new();
+            }
+            api::labels(&site).await.unwrap_or_default()
+        }
+    });
     let report = LocalResource::new(move || {
-        let (site, from, to) = (site.get(), from.get(), to.get());
+        let (site, from, to, label) = (site.get(), from.get(), to.get(), label.get());
         async move {
             if site.is_empty() {
                 return None;
             }
-            Some(api::metrics(&site, &from, &to).await.map_err(|_| ()))
+            Some(
+                api::metrics(&site, &from, &to, &label)
+                    .await
+                    .map_err(|_| ()),
+            )
         }
     });
-    let csv = move || api::metrics_path(&site.get(), &from.get(), &to.get(), true);
+    let csv = move || api::metrics_path(&site.get(), &from.get(), &to.get(), &label.get(), true);
     view! {
         <main class="dashboard" aria-labelledby="dashboard-title">
             <header class="dashboard__controls">
@@ -129,6 +144,15 @@ pub fn Dashboard(
                     </select>
                 </label>
                 {day_range(from, to)}
+                <label>
+                    {t("dashboard.label")}
+                    <select on:change=move |ev| label.set(event_target_value(&ev)) prop:value=move || label.get()>
+                        <option value="">{t("dashboard.every_label")}</option>
+                        {move || labels.get().unwrap_or_default().into_iter()
+                            .map(|l| view! { <option value=l.clone()>{l.clone()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
                 <a class="dashboard__csv" href=csv download="ito-measures.csv">{t("dashboard.csv")}</a>
                 <button type="button" class="dashboard__articles" on:click=move |_| on_article_figures.run(())>
                     {t("dashboard.article_figures")}

@@ -44,10 +44,28 @@ pub fn Inbox() -> impl IntoView {
                 {tab(Filter::Mine, "inbox.mine")}
                 {tab(Filter::All, "inbox.all")}
             </div>
+            {move || {
+                let labels = desk.with(|d| d.labels_in_inbox());
+                (!labels.is_empty() || desk.with(|d| d.label.is_some())).then(|| view! {
+                    <label class="inbox__label-filter">
+                        {t("inbox.label_filter")}
+                        <select
+                            prop:value=move || desk.with(|d| d.label.clone().unwrap_or_default())
+                            on:change=move |ev| {
+                                let chosen = event_target_value(&ev);
+                                desk.update(|d| d.label = (!chosen.is_empty()).then_some(chosen));
+                            }
+                        >
+                            <option value="">{t("inbox.every_label")}</option>
+                            {labels.into_iter().map(|l| view! { <option value=l.clone()>{l.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                })
+            }}
             <ul class="inbox__list">
                 <For
                     each=entries
-                    key=|entry| format!("{}{:?}{:?}{:?}", entry.conversation, entry.status, entry.agent, entry.preview)
+                    key=|entry| format!("{}{:?}{:?}{:?}{:?}", entry.conversation, entry.status, entry.agent, entry.preview, entry.labels)
                     children=move |entry| view! { <InboxItem entry=entry /> }
                 />
             </ul>
@@ -94,6 +112,11 @@ fn InboxItem(
                 <span class="inbox__meta">
                     {reason_text(entry.reason)} " · " {status} " · " {entry.site.clone()}
                 </span>
+                {(!entry.labels.is_empty()).then(|| view! {
+                    <span class="inbox__labels">
+                        {entry.labels.iter().map(|l| view! { <span class="inbox__tag">{l.clone()}</span> }).collect_view()}
+                    </span>
+                })}
             </button>
         </li>
     }

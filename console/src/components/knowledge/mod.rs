@@ -3,7 +3,6 @@ use ito_assistant::markdown::{self, Block, Inline};
 use ito_assistant::{KnowledgeBase, Outcome};
 use leptos::prelude::*;
 
-use super::canned_replies::CannedReplies;
 use super::dashboard::{day, day_range};
 use super::learning::{ArticleFigures, Gaps, Suggestions, Tab};
 use crate::api::{self, ApiError, Draft, Version};
@@ -17,11 +16,8 @@ use crate::i18n::{fill, t};
 /// article's figures.
 #[component]
 pub fn Knowledge(
-    /// Which part shows: the articles, the suggestions, the gaps, the figures or (for
-    /// admins) the canned replies.
+    /// Which part shows: the articles, the suggestions, the gaps or the figures.
     tab: RwSignal<Tab>,
-    /// Whether the one signed in is an admin, who also manages canned replies.
-    admin: bool,
 ) -> impl IntoView {
     let sites = LocalResource::new(api::sites);
     let site = RwSignal::new(String::new());
@@ -267,8 +263,7 @@ pub fn Knowledge(
                     (Tab::Suggestions, "learning.suggestions"),
                     (Tab::Gaps, "learning.gaps"),
                     (Tab::Figures, "learning.figures"),
-                    (Tab::Canned, "canned.label"),
-                ].into_iter().filter(|(which, _)| admin || *which != Tab::Canned).map(|(which, label)| view! {
+                ].into_iter().map(|(which, label)| view! {
                     <button type="button" aria-pressed=move || (tab.get() == which).to_string() on:click=move |_| tab.set(which)>
                         {t(label)}
                     </button>
@@ -291,11 +286,6 @@ pub fn Knowledge(
                     Tab::Gaps => Some(view! {
                         <div class="knowledge__learning">
                             <Gaps site=site locale=locale days=days on_new_article=new_from_group />
-                        </div>
-                    }.into_any()),
-                    Tab::Canned => Some(view! {
-                        <div class="knowledge__learning">
-                            <CannedReplies site=site />
                         </div>
                     }.into_any()),
                     Tab::Figures => Some(view! {

@@ -13,8 +13,6 @@ pub enum Tab {
     Suggestions,
     Gaps,
     Figures,
-    /// The site's canned replies (admins only).
-    Canned,
 }
 
 /// The content gaps over a range of days: missed questions grouped by topic, largest first,

@@ -7,6 +7,7 @@ use super::dashboard::Dashboard;
 use super::inbox::Inbox;
 use super::knowledge::Knowledge;
 use super::learning::Tab;
+use super::settings::Settings;
 use super::top_bar::TopBar;
 use crate::api::Me;
 use crate::desk::Desk;
@@ -132,6 +133,7 @@ pub fn Workspace(
             class="workspace"
             class:workspace--dashboard=move || view.get() == View::Dashboard
             class:workspace--knowledge=move || view.get() == View::Knowledge
+            class:workspace--settings=move || view.get() == View::Settings
         >
             <TopBar me=me connected=connected on_signed_out=on_signed_out at_desk=!editor />
             <p class="workspace__problem" role="alert">
@@ -142,12 +144,14 @@ pub fn Workspace(
                     {choice(View::Conversations, "views.conversations")}
                     {choice(View::Dashboard, "views.dashboard")}
                     {choice(View::Knowledge, "views.knowledge")}
+                    {choice(View::Settings, "views.settings")}
                 </nav>
             })}
             {move || match view.get() {
                 View::Conversations => view! { <Inbox /> <Conversation /> <ContextPanel /> }.into_any(),
                 View::Dashboard => view! { <Dashboard on_open=open_from_dashboard on_article_figures=article_figures /> }.into_any(),
-                View::Knowledge => view! { <Knowledge tab=knowledge_tab admin=admin /> }.into_any(),
+                View::Knowledge => view! { <Knowledge tab=knowledge_tab /> }.into_any(),
+                View::Settings => view! { <Settings /> }.into_any(),
             }}
         </div>
     }
@@ -160,6 +164,8 @@ enum View {
     Conversations,
     Dashboard,
     Knowledge,
+    /// A site's canned replies and labels (admins).
+    Settings,
 }
 
 /// Moves focus to the selected inbox item, so the keyboard and screen readers follow.
