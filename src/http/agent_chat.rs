@@ -12,8 +12,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::StreamExt;
 use ito_protocol::chat::{
-    AgentRef, AgentToServer, Author, CHAT_VERSION, ConversationId, ConversationStatus, ErrorCode,
-    EventKind, MAX_TEXT_BYTES, Seq, ServerToAgent,
+    AgentRef, AgentToServer, Author, CHAT_VERSION, ClientId, ConversationId, ConversationStatus,
+    ErrorCode, EventKind, MAX_TEXT_BYTES, Seq, ServerToAgent,
 };
 use tokio::sync::mpsc;
 
@@ -300,6 +300,34 @@ impl AgentSession {
         Ok(dispatch::append(&self.state, conversation, kind).await?.seq)
     }
 
+    /// The site of `conversation`, or `None` after telling the agent there is no such one.
+    async fn site_of(
+        &mut self,
+        conversation: &ConversationId,
+    ) -> Result<Option<String>, SessionError> {
+        let site = events::site_of(&self.state.db, conversation).await?;
+        if site.is_none() {
+            self.error(ErrorCode::Forbidden, "no such conversation")
+                .await?;
+        }
+        Ok(site)
+    }
+
+    /// Tells the agent their message or note is stored as event `seq`.
+    async fn ack(
+        &mut self,
+        conversation: ConversationId,
+        id: ClientId,
+        seq: Seq,
+    ) -> Result<(), SessionError> {
+        let frame = ServerToAgent::Ack {
+            conversation,
+            id,
+            seq,
+        };
+        send(&mut self.socket, &frame).await
+    }
+
     fn me(&self) -> AgentRef {
         AgentRef {
             id: self.agent.id.clone(),
@@ -426,15 +454,7 @@ impl AgentSession {
                     // The reply is stored; only the suggestion is lost.
                     tracing::warn!(cause = %e, %conversation, "a suggestion could not be kept");
                 }
-                send(
-                    &mut self.socket,
-                    &ServerToAgent::Ack {
-                        conversation,
-                        id,
-                        seq,
-                    },
-                )
-                .await
+                self.ack(conversation, id, seq).await
             }
             AgentToServer::Transfer {
                 conversation,
@@ -466,10 +486,8 @@ impl AgentSession {
                 label,
                 on,
             } => {
-                let Some(site) = events::site_of(&self.state.db, &conversation).await? else {
-                    return self
-                        .error(ErrorCode::Forbidden, "no such conversation")
-                        .await;
+                let Some(site) = self.site_of(&conversation).await? else {
+                    return Ok(());
                 };
                 match labels::set(&self.state.db, &conversation, &label, on, &self.agent.id).await {
                     // Every console's inbox shows the labels.
@@ -492,13 +510,8 @@ impl AgentSession {
                     return self.error(ErrorCode::TooLarge, &message).await;
                 }
                 // Every agent may read every conversation, and so may leave a note in it.
-                if events::site_of(&self.state.db, &conversation)
-                    .await?
-                    .is_none()
-                {
-                    return self
-                        .error(ErrorCode::Forbidden, "no such conversation")
-                        .await;
+                if self.site_of(&conversation).await?.is_none() {
+                    return Ok(());
                 }
                 let kind = EventKind::Note {
                     id: id.clone(),
@@ -509,15 +522,7 @@ impl AgentSession {
                     text,
                 };
                 let seq = self.append(&conversation, kind).await?;
-                send(
-                    &mut self.socket,
-                    &ServerToAgent::Ack {
-                        conversation,
-                        id,
-                        seq,
-                    },
-                )
-                .await
+                self.ack(conversation, id, seq).await
             }
             AgentToServer::Resolve { conversation } => {
                 if self.owns(&conversation).await? {
@@ -531,13 +536,8 @@ impl AgentSession {
                 after,
             } => {
                 // Reading is open to every agent; only writing needs the conversation.
-                if events::site_of(&self.state.db, &conversation)
-                    .await?
-                    .is_none()
-                {
-                    return self
-                        .error(ErrorCode::Forbidden, "no such conversation")
-                        .await;
+                if self.site_of(&conversation).await?.is_none() {
+                    return Ok(());
                 }
                 self.follow(&conversation, after).await
             }

@@ -1,7 +1,7 @@
-use ito_protocol::metrics::{Figure, Measures, Report};
+use ito_protocol::metrics::{Figure, Measures, Report, Site};
 use leptos::prelude::*;
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::chart;
 use crate::i18n::t;
 
@@ -30,6 +30,23 @@ fn label(figure: Figure) -> &'static str {
 }
 
 /// `days` before today in the browser's calendar, as YYYY-MM-DD.
+/// The site chooser of the dashboard, the knowledge section and the settings.
+pub(crate) fn site_select(
+    sites: LocalResource<Result<Vec<Site>, ApiError>>,
+    site: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label>
+            {t("dashboard.site")}
+            <select on:change=move |ev| site.set(event_target_value(&ev)) prop:value=move || site.get()>
+                {move || sites.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                    .map(|s| view! { <option value=s.id.clone()>{s.name}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
 /// The "From" and "To" day inputs of a range (the dashboard's, the knowledge section's).
 pub(crate) fn day_range(from: RwSignal<String>, to: RwSignal<String>) -> impl IntoView {
     view! {
@@ -129,20 +146,7 @@ pub fn Dashboard(
         <main class="dashboard" aria-labelledby="dashboard-title">
             <header class="dashboard__controls">
                 <h1 id="dashboard-title" class="dashboard__title">{t("dashboard.title")}</h1>
-                <label>
-                    {t("dashboard.site")}
-                    <select on:change=move |ev| site.set(event_target_value(&ev)) prop:value=move || site.get()>
-                        {move || {
-                            sites
-                                .get()
-                                .and_then(Result::ok)
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|s| view! { <option value=s.id.clone()>{s.name}</option> })
-                                .collect_view()
-                        }}
-                    </select>
-                </label>
+                {site_select(sites, site)}
                 {day_range(from, to)}
                 <label>
                     {t("dashboard.label")}

@@ -3,7 +3,7 @@ use ito_assistant::markdown::{self, Block, Inline};
 use ito_assistant::{KnowledgeBase, Outcome};
 use leptos::prelude::*;
 
-use super::dashboard::{day, day_range};
+use super::dashboard::{day, day_range, site_select};
 use super::learning::{ArticleFigures, Gaps, Suggestions, Tab};
 use crate::api::{self, ApiError, Draft, Version};
 use crate::editing::{self, Form};
@@ -218,14 +218,7 @@ pub fn Knowledge(
         <main class="knowledge" aria-labelledby="knowledge-title">
             <header class="knowledge__controls">
                 <h1 id="knowledge-title" class="knowledge__title">{t("knowledge.title")}</h1>
-                <label>
-                    {t("dashboard.site")}
-                    <select on:change=move |ev| site.set(event_target_value(&ev)) prop:value=move || site.get()>
-                        {move || sites.get().and_then(Result::ok).unwrap_or_default().into_iter()
-                            .map(|s| view! { <option value=s.id.clone()>{s.name}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
+                {site_select(sites, site)}
                 <label>
                     {t("knowledge.language")}
                     <select on:change=move |ev| locale.set(event_target_value(&ev)) prop:value=move || locale.get()>

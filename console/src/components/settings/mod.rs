@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::canned_replies::CannedReplies;
+use super::dashboard::site_select;
 use super::knowledge::words;
 use crate::api;
 use crate::i18n::{fill, t};
@@ -22,14 +23,7 @@ pub fn Settings() -> impl IntoView {
         <main class="settings" aria-labelledby="settings-title">
             <header class="settings__controls">
                 <h1 id="settings-title" class="settings__title">{t("settings.title")}</h1>
-                <label>
-                    {t("dashboard.site")}
-                    <select on:change=move |ev| site.set(event_target_value(&ev)) prop:value=move || site.get()>
-                        {move || sites.get().and_then(Result::ok).unwrap_or_default().into_iter()
-                            .map(|s| view! { <option value=s.id.clone()>{s.name}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
+                {site_select(sites, site)}
             </header>
             <Show when=move || !site.get().is_empty()>
                 <CannedReplies site=Signal::from(site) />
