@@ -31,7 +31,7 @@ use crate::live::presence::Seat;
 use crate::state::AppState;
 use crate::store::agents::Agent;
 use crate::store::agents::Role;
-use crate::store::events::{self, Claim};
+use crate::store::events::{self, Claim, StatusChange};
 use crate::store::labels::{self, LabelError};
 
 /// An agent's largest frame: a reply of [`MAX_TEXT_BYTES`] with its JSON around it (escapes
@@ -480,6 +480,31 @@ impl AgentSession {
                         self.error(ErrorCode::Forbidden, &why).await
                     }
                 }
+            }
+            AgentToServer::Reopen { conversation } => {
+                let Some(site) = self.site_of(&conversation).await? else {
+                    return Ok(());
+                };
+                let joined = EventKind::AgentJoined {
+                    agent_id: self.agent.id.clone(),
+                    name: self.agent.name.clone(),
+                };
+                let reopen = StatusChange::Reopen {
+                    agent: self.agent.id.clone(),
+                };
+                if dispatch::change(&self.state, &conversation, reopen, joined)
+                    .await?
+                    .is_none()
+                {
+                    return self
+                        .error(
+                            ErrorCode::Forbidden,
+                            "only a resolved or ended conversation reopens",
+                        )
+                        .await;
+                }
+                dispatch::site_queue_moved(&self.state, &site);
+                Ok(())
             }
             AgentToServer::Label {
                 conversation,

@@ -8,6 +8,7 @@ mod canned;
 mod chat;
 mod embed;
 mod error;
+mod history;
 mod knowledge;
 mod labels;
 mod learning;
@@ -39,6 +40,7 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route("/me", get(session::me))
         .route("/agent/socket", get(agent_chat::agent_socket))
         .route("/agents", get(team::agents))
+        .route("/conversations", get(history::search))
         .route("/sites", get(metrics::sites))
         .route("/sites/{site}/metrics", get(metrics::metrics))
         .route("/sites/{site}/labels", get(labels::list))

@@ -566,6 +566,9 @@ pub enum StatusChange {
     /// An agent's conversation handed to another agent (told by `AgentJoined`); a
     /// conversation no longer theirs is left as it is.
     Transfer { from: String, to: String },
+    /// A resolved or ended conversation opened again by an agent, as theirs (told by
+    /// `AgentJoined`).
+    Reopen { agent: String },
 }
 
 impl StatusChange {
@@ -658,6 +661,20 @@ pub(crate) async fn change_in(
         .bind(to)
         .bind(conversation.as_str())
         .bind(from)
+        .execute(&mut *c)
+        .await?
+        .rows_affected(),
+        StatusChange::Reopen { agent } => sqlx::query(sql(
+            PG,
+            "UPDATE conversations SET status = 'assigned', agent_id = $1, closed_at = NULL,
+                 assigned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = $2 AND status IN ('resolved', 'ended')",
+            "UPDATE conversations SET status = 'assigned', agent_id = $1, closed_at = NULL,
+                 assigned_at = ito_now()
+             WHERE id = $2 AND status IN ('resolved', 'ended')",
+        ))
+        .bind(agent)
+        .bind(conversation.as_str())
         .execute(&mut *c)
         .await?
         .rows_affected(),

@@ -7,6 +7,7 @@
 //! - [`postgres`]: opening PostgreSQL and its migrations (`migrations/postgres/`).
 //! - [`settings`]: the instance's own settings, generated once (instance id, token secret).
 //! - [`events`]: conversations and their numbered events: appended once, replayed after a sequence number.
+//! - [`history`]: conversations found by the visitor's name or email, their words or a label.
 //! - [`appender`]: group commit: the server's event appends, many per transaction, acknowledged after it.
 //! - [`agents`]: agents, argon2 password hashes and login sessions.
 //! - [`cluster`]: what nodes on one PostgreSQL share: agents' seats (presence) and the assignment lock.
@@ -25,6 +26,7 @@ pub mod canned;
 pub mod cluster;
 pub mod copy;
 pub mod events;
+pub mod history;
 pub mod knowledge;
 pub mod labels;
 pub mod learning;

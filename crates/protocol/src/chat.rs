@@ -470,6 +470,11 @@ pub enum AgentToServer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// Opens a resolved or ended conversation again, as this agent's (the visitor is told
+    /// who joined).
+    Reopen {
+        conversation: ConversationId,
+    },
     /// Puts a label of the conversation's site on it (`on`), or takes it off; any agent may.
     Label {
         conversation: ConversationId,
