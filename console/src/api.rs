@@ -376,3 +376,21 @@ pub async fn define_label(site: &str, name: &str, define: bool) -> Result<(), Ap
 fn encode(text: &str) -> String {
     js_sys::encode_uri_component(text).into()
 }
+
+/// A conversation a search found.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Found {
+    pub conversation: ito_protocol::chat::ConversationId,
+    pub site: String,
+    pub status: ito_protocol::chat::ConversationStatus,
+    pub started_at: String,
+    pub visitor: Option<String>,
+    pub email: Option<String>,
+    pub agent: Option<String>,
+}
+
+/// Conversations past and present whose visitor or words match `words`.
+pub async fn search(words: &str) -> Result<Vec<Found>, ApiError> {
+    let path = format!("/api/v1/conversations?q={}", encode(words));
+    json(call("GET", &path, None).await?).await
+}

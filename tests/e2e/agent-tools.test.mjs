@@ -2,7 +2,8 @@
 // a private note is marked as one and reaches agents only, live and after a reload; a
 // transfer hands the conversation and a note to a teammate, and the visitor is told; an
 // admin's canned reply goes in with `/` and a shortcut, names filled in; labels an admin
-// defines go on conversations, filter the inbox and cut the dashboard.
+// defines go on conversations, filter the inbox and cut the dashboard; a resolved conversation
+// is found by its words, opens read-only and reopens.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { screenshot, serverAndBrowser, signInToConsole } from "./harness.mjs";
@@ -141,6 +142,9 @@ test("an admin's labels go on a conversation, filter the inbox and cut the dashb
   assert.equal(await page.locator(".inbox__item").count(), 1);
   assert.ok(before >= 1);
   await screenshot(page, "console-labels");
+  await page.getByLabel("Reply", { exact: true }).focus();
+  await page.keyboard.press("Alt+KeyR");
+  await visitor.widget.getByText("This conversation was marked as resolved.").waitFor();
 
   await page.getByRole("button", { name: "Dashboard" }).click();
   const card = (label) => page.locator(".dashboard__card").filter({ has: page.locator("dt", { hasText: label }) }).locator("dd");
@@ -151,6 +155,44 @@ test("an admin's labels go on a conversation, filter the inbox and cut the dashb
   assert.ok(all > 1, `every conversation: ${all}`);
   const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
   assert.match(href, /&label=billing/);
+  await agent.context.close();
+  await visitor.context.close();
+});
+
+test("a resolved conversation is found by its words, opens read-only, and reopens with the visitor", async () => {
+  const visitor = await visitorWaiting(env);
+  const agent = await agentSignedIn(env);
+  const page = agent.page;
+  await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
+  await page.getByRole("tab", { name: /Mine/ }).click();
+  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  const reply = page.getByLabel("Reply", { exact: true });
+  await reply.fill("Your parcel is at the Kawasaki depot.");
+  await reply.press("Enter");
+  await visitor.widget.getByText("Your parcel is at the Kawasaki depot.").waitFor();
+  await page.keyboard.press("Alt+KeyR");
+  await visitor.widget.getByText("This conversation was marked as resolved.").waitFor();
+
+  await page.getByLabel("Search conversations: name, email, words").fill("kawasaki");
+  await page.getByLabel("Search conversations: name, email, words").press("Enter");
+  const found = page.locator(".inbox__found .inbox__item");
+  await found.filter({ hasText: "Resolved" }).first().waitFor();
+  assert.equal(await found.count(), 1);
+  await found.first().click();
+  await page.locator(".conversation__line--agent").getByText("Your parcel is at the Kawasaki depot.").waitFor();
+  assert.equal(await page.getByLabel("Reply", { exact: true }).count(), 0, "a closed conversation is read-only");
+  await screenshot(page, "console-search");
+
+  await page.getByRole("button", { name: "Reopen" }).click();
+  await page.getByLabel("Reply", { exact: true }).waitFor();
+  await visitor.widget.getByText("Demo Agent joined the conversation.").nth(1).waitFor();
+  await page.getByLabel("Reply", { exact: true }).fill("Reopened: it leaves the depot today.");
+  await page.getByLabel("Reply", { exact: true }).press("Enter");
+  await visitor.widget.getByText("Reopened: it leaves the depot today.").waitFor();
+  // The visitor's answer goes to the person, not to the bot.
+  await visitor.composer.fill("Great, thanks!");
+  await visitor.composer.press("Enter");
+  await page.locator(".conversation__line--visitor").getByText("Great, thanks!").waitFor();
   await agent.context.close();
   await visitor.context.close();
 });

@@ -547,7 +547,8 @@ impl Thread {
             .iter()
             .rev()
             .find_map(|l| match l.entry {
-                Entry::PersonRequested => Some(true),
+                // A person who joins after the end reopened the conversation.
+                Entry::PersonRequested | Entry::AgentJoined { .. } => Some(true),
                 Entry::Resolved | Entry::Ended | Entry::Restarted => Some(false),
                 _ => None,
             })

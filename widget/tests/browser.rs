@@ -1430,6 +1430,14 @@ fn a_handoff_hands_over_the_transcript_and_shows_the_person() {
     assert_eq!(restored.lines(), thread.lines());
     thread.apply(&EventKind::Resolved);
     assert!(!thread.with_person(), "resolved: back to the bot");
+    // An agent reopens it: the visitor is with a person again.
+    thread.apply(&EventKind::AgentJoined {
+        agent_id: "a2".into(),
+        name: "Ann".into(),
+    });
+    assert!(thread.with_person(), "reopened by an agent");
+    thread.apply(&EventKind::Resolved);
+    assert!(!thread.with_person());
     thread.request_person();
     assert!(thread.with_person(), "asking again");
     thread.apply(&EventKind::Ended);

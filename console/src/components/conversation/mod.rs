@@ -277,6 +277,15 @@ fn Opened(
                     <small class="conversation__reason">{move || title().1}</small>
                 </h1>
                 <span class="conversation__status">{move || status_text(status.get())}</span>
+                <Show when=move || matches!(status.get(), Some(ConversationStatus::Resolved | ConversationStatus::Ended))>
+                    <button
+                        type="button"
+                        class="conversation__action"
+                        on:click=move |_| shared.send(&AgentToServer::Reopen { conversation: id.get_value() })
+                    >
+                        {t("conversation.reopen")}
+                    </button>
+                </Show>
                 <Show when=move || status.get() == Some(ConversationStatus::Waiting)>
                     <button
                         type="button"
@@ -481,7 +490,7 @@ fn Opened(
     }
 }
 
-fn status_text(status: Option<ConversationStatus>) -> &'static str {
+pub(crate) fn status_text(status: Option<ConversationStatus>) -> &'static str {
     match status {
         Some(ConversationStatus::Bot) => t("status.bot"),
         Some(ConversationStatus::Waiting) => t("status.waiting"),

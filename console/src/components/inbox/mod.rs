@@ -2,7 +2,10 @@ use ito_protocol::chat::{ConversationStatus, HandoffReason, InboxEntry};
 use leptos::prelude::*;
 
 use super::age;
+use super::conversation::status_text;
+use super::knowledge::words;
 use super::workspace::Shared;
+use crate::api;
 use crate::desk::Filter;
 use crate::i18n::t;
 
@@ -37,8 +40,58 @@ pub fn Inbox() -> impl IntoView {
         }
     };
     let entries = move || desk.with(|d| d.visible().into_iter().cloned().collect::<Vec<_>>());
+    // A search of past and present conversations; while it has results they replace the list.
+    let typed = RwSignal::new(String::new());
+    let found = RwSignal::new(None::<Result<Vec<api::Found>, String>>);
+    let search = move || {
+        let asked = typed.get_untracked();
+        if asked.trim().is_empty() {
+            found.set(None);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            found.set(Some(api::search(&asked).await.map_err(words)));
+        });
+    };
     view! {
         <nav class="inbox" aria-label=t("inbox.label")>
+            <form class="inbox__search" role="search" on:submit=move |ev| { ev.prevent_default(); search(); }>
+                <input
+                    type="search"
+                    aria-label=t("inbox.search")
+                    placeholder=t("inbox.search")
+                    prop:value=move || typed.get()
+                    on:input=move |ev| {
+                        typed.set(event_target_value(&ev));
+                        if typed.with_untracked(|w| w.is_empty()) {
+                            found.set(None);
+                        }
+                    }
+                />
+            </form>
+            {move || found.get().map(|result| match result {
+                Err(said) => view! { <p class="inbox__empty" role="alert">{said}</p> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="inbox__empty">{t("inbox.none_found")}</p> }.into_any(),
+                Ok(list) => view! {
+                    <ul class="inbox__list inbox__found" aria-label=t("inbox.found")>
+                        {list.into_iter().map(|f| {
+                            let id = f.conversation.clone();
+                            let who = f.visitor.clone().or(f.email.clone()).unwrap_or_else(|| t("visitor.anonymous").to_owned());
+                            view! {
+                                <li>
+                                    <button type="button" class="inbox__item" on:click=move |_| shared.open(id.clone())>
+                                        <span class="inbox__who">{who}</span>
+                                        <span class="inbox__age">{f.started_at.chars().take(10).collect::<String>()}</span>
+                                        <span class="inbox__meta">
+                                            {status_text(Some(f.status))} " · " {f.agent.clone().unwrap_or_default()} " · " {f.site.clone()}
+                                        </span>
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            })}
             <div class="inbox__tabs" role="tablist">
                 {tab(Filter::Waiting, "inbox.waiting")}
                 {tab(Filter::Mine, "inbox.mine")}
