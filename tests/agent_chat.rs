@@ -196,3 +196,30 @@ async fn the_inbox_follows_the_queue_live() {
         "resolved, it leaves the inbox"
     );
 }
+
+#[tokio::test]
+async fn the_welcome_is_the_first_frame_even_when_a_queue_moves_before_the_hello() {
+    let (_dir, server, pool) = server_and_store().await;
+    let cookie = signed_in(&server, &pool, "ann@shop.example").await;
+    let mut early = connect(
+        &server,
+        "/api/v1/agent/socket",
+        &server.url,
+        &[("cookie", &cookie)],
+    )
+    .await
+    .unwrap();
+    // A visitor starts waiting while this console has not said hello yet, and the connection
+    // has well had the time to hear of it.
+    let (_visitor, _, _) = visitor_waiting(&server).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    say(&mut early, &AgentToServer::Hello { version: 1 }).await;
+    assert!(matches!(
+        hear(&mut early).await,
+        ServerToAgent::Welcome { .. }
+    ));
+    assert!(matches!(
+        hear(&mut early).await,
+        ServerToAgent::Inbox { .. }
+    ));
+}

@@ -92,6 +92,13 @@ async fn a_resolved_conversation_is_found_by_its_words_or_label_and_reopens_once
         "% is a character"
     );
     assert_eq!(found("q=50%25").await.as_array().unwrap().len(), 0);
+    // The words said, never the JSON they are kept in.
+    assert_eq!(found("q=author").await.as_array().unwrap().len(), 0);
+    assert_eq!(
+        found("q=where%20is%20my").await.as_array().unwrap().len(),
+        2,
+        "the bot transcript"
+    );
     assert_eq!(
         found("label=lost-parcel").await.as_array().unwrap().len(),
         1

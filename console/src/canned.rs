@@ -35,8 +35,11 @@ pub fn matching<'a>(replies: &'a [Canned], typed: &str) -> Vec<&'a Canned> {
 /// `text` with `{visitor_name}` and `{agent_name}` filled (`fallback` when the visitor gave
 /// no name).
 pub fn fill(text: &str, visitor: Option<&str>, agent: &str, fallback: &str) -> String {
-    text.replace("{visitor_name}", visitor.unwrap_or(fallback))
-        .replace("{agent_name}", agent)
+    // One pass, so a name that looks like a placeholder stays as it is.
+    text.split("{visitor_name}")
+        .map(|part| part.replace("{agent_name}", agent))
+        .collect::<Vec<_>>()
+        .join(visitor.unwrap_or(fallback))
 }
 
 /// The draft with its trailing `/shortcut` replaced by `reply` (or `reply` after it when it

@@ -552,6 +552,11 @@ fn a_slash_shortcut_finds_canned_replies_and_is_replaced_by_the_filled_text() {
         "Hi there, Ann here."
     );
     assert_eq!(
+        fill(&replies[0].text, Some("{agent_name}"), "Ann", "there"),
+        "Hi {agent_name}, Ann here.",
+        "a name is not a placeholder"
+    );
+    assert_eq!(
         insert("Thanks! /hel", &filled),
         "Thanks! Hi Yuki, Ann here."
     );

@@ -83,6 +83,8 @@ struct AgentSession {
     notices: mpsc::Sender<(ConversationId, Notice)>,
     followers: Vec<tokio::task::AbortHandle>,
     seat: Seat,
+    /// Whether the welcome was sent: the first frame an agent gets.
+    greeted: bool,
 }
 
 impl Drop for AgentSession {
@@ -129,6 +131,7 @@ impl AgentSession {
             notices,
             followers,
             seat,
+            greeted: false,
         };
         let mut ended = session.serve(&mut incoming, &mut queues).await;
         if let Err(SessionError::Store(e)) = &ended {
@@ -184,7 +187,10 @@ impl AgentSession {
                     // Handoffs come in bursts: one inbox for all that moved meanwhile.
                     tokio::time::sleep(INBOX_SETTLE).await;
                     while queues.try_recv().is_ok() {}
-                    self.send_inbox().await?
+                    // Nothing before the welcome: the hello's answer sends the inbox anyway.
+                    if self.greeted {
+                        self.send_inbox().await?
+                    }
                 }
             }
         }
@@ -384,6 +390,7 @@ impl AgentSession {
                     agent_id: self.agent.id.clone(),
                 };
                 send(&mut self.socket, &frame).await?;
+                self.greeted = true;
                 self.send_inbox().await
             }
             AgentToServer::Hello { .. } => {

@@ -570,9 +570,12 @@ impl Session {
             .await?
             .is_some()
         {
-            learning::mark_handed_off(&self.state.db, &self.conversation).await?;
             dispatch::site_queue_moved(&self.state, &self.site);
             dispatch::assign_waiting(&self.state).await?;
+            // Only a measure: a failure here is logged, the handoff stands.
+            if let Err(e) = learning::mark_handed_off(&self.state.db, &self.conversation).await {
+                tracing::warn!(cause = %e, conversation = %self.conversation, "the reply before a handoff could not be marked");
+            }
         }
         Ok(())
     }
@@ -596,6 +599,15 @@ impl Session {
                 ErrorCode::Malformed,
                 "a bot reply report needs its question".to_owned(),
             )),
+            _ if question
+                .chars()
+                .any(|c| c.is_control() && !c.is_whitespace()) =>
+            {
+                Some((
+                    ErrorCode::Malformed,
+                    "a question has no control characters".to_owned(),
+                ))
+            }
             _ if question.len() > MAX_TEXT_BYTES => Some((
                 ErrorCode::TooLarge,
                 format!("a question may have at most {MAX_TEXT_BYTES} bytes"),
@@ -630,7 +642,12 @@ impl Session {
             article,
             outcome,
         };
-        learning::record_turn(&self.state.db, &self.conversation, &self.site, &turn).await?;
+        // A measure, not a message: a store failure is logged and the chat goes on.
+        if let Err(e) =
+            learning::record_turn(&self.state.db, &self.conversation, &self.site, &turn).await
+        {
+            tracing::warn!(cause = %e, conversation = %self.conversation, "a bot reply report could not be kept");
+        }
         Ok(())
     }
 
@@ -740,7 +757,11 @@ impl Session {
                     .await
             }
             VisitorToServer::Rated { line, helpful } => {
-                learning::rate_turn(&self.state.db, &self.conversation, line, helpful).await?;
+                if let Err(e) =
+                    learning::rate_turn(&self.state.db, &self.conversation, line, helpful).await
+                {
+                    tracing::warn!(cause = %e, conversation = %self.conversation, "a verdict could not be kept");
+                }
                 Ok(())
             }
             VisitorToServer::Ping => send(&mut self.socket, &ServerToVisitor::Pong).await,

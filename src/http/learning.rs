@@ -229,17 +229,25 @@ pub async fn accept(
             ))
         })?;
     let was_published = !draft.unpublished();
-    if let Some(learned) = asked_as(&article, &suggestion.question) {
+    let learned = asked_as(&article, &suggestion.question);
+    if let Some(learned) = &learned {
         no_new_mistakes(
             &draft.base,
             &draft.base.clone().with_article(learned.clone()),
         )?;
-        let version = draft.versions[&article.id];
-        knowledge::save(&state.db, key, &learned, version, Some(&agent.id))
-            .await
-            .map_err(refused)?;
     }
+    // Decided first, so of two editors deciding at once only one changes the article; a
+    // save that fails leaves the suggestion open again.
     decide(&state, key, &id, true, &agent).await?;
+    if let Some(learned) = learned {
+        let version = draft.versions[&article.id];
+        if let Err(e) = knowledge::save(&state.db, key, &learned, version, Some(&agent.id)).await {
+            learning::undecide(&state.db, key.site, &id)
+                .await
+                .map_err(HttpError::internal)?;
+            return Err(refused(e));
+        }
+    }
     if was_published {
         publish_now(&state, key, &agent).await?;
     }

@@ -122,7 +122,7 @@ pub async fn transfer(
     to: &str,
     note: Option<(ClientId, String)>,
 ) -> Result<Transferred, StoreError> {
-    let _here = state.assigning.lock().await;
+    let here = state.assigning.lock().await;
     let round = Round::begin(&state.db).await?;
     let loads = events::agent_loads(&state.db).await?;
     let target = match routing::transfer_to(&loads, &from.id, to) {
@@ -145,6 +145,7 @@ pub async fn transfer(
     };
     let moved = change(state, conversation, change_to, joined).await?;
     round.end().await?;
+    drop(here);
     if moved.is_none() {
         return Ok(Transferred::Refused(
             "this conversation is not assigned to you".to_owned(),
@@ -162,6 +163,8 @@ pub async fn transfer(
         append(state, conversation, note).await?;
     }
     queue_moved(state, conversation).await?;
+    // The room the transfer freed takes the next waiting visitor.
+    assign_waiting(state).await?;
     Ok(Transferred::Done)
 }
 

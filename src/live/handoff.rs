@@ -219,37 +219,47 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// The visitor's question that an agent answering with `article` answers: the last one the
-/// bot replied to (else the last words that were not a request for a person). `None` when
-/// there is none, or when the bot already answered it with that very article: learning it
-/// again would change nothing.
+/// The visitor's question that an agent answering with `article` answers: the last words
+/// after the bot's last reply that were not a request for a person (a question the bot never
+/// got to), else the last question the bot replied to. `None` when there is none, or when the
+/// bot already answered it with that very article: learning it again would change nothing.
 pub fn question_answered<'a>(context: &'a HandoffContext, article: &str) -> Option<&'a str> {
     let lines = &context.transcript;
-    let replied =
-        lines
-            .windows(2)
-            .rev()
-            .find_map(|pair| match (&pair[0].author, &pair[1].author) {
-                (
-                    Author::Visitor,
-                    Author::Bot {
-                        article: answered, ..
-                    },
-                ) => Some((pair[0].text.as_str(), answered.as_deref())),
-                _ => None,
-            });
-    match replied {
-        Some((_, Some(answered))) if answered == article => None,
-        Some((question, _)) => Some(question),
-        None => lines
-            .iter()
-            .rev()
-            .filter(|line| line.author == Author::Visitor)
-            .map(|line| line.text.as_str())
-            .find(|text| !ito_assistant::intent::asks_for_person(text)),
-    }
-    .map(str::trim)
-    .filter(|question| !question.is_empty())
+    let after_bot = lines
+        .iter()
+        .rposition(|l| matches!(l.author, Author::Bot { .. }))
+        .map_or(0, |at| at + 1);
+    let unanswered = lines[after_bot..]
+        .iter()
+        .rev()
+        .filter(|line| line.author == Author::Visitor)
+        .map(|line| line.text.as_str())
+        .find(|text| !ito_assistant::intent::asks_for_person(text));
+    let question =
+        match unanswered {
+            Some(question) => Some(question),
+            None => {
+                let replied = lines.windows(2).rev().find_map(|pair| {
+                    match (&pair[0].author, &pair[1].author) {
+                        (
+                            Author::Visitor,
+                            Author::Bot {
+                                article: answered, ..
+                            },
+                        ) => Some((pair[0].text.as_str(), answered.as_deref())),
+                        _ => None,
+                    }
+                });
+                match replied {
+                    Some((_, Some(answered))) if answered == article => None,
+                    Some((question, _)) => Some(question),
+                    None => None,
+                }
+            }
+        };
+    question
+        .map(str::trim)
+        .filter(|question| !question.is_empty())
 }
 
 #[cfg(test)]
@@ -352,6 +362,21 @@ mod tests {
         assert_eq!(
             question_answered(&typed, "invoices"),
             Some("my invoice shows the wrong address")
+        );
+        // Words after the bot's last reply that it never got to are the question.
+        let later = context(vec![
+            line(Author::Visitor, "where is my parcel", None),
+            line(
+                bot("order-status"),
+                "Checking your order status",
+                Some(true),
+            ),
+            line(Author::Visitor, "and can I pay with bitcoin?", None),
+            line(Author::Visitor, "talk to a person", None),
+        ]);
+        assert_eq!(
+            question_answered(&later, "payment-methods"),
+            Some("and can I pay with bitcoin?")
         );
         let only_asked = context(vec![line(Author::Visitor, "talk to a human", None)]);
         assert_eq!(question_answered(&only_asked, "invoices"), None);

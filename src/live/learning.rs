@@ -29,7 +29,8 @@ pub async fn suggest_from_answer(
     let Some(site) = events::site_of(store, conversation).await? else {
         return Ok(false);
     };
-    let Some(site) = config.site(&site) else {
+    // A site that keeps no visitors' words keeps no suggestions made of them either.
+    let Some(site) = config.site(&site).filter(|s| s.keep_bot_questions) else {
         return Ok(false);
     };
     let locale = context.locale.unwrap_or(site.locale);

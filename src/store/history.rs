@@ -1,5 +1,6 @@
 //! Past and present conversations found by what agents remember of them: the visitor's name
-//! or email, words said in them (by anyone, notes included), or a label. Newest first.
+//! or email, words said in them (messages, notes and the bot transcript: their text only,
+//! never the JSON around it), or a label. Newest first.
 
 use super::{Store, sql, with_pool};
 
@@ -63,8 +64,10 @@ pub async fn search(
          WHERE ($1 IS NULL
                 OR v.name LIKE $1 ESCAPE '\\' OR v.email LIKE $1 ESCAPE '\\'
                 OR EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id
-                           AND e.body LIKE $1 ESCAPE '\\')
-                OR c.handoff_context LIKE $1 ESCAPE '\\')
+                           AND (json_extract(e.body, '$.message.text') LIKE $1 ESCAPE '\\'
+                                OR json_extract(e.body, '$.note.text') LIKE $1 ESCAPE '\\'))
+                OR EXISTS (SELECT 1 FROM json_each(c.handoff_context, '$.transcript') t
+                           WHERE json_extract(t.value, '$.text') LIKE $1 ESCAPE '\\'))
            AND ($2 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l
                                       WHERE l.conversation_id = c.id AND l.label = $2))
          ORDER BY c.rowid DESC LIMIT $3",
@@ -75,8 +78,11 @@ pub async fn search(
          WHERE (CAST($1 AS TEXT) IS NULL
                 OR v.name ILIKE $1 OR v.email ILIKE $1
                 OR EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id
-                           AND e.body::text ILIKE $1)
-                OR c.handoff_context::text ILIKE $1)
+                           AND (e.body -> 'message' ->> 'text' ILIKE $1
+                                OR e.body -> 'note' ->> 'text' ILIKE $1))
+                OR EXISTS (SELECT 1
+                           FROM jsonb_array_elements(c.handoff_context -> 'transcript') t (line)
+                           WHERE t.line ->> 'text' ILIKE $1))
            AND (CAST($2 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l
                                       WHERE l.conversation_id = c.id AND l.label = $2))
          ORDER BY c.rowid DESC LIMIT $3",

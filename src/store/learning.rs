@@ -322,6 +322,19 @@ pub async fn open_suggestion(
     Ok(row.map(suggestion))
 }
 
+/// Makes accepted suggestion `id` of `site` open again (its change could not be saved).
+pub async fn undecide(store: &Store, site: &str, id: &str) -> Result<(), sqlx::Error> {
+    with_pool!(store, |pool, PG| sqlx::query(
+        "UPDATE kb_suggestions SET status = 'open', decided_by = NULL, decided_at = NULL
+         WHERE site = $1 AND id = $2 AND status = 'accepted'",
+    )
+    .bind(site)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(drop))
+}
+
 /// Accepts or dismisses open suggestion `id` of `site` as `by`. Returns whether it was still
 /// open (two editors deciding at once: one decides, the other is told).
 pub async fn decide(

@@ -160,6 +160,10 @@ pub struct Thread {
     /// The questions the server was already asked about (asking again tells nothing new).
     #[serde(skip)]
     asked_server: Vec<u32>,
+    /// Each bot reply's line with the visitor's line it replied to, for the reports. Not
+    /// kept: a restored thread's replies were reported before the reload.
+    #[serde(skip)]
+    replied_to: Vec<(u32, u32)>,
 }
 
 /// A question for the server, as the widget sends it.
@@ -245,7 +249,7 @@ impl Thread {
                 return;
             }
             self.unanswered.remove(0);
-            self.reply(&text, reply, assistant);
+            self.reply(id, &text, reply, assistant);
         }
     }
 
@@ -291,7 +295,7 @@ impl Thread {
                 let asked = settled.question;
                 self.unanswered.retain(|&waiting| waiting != asked);
                 if let Some(Entry::Visitor { text }) = self.entry(asked).cloned() {
-                    self.reply(&text, server.unwrap_or(browser), assistant);
+                    self.reply(asked, &text, server.unwrap_or(browser), assistant);
                 }
             }
             WithoutServer::Rejected(article) => {
@@ -299,7 +303,8 @@ impl Thread {
                     .filter(|r| matches!(r.outcome, Outcome::Answer | Outcome::Suggest))
                     .and_then(|r| suggestions(&r, Some(&article), assistant));
                 if let Some(others) = others {
-                    self.push(others);
+                    let line = self.push(others).id;
+                    self.replied_to.push((line, settled.question));
                 }
             }
         }
@@ -318,7 +323,7 @@ impl Thread {
         !self.unanswered.is_empty() || self.consulting.is_some()
     }
 
-    fn reply(&mut self, question: &str, reply: Reply, assistant: &Assistant) {
+    fn reply(&mut self, asked: u32, question: &str, reply: Reply, assistant: &Assistant) {
         let entry = match reply.outcome {
             Outcome::Answer => reply
                 .hits
@@ -332,7 +337,8 @@ impl Thread {
             entry,
             Some(Entry::PersonRequested | Entry::PreChatAsk { .. })
         );
-        self.push(entry.unwrap_or(Entry::Unsure));
+        let line = self.push(entry.unwrap_or(Entry::Unsure)).id;
+        self.replied_to.push((line, asked));
         if !handed_off && self.sounds_frustrated(question) {
             self.push(Entry::Frustrated);
         }
@@ -390,9 +396,13 @@ impl Thread {
         }
         *chosen = Some(article.to_owned());
         changed.revision += 1;
+        let asked = self.question_of(line);
         match answer_entry(assistant, article, 1.0) {
             Some(entry) => {
-                self.push(entry);
+                let chosen = self.push(entry).id;
+                if let Some(asked) = asked {
+                    self.replied_to.push((chosen, asked));
+                }
                 true
             }
             None => false,
@@ -685,33 +695,36 @@ impl Thread {
     /// replied to: what the widget reports for the site's content gaps and article figures.
     /// An article the host page opened answers no question and is not reported.
     pub fn replies_after(&self, after: Option<u32>) -> Vec<BotReply> {
-        let mut question: Option<&str> = None;
-        let mut replies = Vec::new();
-        for line in &self.lines {
-            let (article, unsure) = match &line.entry {
-                Entry::Visitor { text } => {
-                    question = Some(text);
-                    continue;
-                }
-                Entry::Answer { article, .. } => (Some(article.id.clone()), false),
-                Entry::Suggestions { .. } => (None, false),
-                Entry::Unsure => (None, true),
-                Entry::Glad | Entry::Sorry | Entry::Frustrated => continue,
-                _ => {
-                    question = None;
-                    continue;
-                }
-            };
-            if let Some(question) = question.filter(|_| after.is_none_or(|a| line.id > a)) {
-                replies.push(BotReply {
+        self.lines
+            .iter()
+            .filter(|line| after.is_none_or(|a| line.id > a))
+            .filter_map(|line| {
+                let (article, unsure) = match &line.entry {
+                    Entry::Answer { article, .. } => (Some(article.id.clone()), false),
+                    Entry::Suggestions { .. } => (None, false),
+                    Entry::Unsure => (None, true),
+                    _ => return None,
+                };
+                let asked = self.question_of(line.id)?;
+                let Some(Entry::Visitor { text }) = self.entry(asked) else {
+                    return None;
+                };
+                Some(BotReply {
                     line: line.id,
-                    question: question.to_owned(),
+                    question: text.clone(),
                     article,
                     unsure,
-                });
-            }
-        }
-        replies
+                })
+            })
+            .collect()
+    }
+
+    /// The visitor's line the bot's reply on `line` answered, if it answered one.
+    fn question_of(&self, line: u32) -> Option<u32> {
+        self.replied_to
+            .iter()
+            .find(|(reply, _)| *reply == line)
+            .map(|&(_, asked)| asked)
     }
 
     /// The newest line's id.
