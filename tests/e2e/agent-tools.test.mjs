@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { screenshot, serverAndBrowser, signInToConsole } from "./harness.mjs";
-import { agentSignedIn, visitorWaiting } from "./handoff-journey.mjs";
+import { agentSignedIn, openMine, resolveOpen, visitorWaiting } from "./handoff-journey.mjs";
 
 const env = serverAndBrowser();
 
@@ -16,8 +16,7 @@ test("a private note is marked, stays with agents and never reaches the visitor"
   const agent = await agentSignedIn(env);
   const page = agent.page;
   await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
-  await page.getByRole("tab", { name: /Mine/ }).click();
-  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await openMine(page);
 
   await page.getByRole("button", { name: "Private note" }).click();
   const note = page.getByLabel("Note", { exact: true });
@@ -42,9 +41,7 @@ test("a private note is marked, stays with agents and never reaches the visitor"
   const again = visitor.page.frameLocator("[data-ito] iframe");
   await again.getByText("Hi! Looking into it now.").waitFor();
   assert.equal(await again.getByText("Asked finance about order 42").count(), 0);
-  await page.getByLabel("Reply", { exact: true }).focus();
-  await page.keyboard.press("Alt+KeyR");
-  await again.getByText("This conversation was marked as resolved.").waitFor();
+  await resolveOpen(page, again);
   await agent.context.close();
   await visitor.context.close();
 });
@@ -60,8 +57,7 @@ test("a transfer hands the conversation to a teammate with a note, and the visit
   await annPage.locator(".top-bar__me").getByText("Ann Lee").waitFor();
 
   const page = demo.page;
-  await page.getByRole("tab", { name: /Mine/ }).click();
-  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await openMine(page);
   await page.getByRole("button", { name: "Transfer", exact: true }).click();
   const form = page.getByRole("form", { name: "Hand this conversation to a teammate" });
   const annOption = form.locator("option", { hasText: "Ann Lee" });
@@ -75,8 +71,7 @@ test("a transfer hands the conversation to a teammate with a note, and the visit
   assert.equal(await visitor.widget.getByText("Wants express shipping to Osaka").count(), 0);
   // The conversation is Ann's: in her inbox, with the note; the demo agent no longer writes in it.
   await annPage.getByRole("tab", { name: /Mine/ }).getByText("1").waitFor();
-  await annPage.getByRole("tab", { name: /Mine/ }).click();
-  await annPage.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await openMine(annPage);
   await annPage.locator(".conversation__line--note").getByText("Wants express shipping to Osaka").waitFor();
   await page.getByLabel("Reply", { exact: true }).waitFor({ state: "detached" });
   const reply = annPage.getByLabel("Reply", { exact: true });
@@ -102,8 +97,7 @@ test("an admin's canned reply is inserted with / and its shortcut, with the name
 
   await page.getByRole("button", { name: "Conversations" }).click();
   await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
-  await page.getByRole("tab", { name: /Mine/ }).click();
-  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await openMine(page);
   const reply = page.getByLabel("Reply", { exact: true });
   await reply.pressSequentially("Thanks! /exp");
   await page.locator(".conversation__canned").getByText("/express").waitFor();
@@ -112,8 +106,7 @@ test("an admin's canned reply is inserted with / and its shortcut, with the name
   assert.equal(await reply.inputValue(), "Thanks! Hi there, Demo Agent here: express delivery takes one day.");
   await reply.press("Enter");
   await visitor.widget.getByText("Thanks! Hi there, Demo Agent here: express delivery takes one day.").waitFor();
-  await page.keyboard.press("Alt+KeyR");
-  await visitor.widget.getByText("This conversation was marked as resolved.").waitFor();
+  await resolveOpen(page, visitor.widget);
   await agent.context.close();
   await visitor.context.close();
 });
@@ -130,8 +123,7 @@ test("an admin's labels go on a conversation, filter the inbox and cut the dashb
   }
   await page.getByRole("button", { name: "Conversations" }).click();
   await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
-  await page.getByRole("tab", { name: /Mine/ }).click();
-  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await openMine(page);
   await page.getByLabel("Add a label").selectOption("billing");
   await page.locator(".conversation__tag", { hasText: "billing" }).waitFor();
   await page.locator(".inbox__item .inbox__tag", { hasText: "billing" }).waitFor();
@@ -142,9 +134,7 @@ test("an admin's labels go on a conversation, filter the inbox and cut the dashb
   assert.equal(await page.locator(".inbox__item").count(), 1);
   assert.ok(before >= 1);
   await screenshot(page, "console-labels");
-  await page.getByLabel("Reply", { exact: true }).focus();
-  await page.keyboard.press("Alt+KeyR");
-  await visitor.widget.getByText("This conversation was marked as resolved.").waitFor();
+  await resolveOpen(page, visitor.widget);
 
   await page.getByRole("button", { name: "Dashboard" }).click();
   const card = (label) => page.locator(".dashboard__card").filter({ has: page.locator("dt", { hasText: label }) }).locator("dd");
@@ -164,14 +154,12 @@ test("a resolved conversation is found by its words, opens read-only, and reopen
   const agent = await agentSignedIn(env);
   const page = agent.page;
   await visitor.widget.getByText("Demo Agent joined the conversation.").waitFor();
-  await page.getByRole("tab", { name: /Mine/ }).click();
-  await page.locator(".inbox__item").filter({ hasText: "how long does shipping take?" }).click();
+  await openMine(page);
   const reply = page.getByLabel("Reply", { exact: true });
   await reply.fill("Your parcel is at the Kawasaki depot.");
   await reply.press("Enter");
   await visitor.widget.getByText("Your parcel is at the Kawasaki depot.").waitFor();
-  await page.keyboard.press("Alt+KeyR");
-  await visitor.widget.getByText("This conversation was marked as resolved.").waitFor();
+  await resolveOpen(page, visitor.widget);
 
   await page.getByLabel("Search conversations: name, email, words").fill("kawasaki");
   await page.getByLabel("Search conversations: name, email, words").press("Enter");

@@ -24,6 +24,19 @@ export async function visitorWaiting(env) {
   return { context, page, widget, composer };
 }
 
+/** Opens, from the console's *Mine* tab, the conversation whose visitor asked `question`. */
+export async function openMine(page, question = "how long does shipping take?") {
+  await page.getByRole("tab", { name: /Mine/ }).click();
+  await page.locator(".inbox__item").filter({ hasText: question }).click();
+}
+
+/** Resolves the open conversation from the keyboard and waits until `widget` is told. */
+export async function resolveOpen(page, widget) {
+  await page.getByLabel("Reply", { exact: true }).focus();
+  await page.keyboard.press("Alt+KeyR");
+  await widget.getByText("This conversation was marked as resolved.").waitFor();
+}
+
 /** The demo agent signed in to the console. */
 export async function agentSignedIn(env) {
   const browser = env.browser;
