@@ -170,6 +170,10 @@ fn vectors(questions: &[&str], background: &[&str]) -> Vec<Vec<(Term, f32)>> {
                 .into_iter()
                 .map(|(term, count)| (term, count * (n / documents[&term]).ln().max(0.0)))
                 .collect();
+            // In term order, not the hash map's (which differs per map): two questions with
+            // the same words then sum to the same bits, and a tie between them goes to the
+            // one asked first on every run.
+            vector.sort_unstable_by_key(|&(term, _)| term);
             let length = vector.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
             if length > 0.0 {
                 vector.iter_mut().for_each(|(_, w)| *w /= length);
