@@ -48,6 +48,8 @@ pub struct AppState {
     pub answers: SemanticAnswers,
     /// Semantic questions per address.
     pub answer_buckets: KeyedBuckets<std::net::IpAddr>,
+    /// Wakes the mail sender; this server's own address for mail links.
+    pub mail: crate::mail::follow_up::Mail,
 }
 
 impl AppState {
@@ -87,7 +89,18 @@ impl AppState {
             queues: Arc::default(),
             visitor_buckets: KeyedBuckets::default(),
             new_conversations: KeyedBuckets::default(),
+            mail: Default::default(),
         };
+        if let Some(smtp) = &state.config.server.smtp {
+            match crate::mail::outbox::Sender::new(smtp) {
+                Ok(sender) => {
+                    crate::mail::outbox::start(state.db.clone(), sender, state.mail.wake.clone())
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "no mail is sent: the SMTP settings do not work")
+                }
+            }
+        }
         crate::live::queue::start_sweeping(state.clone());
         crate::live::bus::start(state.clone());
         watch_published_bases(state.clone());

@@ -79,6 +79,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
 
     let limits = config.server.limits.clone();
     let state = AppState::new(config, store.clone(), bases).await?;
+    let _ = state.mail.own_url.set(format!("http://{local}"));
     crate::http::listener::serve(listener, app(state.clone()), &limits, shutdown).await?;
     if let Err(e) = state.bus.leave(&store).await {
         tracing::warn!(error = %e, "the other nodes will take this one for dead in 30 s");

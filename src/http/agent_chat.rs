@@ -28,6 +28,7 @@ use crate::live::handoff;
 use crate::live::hub::Notice;
 use crate::live::learning;
 use crate::live::presence::Seat;
+use crate::mail::follow_up;
 use crate::state::AppState;
 use crate::store::agents::Agent;
 use crate::store::agents::Role;
@@ -443,7 +444,7 @@ impl AgentSession {
                 let kind = EventKind::Message {
                     id: id.clone(),
                     author,
-                    text,
+                    text: text.clone(),
                 };
                 let seq = self.append(&conversation, kind).await?;
                 // Before the acknowledgement, so whoever waits for it finds the suggestion.
@@ -461,7 +462,15 @@ impl AgentSession {
                     // The reply is stored; only the suggestion is lost.
                     tracing::warn!(cause = %e, %conversation, "a suggestion could not be kept");
                 }
-                self.ack(conversation, id, seq).await
+                self.ack(conversation.clone(), id, seq).await?;
+                // After the acknowledgement: mail is a courtesy the reply does not wait for.
+                let name = self.agent.name.clone();
+                if let Err(e) =
+                    follow_up::agent_replied(&self.state, &conversation, seq, &name, &text).await
+                {
+                    tracing::warn!(cause = %e, %conversation, "a reply could not be queued for mail");
+                }
+                Ok(())
             }
             AgentToServer::Transfer {
                 conversation,

@@ -33,6 +33,7 @@ use crate::live::dispatch::{self, now_millis};
 use crate::live::handoff;
 use crate::live::hub::{Listener, Notice};
 use crate::live::limits::{Action, Limits};
+use crate::mail::follow_up::{self, FollowUpError};
 use crate::site::config::{ServerConfig, SiteConfig};
 use crate::state::AppState;
 use crate::store::events::{self, StatusChange, StoreError};
@@ -651,6 +652,33 @@ impl Session {
         Ok(())
     }
 
+    /// Keeps the visitor's address for mail (replies they miss go to it) and, if asked, mails
+    /// them the conversation.
+    async fn keep_email(&mut self, address: &str, transcript: bool) -> Result<(), SessionError> {
+        if self.state.config.server.smtp.is_none() {
+            return self
+                .error(ErrorCode::EmailRefused, "this site sends no mail")
+                .await;
+        }
+        if !follow_up::valid_address(address) {
+            let message = format!("{address:?} is not an email address such as name@example.com");
+            return self.error(ErrorCode::EmailRefused, &message).await;
+        }
+        events::set_email(&self.state.db, &self.conversation, address).await?;
+        if transcript {
+            match follow_up::send_transcript(&self.state, &self.conversation, address).await {
+                Ok(()) => {}
+                Err(FollowUpError::Store(e)) => return Err(e.into()),
+                Err(refused) => {
+                    return self
+                        .error(ErrorCode::EmailRefused, &refused.to_string())
+                        .await;
+                }
+            }
+        }
+        send(&mut self.socket, &ServerToVisitor::EmailKept { transcript }).await
+    }
+
     async fn on_frame(&mut self, text: &str) -> Result<(), SessionError> {
         let frame = match parse_frame::<VisitorToServer>(text) {
             Ok(frame) => frame,
@@ -661,7 +689,9 @@ impl Session {
             VisitorToServer::Typing { .. } => Some(Action::Typing),
             VisitorToServer::Read { .. } => Some(Action::Read),
             VisitorToServer::Handoff { .. } => Some(Action::Handoff),
-            VisitorToServer::Survey { .. } | VisitorToServer::Solved => Some(Action::Survey),
+            VisitorToServer::Survey { .. }
+            | VisitorToServer::Solved
+            | VisitorToServer::Email { .. } => Some(Action::Survey),
             VisitorToServer::BotReplied { .. } | VisitorToServer::Rated { .. } => {
                 Some(Action::Report)
             }
@@ -764,6 +794,10 @@ impl Session {
                 }
                 Ok(())
             }
+            VisitorToServer::Email {
+                address,
+                transcript,
+            } => self.keep_email(address.trim(), transcript).await,
             VisitorToServer::Ping => send(&mut self.socket, &ServerToVisitor::Pong).await,
             // The conversation exists already: nothing more to start.
             VisitorToServer::Start => Ok(()),

@@ -13,6 +13,7 @@ use ito_protocol::site_settings::WidgetSettings;
 
 use super::HttpError;
 use crate::site::config::SiteConfig;
+use crate::site::hours::WIDGET_HORIZON_DAYS;
 use crate::state::AppState;
 
 const LOADER: &str = include_str!("../../widget/loader/ito.js");
@@ -144,7 +145,9 @@ pub async fn widget_page(
         }
         Err(e) => return Err(HttpError::internal(format!("{}: {e}", index.display()))),
     };
-    let page = WidgetPage::new(&html, site, state.answers.is_on()).map_err(HttpError::internal)?;
+    let mail = state.config.server.smtp.is_some();
+    let page =
+        WidgetPage::new(&html, site, state.answers.is_on(), mail).map_err(HttpError::internal)?;
     Ok((
         [
             (CONTENT_SECURITY_POLICY, page.csp),
@@ -169,14 +172,39 @@ struct WidgetPage {
 }
 
 impl WidgetPage {
-    fn new(built: &str, site: &SiteConfig, semantic: bool) -> Result<WidgetPage, String> {
+    fn new(
+        built: &str,
+        site: &SiteConfig,
+        semantic: bool,
+        mail: bool,
+    ) -> Result<WidgetPage, String> {
         let css = site.theme.widget_css();
         let settings = WidgetSettings {
             bot_name: site.theme.bot_name.clone(),
             bot_avatar: site.theme.bot_avatar.clone(),
-            strings: site.strings.clone(),
+            // The mail's words are the server's; the widget gets only its own.
+            strings: site
+                .strings
+                .iter()
+                .map(|(locale, words)| {
+                    let widget_words = words
+                        .iter()
+                        .filter(|(key, _)| !key.starts_with("mail."))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    (*locale, widget_words)
+                })
+                .collect(),
             pre_chat: site.pre_chat.clone(),
             semantic,
+            mail,
+            open_spans: site.hours.as_ref().map(|hours| {
+                hours
+                    .open_spans(jiff::Timestamp::now(), WIDGET_HORIZON_DAYS)
+                    .into_iter()
+                    .map(|(start, end)| (start.as_second() as u64, end.as_second() as u64))
+                    .collect()
+            }),
         };
         // `<` escaped so no value can close the element it sits in.
         let json = serde_json::to_string(&settings)

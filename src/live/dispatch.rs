@@ -309,5 +309,7 @@ pub async fn place_in_queue(
     };
     let online = state.presence.online_agents();
     let wait = routing::expected_wait(position, &snapshot.recent_waits, online);
+    let hours = state.config.site(site).and_then(|s| s.hours.as_ref());
+    let wait = routing::within_hours(wait, jiff::Timestamp::now(), hours);
     Ok(Some((position, wait)))
 }

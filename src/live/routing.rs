@@ -2,6 +2,10 @@
 //! wait. Plain functions over plain data: the store and the live presence of agents are read
 //! by the caller (`dispatch`), so the rules are tested here without a database or a socket.
 
+use jiff::Timestamp;
+
+use crate::site::hours::Hours;
+
 /// An agent as routing sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentLoad {
@@ -102,8 +106,39 @@ pub fn expected_wait(position: u32, recent_waits: &[u64], online_agents: u32) ->
     Some(rounded.min(u64::from(u32::MAX)) as u32)
 }
 
+/// `wait` if the team can keep it: nothing is promised outside the site's business hours, nor
+/// a wait that would end after they close (the visitor would wait for nobody).
+pub fn within_hours(wait: Option<u32>, now: Timestamp, hours: Option<&Hours>) -> Option<u32> {
+    let (wait, Some(hours)) = (wait?, hours) else {
+        return wait;
+    };
+    let closes = hours.closes_at(now)?;
+    (now + jiff::SignedDuration::from_secs(i64::from(wait)) <= closes).then_some(wait)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn no_wait_is_promised_past_closing_time() {
+        let config: crate::site::hours::HoursConfig =
+            toml::from_str("mon = \"09:00-17:00\"").unwrap();
+        let hours = config.hours("UTC").unwrap();
+        let at = |t: &str| -> Timestamp { format!("2026-12-07T{t}:00Z").parse().unwrap() };
+        assert_eq!(
+            within_hours(Some(120), at("10:00"), Some(&hours)),
+            Some(120)
+        );
+        assert_eq!(
+            within_hours(Some(120), at("16:58"), Some(&hours)),
+            Some(120)
+        );
+        assert_eq!(within_hours(Some(180), at("16:58"), None), Some(180));
+        assert_eq!(within_hours(Some(180), at("16:58"), Some(&hours)), None);
+        assert_eq!(within_hours(Some(30), at("18:00"), Some(&hours)), None);
+        assert_eq!(within_hours(None, at("10:00"), Some(&hours)), None);
+    }
 
     #[test]
     fn a_transfer_needs_another_agent_with_room_online_or_not() {
@@ -154,8 +189,6 @@ mod tests {
             Err(TransferRefused::NoSuchAgent)
         );
     }
-
-    use super::*;
 
     fn agent(id: &str, online: bool, capacity: u32, open: u32) -> AgentLoad {
         AgentLoad {

@@ -55,6 +55,10 @@ pub struct ServerConfig {
     /// The folder `cargo xtask setup` fills with the encoder's weights.
     #[serde(default = "default_models")]
     pub models: PathBuf,
+    /// The mail server for mail to visitors (replies they were not there for, transcripts);
+    /// without it Ito sends no mail and the widget offers none.
+    #[serde(default)]
+    pub smtp: Option<crate::mail::smtp::SmtpConfig>,
 }
 
 /// Where `cargo xtask setup` unpacks the models, relative to the repository.
@@ -145,6 +149,12 @@ pub struct SiteConfig {
     /// transcript is kept either way, as the agent needs it.
     #[serde(default = "yes")]
     pub keep_bot_questions: bool,
+    /// When the team answers (`[site.hours]`), in `time_zone`; always when absent.
+    #[serde(default, rename = "hours")]
+    hours_config: Option<crate::site::hours::HoursConfig>,
+    /// `hours_config` checked, filled in by [`Config::parse`].
+    #[serde(skip)]
+    pub hours: Option<crate::site::hours::Hours>,
 }
 
 fn yes() -> bool {
@@ -235,14 +245,26 @@ impl Config {
             path: path.to_owned(),
             message,
         };
-        let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         if config.sites.is_empty() {
             return Err(invalid(
                 "it defines no [[site]]; add one so a page can embed the chat".into(),
             ));
         }
         config.server.limits.validate().map_err(invalid)?;
+        if let Some(smtp) = &config.server.smtp {
+            smtp.validate().map_err(invalid)?;
+        }
         let mut seen = HashSet::new();
+        for site in &mut config.sites {
+            if let Some(hours) = &site.hours_config {
+                site.hours = Some(
+                    hours
+                        .hours(&site.time_zone)
+                        .map_err(|e| invalid(format!("site {:?}: {e}", site.id.as_str())))?,
+                );
+            }
+        }
         for site in &config.sites {
             if !seen.insert(&site.id) {
                 return Err(invalid(format!(
@@ -349,6 +371,41 @@ mod tests {
             err.contains("missing field `site`") || err.contains("no [[site]]"),
             "{err}"
         );
+        let hours = "time_zone = \"Asia/Tokyo\"\n[site.hours]\nmon = \"09:00-18:00\"";
+        let config = Config::parse(&site(hours), Path::new("ito.toml")).unwrap();
+        let tokyo_ten: jiff::Timestamp = "2026-12-07T01:00:00Z".parse().unwrap();
+        assert!(config.sites[0].hours.as_ref().unwrap().is_open(tokyo_ten));
+        let err = parse(&site("[site.hours]\nmon = \"9-18\"")).unwrap_err();
+        assert!(err.contains("site \"shop\": hours.mon"), "{err}");
+    }
+
+    #[test]
+    fn mail_settings_are_checked() {
+        let with = |smtp: &str| {
+            format!(
+                "{SERVER}\n[server.smtp]\n{smtp}\n[[site]]\nid = \"shop\"\nname = \"Shop\"\nallowed_origins = [\"self\"]"
+            )
+        };
+        let config = Config::parse(
+            &with("host = \"smtp.example.com\"\nfrom = \"Shop <help@shop.example>\""),
+            Path::new("ito.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.server.smtp.unwrap().port(), 587);
+        let err = parse(&with("host = \"h\"\nfrom = \"not an address\"")).unwrap_err();
+        assert!(err.contains("smtp.from \"not an address\""), "{err}");
+        let err = parse(&with("host = \"h\"\nuser = \"u\"\nfrom = \"a@b.c\"")).unwrap_err();
+        assert!(err.contains("both user and password"), "{err}");
+        let err = parse(&with(
+            "host = \"h\"\npassword = \"env:ITO_NO_SUCH_VARIABLE\"\nuser = \"u\"\nfrom = \"a@b.c\"",
+        ))
+        .unwrap_err();
+        assert!(
+            err.contains("ITO_NO_SUCH_VARIABLE, which is not set"),
+            "{err}"
+        );
+        let err = parse(&with("host = \"h\"\nsecurity = \"ssl\"\nfrom = \"a@b.c\"")).unwrap_err();
+        assert!(err.contains("unknown variant `ssl`"), "{err}");
     }
 
     #[test]

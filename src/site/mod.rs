@@ -3,9 +3,11 @@
 //! - [`config`]: `ito.toml`, validated, with errors that name the file.
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
 //! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
+//! - [`hours`]: business hours in the site's time zone, with holidays.
 //! - [`identity`]: verifying identified visitors' signatures (HMAC-SHA256 with the site's secret).
 
 pub mod config;
+pub mod hours;
 pub mod identity;
 pub mod knowledge;
 pub mod theme;

@@ -341,6 +341,13 @@ fn known_string_keys() -> Vec<String> {
             }
         }
     }
+    // The mail's words (`crate::mail::compose`), read here from their file so the site layer
+    // needs nothing above it.
+    let mail: serde_json::Value = serde_json::from_str(include_str!("../mail/locales/en.json"))
+        .expect("the mail locale file is JSON (tested)");
+    for key in mail["mail"].as_object().into_iter().flat_map(|s| s.keys()) {
+        keys.push(format!("mail.{key}"));
+    }
     keys
 }
 

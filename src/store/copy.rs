@@ -1,6 +1,6 @@
 //! `ito db copy`: everything in one database (agents, sessions, visitors, conversations,
-//! events, message ids, surveys, knowledge bases and their articles' versions, the
-//! instance's settings) into another, empty one: how an
+//! events, message ids, surveys, knowledge bases and their articles' versions, canned replies,
+//! labels, the bot's turns, suggestions, the mail outbox, the instance's settings) into another, empty one: how an
 //! installation moves up from SQLite to PostgreSQL. Tables are copied in the order their
 //! references need, a page at a time in primary-key order, each page in one transaction.
 
@@ -202,6 +202,26 @@ const TABLES: &[Table] = &[
             ("status", Text),
             ("decided_by", Text),
             ("decided_at", Text),
+            ("created_at", Text),
+        ],
+        key: 1,
+    },
+    Table {
+        name: "mail_outbox",
+        columns: &[
+            ("id", Text),
+            ("site", Text),
+            ("conversation_id", Text),
+            ("kind", Text),
+            ("recipient", Text),
+            ("subject", Text),
+            ("body", Text),
+            ("attempts", Int),
+            ("next_attempt_at", Text),
+            ("leased_until", Text),
+            ("last_error", Text),
+            ("sent_at", Text),
+            ("failed_at", Text),
             ("created_at", Text),
         ],
         key: 1,

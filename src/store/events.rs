@@ -174,6 +174,28 @@ pub async fn remember_contact(
     Ok(())
 }
 
+/// The address the visitor gave for mail, in place of one they gave before; an address the
+/// host page vouched for (a verified visitor's) stays.
+pub async fn set_email(
+    store: &Store,
+    conversation: &ConversationId,
+    email: &str,
+) -> Result<(), StoreError> {
+    with_pool!(store, |pool, PG| sqlx::query(sql(
+        PG,
+        "UPDATE visitors SET email = CASE WHEN verified = 1 THEN COALESCE(email, $1) ELSE $1 END
+         WHERE id = (SELECT visitor_id FROM conversations WHERE id = $2)",
+        "UPDATE visitors SET email = CASE WHEN verified THEN COALESCE(email, $1) ELSE $1 END
+         WHERE id = (SELECT visitor_id FROM conversations WHERE id = $2)",
+    ))
+    .bind(email)
+    .bind(conversation.as_str())
+    .execute(pool)
+    .await
+    .map(drop))?;
+    Ok(())
+}
+
 /// Who the visitor of `conversation` said they are, if they said anything.
 pub async fn visitor_of(
     store: &Store,

@@ -15,6 +15,7 @@
 //! - [`canned`]: canned replies per site, by shortcut.
 //! - [`knowledge`]: knowledge bases: every version of every article, drafts, publishing, imports.
 //! - [`labels`]: a site's labels and the conversations that carry them.
+//! - [`mail`]: the mail outbox: mail to visitors kept until an SMTP server takes it, with retries.
 //! - [`learning`]: what the bot did with each question (gaps, article figures) and agents' suggestions.
 //! - [`surveys`]: survey answers (once, in range, only when asked) and the facts measures are computed from.
 //! - [`copy`]: `ito db copy`: everything into another, empty database (SQLite to PostgreSQL).
@@ -30,6 +31,7 @@ pub mod history;
 pub mod knowledge;
 pub mod labels;
 pub mod learning;
+pub mod mail;
 pub mod notices;
 pub mod postgres;
 pub mod settings;

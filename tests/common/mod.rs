@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 
@@ -81,6 +82,7 @@ pub async fn serve_configured(
     let url = format!("http://{}", listener.local_addr().unwrap());
     let limits = config.server.limits.clone();
     let state = AppState::new(config, db, bases).await.unwrap();
+    let _ = state.mail.own_url.set(url.clone());
     let router = app(state.clone());
     let task = tokio::spawn(async move {
         let forever = std::future::pending();

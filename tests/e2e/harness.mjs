@@ -1,7 +1,8 @@
 // Shared set-up for the end-to-end tests: an Ito server on a free loopback port with a fresh
 // database, and headless Chromium from the system (never a downloaded browser).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,19 +16,24 @@ export const screenshotDir = path.join(repoRoot, "target/e2e");
  * Starts `ito serve` with the demo config on a fresh database; resolves once it prints its
  * address. With `seed: true` the database first gets `ito seed-demo`'s weeks of conversations;
  * `listen` picks the address (a free port by default); `database` is a PostgreSQL URL to use
- * instead of a new SQLite file.
+ * instead of a new SQLite file; `configText` is an ito.toml to serve instead of the demo's.
  */
-export async function startServer({ seed = false, listen = "127.0.0.1:0", database } = {}) {
+export async function startServer({ seed = false, listen = "127.0.0.1:0", database, configText } = {}) {
   const bin = process.env.ITO_BIN ?? path.join(repoRoot, "target/debug/ito");
   const dataDir = mkdtempSync(path.join(tmpdir(), "ito-e2e-"));
   database ??= path.join(dataDir, "ito.sqlite3");
+  let config = "examples/ito.toml";
+  if (configText) {
+    config = path.join(dataDir, "ito.toml");
+    writeFileSync(config, configText);
+  }
   if (seed) {
     const seeded = spawnSync(bin, ["seed-demo", "--config", "examples/ito.toml", "--database", database], { cwd: repoRoot });
     if (seeded.status !== 0) throw new Error(`ito seed-demo failed: ${seeded.stderr}`);
   }
   const child = spawn(
     bin,
-    ["serve", "--config", "examples/ito.toml", "--listen", listen, "--database", database],
+    ["serve", "--config", config, "--listen", listen, "--database", database],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
   );
   const { url, agentPassword } = await new Promise((resolve, reject) => {
@@ -87,6 +93,54 @@ export async function screenshot(page, name) {
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on now. */
+export async function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A real SMTP server on 127.0.0.1:`port` (tests/smtp/mail_server.py on aiosmtpd, which
+ * `cargo xtask setup --browser` installs); `received()` lists the mail it accepted, decoded.
+ */
+export async function startMailServer(port) {
+  const folder = mkdtempSync(path.join(tmpdir(), "ito-mail-"));
+  const child = spawn("python3", [path.join(repoRoot, "tests/smtp/mail_server.py"), "--port", String(port), "--dir", folder], {
+    env: { ...process.env, PYTHONPATH: path.join(repoRoot, "target/python") },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk) => String(chunk).includes("listening") && resolve());
+    child.on("exit", (code) => reject(new Error(`the SMTP server exited with ${code}`)));
+  });
+  const received = () =>
+    readdirSync(folder)
+      .filter((name) => name.endsWith(".json"))
+      .sort()
+      .map((name) => JSON.parse(readFileSync(path.join(folder, name), "utf8")));
+  return {
+    received,
+    /** Waits (up to a minute) until `count` mails arrived and returns them. */
+    async waitFor(count) {
+      for (let i = 0; i < 600; i++) {
+        if (received().length >= count) return received();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`${count} mails did not arrive (${received().length} did)`);
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Opens the console in `page` and signs in as `agent` of `server` (its demo agent by default). */

@@ -283,6 +283,9 @@ impl LiveLink {
             }
             ServerToVisitor::Typing { typing } => live.update(|l| l.agent_typing = typing),
             // Nothing to show until the widget asks the survey itself.
+            ServerToVisitor::EmailKept { transcript } => {
+                thread.update(|t| t.email_kept(transcript))
+            }
             ServerToVisitor::SurveyStored | ServerToVisitor::Pong => {}
         }
     }

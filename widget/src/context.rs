@@ -62,7 +62,7 @@ impl VisitorContext {
             pages,
             visitor: match context.get("visitor")? {
                 Value::Null => None,
-                visitor => Some(serde_json::from_value(visitor.clone()).ok()?),
+                visitor => Some(Visitor::read(visitor)?),
             },
             attributes: context.get("attributes")?.as_object()?.clone(),
             name: text("name")?,

@@ -43,6 +43,22 @@ impl EmbedContext {
     }
 }
 
+/// The conversation token a mail's link carries (`#resume=TOKEN`), taken off the address so
+/// it is neither bookmarked nor shared by accident.
+pub fn resume_token() -> Option<String> {
+    let location = window().location();
+    let token = location.hash().ok()?.strip_prefix("#resume=")?.to_owned();
+    let without = format!(
+        "{}{}",
+        location.pathname().ok()?,
+        location.search().unwrap_or_default()
+    );
+    let _ = window()
+        .history()
+        .and_then(|h| h.replace_state_with_url(&JsValue::NULL, "", Some(&without)));
+    (!token.is_empty()).then_some(token)
+}
+
 /// The settings the server put in the page; defaults when absent or unreadable.
 fn page_settings() -> WidgetSettings {
     document()

@@ -17,6 +17,18 @@ pub struct Strings {
     pub feedback: FeedbackStrings,
     pub pre_chat: PreChatStrings,
     pub survey: SurveyStrings,
+    pub email: EmailStrings,
+}
+
+/// The address form for mail (a reply, the transcript).
+#[derive(Debug, Clone)]
+pub struct EmailStrings {
+    pub label: String,
+    pub send: String,
+    /// Offered while nobody can answer: the reply by mail too.
+    pub follow_up: String,
+    /// Offered once the chat is over.
+    pub transcript: String,
 }
 
 /// The satisfaction and effort survey.
@@ -54,6 +66,10 @@ pub struct PanelStrings {
     /// Read to screen readers while the bot prepares an answer.
     pub typing: String,
     pub end_chat: String,
+    /// Added to the greeting outside business hours; `{when}`: when the team is back.
+    pub away: String,
+    /// The same when the team is not back within the hours the widget knows.
+    pub away_long: String,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +109,10 @@ pub struct BotStrings {
     pub wait_soon: String,
     /// Nobody is online: the visitor may leave a message.
     pub nobody_online: String,
+    /// The same outside business hours; `{when}`: when the team is back.
+    pub away: String,
+    pub email_kept: String,
+    pub transcript_sent: String,
     pub ended: String,
     pub restarted: String,
     /// Offered when the visitor sounds frustrated.
@@ -131,8 +151,22 @@ pub fn strings(locale: Locale) -> Strings {
 
 type Sections = BTreeMap<String, BTreeMap<String, String>>;
 
+/// Read through `serde_json::Value`, whose reader the widget has anyway: a derived reader of
+/// nested maps would cost it kilobytes more.
 fn sections(locale: Locale) -> Sections {
-    serde_json::from_str(source(locale)).expect("locale files are flat sections of strings")
+    let value: serde_json::Value =
+        serde_json::from_str(source(locale)).expect("locale files are JSON");
+    let object = |v: &serde_json::Value| v.as_object().cloned().unwrap_or_default();
+    object(&value)
+        .into_iter()
+        .map(|(section, strings)| {
+            let strings = object(&strings)
+                .into_iter()
+                .filter_map(|(key, text)| Some((key, text.as_str()?.to_owned())))
+                .collect();
+            (section, strings)
+        })
+        .collect()
 }
 
 /// The strings for `locale`, or the keys its file lacks or has too many of.
@@ -161,6 +195,8 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             loading: take("panel", "loading"),
             typing: take("panel", "typing"),
             end_chat: take("panel", "end_chat"),
+            away: take("panel", "away"),
+            away_long: take("panel", "away_long"),
         },
         composer: ComposerStrings {
             label: take("composer", "label"),
@@ -187,6 +223,9 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             wait: take("bot", "wait"),
             wait_soon: take("bot", "wait_soon"),
             nobody_online: take("bot", "nobody_online"),
+            away: take("bot", "away"),
+            email_kept: take("bot", "email_kept"),
+            transcript_sent: take("bot", "transcript_sent"),
             ended: take("bot", "ended"),
             restarted: take("bot", "restarted"),
             frustrated: take("bot", "frustrated"),
@@ -219,6 +258,12 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             skip: take("survey", "skip"),
             thanks: take("survey", "thanks"),
             skipped: take("survey", "skipped"),
+        },
+        email: EmailStrings {
+            label: take("email", "label"),
+            send: take("email", "send"),
+            follow_up: take("email", "follow_up"),
+            transcript: take("email", "transcript"),
         },
     };
     // The loader's words are the server's business (it sends them with the site settings).

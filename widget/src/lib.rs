@@ -2,6 +2,7 @@
 //! puts on the host page. Leptos, client-side rendered, compiled to wasm by Trunk.
 //!
 //! - [`articles`]: the site's knowledge base, fetched and indexed for the assistant.
+//! - [`away`]: outside business hours, when the team is back, on the visitor's clock.
 //! - [`connection`]: the live chat's WebSocket: hello, handoff, outbox resends, reconnects.
 //! - [`context`]: the pages visited and what the host page said about the visitor, for the handoff.
 //! - [`embed`]: where we are embedded (site, host origin, language) and the `postMessage` link to the loader.
@@ -15,6 +16,7 @@
 
 pub mod answers;
 pub mod articles;
+pub mod away;
 pub mod components;
 pub mod connection;
 pub mod context;
@@ -34,6 +36,7 @@ use ito_protocol::chat::VisitorToServer;
 use ito_protocol::embed::{Author, HostToWidget, SurveyScores, WidgetToHost};
 use leptos::prelude::*;
 
+use away::say_when_away;
 use components::composer::Composer;
 use components::message_list::{LineActions, MessageList};
 use components::panel_header::PanelHeader;
@@ -140,6 +143,7 @@ pub fn App(
     if let Some(name) = &context.settings.bot_name {
         strings.message_list.bot = name.clone();
     }
+    say_when_away(&context.settings, &mut strings, context.locale.code());
     let persisted = Persisted::new(
         stores.unwrap_or_else(|| Rc::new(Stores::browser())),
         &context.site,
@@ -151,9 +155,17 @@ pub fn App(
     let thread = RwSignal::new(restored);
     let visitor_context = RwSignal::new(restored_context);
     let live = RwSignal::new(persisted.restore_live());
+    // Opened from a mail's link: the thread is that conversation's, replayed by the server.
+    let resumed = embed::resume_token();
+    if let Some(token) = resumed.clone() {
+        live.update(|l| l.resume(token));
+    }
     persisted.keep_live(live);
     persisted.keep(thread, visitor_context);
     let link = StoredValue::new_local(LiveLink::new(&context.site, live, thread, visitor_context));
+    if resumed.is_some() {
+        link.with_value(LiveLink::connect);
+    }
     // Once a person is asked for (button or words), the live chat starts: a handoff until the
     // server confirms it, a reconnection after that (a reload).
     let locale = context.locale;
@@ -456,6 +468,16 @@ pub fn App(
                 focus_composer();
             })
         },
+        email: Callback::new(move |(address, transcript): (String, bool)| {
+            visitor_context.update(|c| c.email = Some(address.clone()));
+            link.with_value(|l| {
+                l.send_soon(VisitorToServer::Email {
+                    address,
+                    transcript,
+                })
+            });
+        }),
+        mail: context.settings.mail.then_some(visitor_context),
     };
     let waiting = move || thread.with(Thread::is_waiting);
     let with_person = move || thread.with(Thread::with_person);

@@ -209,6 +209,18 @@ impl Live {
         };
     }
 
+    /// A mail's link opened this thread: its conversation is `token`'s, and everything of it
+    /// comes from the server (whatever this browser kept of another is forgotten).
+    pub fn resume(&mut self, token: String) {
+        if self.token.as_deref() != Some(&token) {
+            *self = Live {
+                token: Some(token),
+                handed_off: true,
+                ..Live::default()
+            };
+        }
+    }
+
     pub fn connected(&mut self, token: String) {
         self.token = Some(token);
         self.failures = 0;

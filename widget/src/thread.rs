@@ -20,6 +20,7 @@ pub fn plausible_email(email: &str) -> bool {
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
+            && !domain.contains('@')
     }) && !email.chars().any(char::is_whitespace)
 }
 
@@ -100,6 +101,10 @@ pub enum Entry {
     Restarted,
     /// The satisfaction and effort survey, asked once the conversation is over.
     Survey { state: SurveyState },
+    /// The server keeps the visitor's address: a reply they miss is mailed to them.
+    EmailKept,
+    /// The transcript the visitor asked for is on its way.
+    TranscriptSent,
 }
 
 /// One bot reply with the question it replied to, as reported to the server.
@@ -579,6 +584,15 @@ impl Thread {
         if keep_person {
             self.push(Entry::PersonRequested);
         }
+    }
+
+    /// The server took the visitor's address (and queued the transcript, if that was asked).
+    pub fn email_kept(&mut self, transcript: bool) {
+        self.push(if transcript {
+            Entry::TranscriptSent
+        } else {
+            Entry::EmailKept
+        });
     }
 
     /// Shows the queue place: the last place line is updated rather than a new one added.

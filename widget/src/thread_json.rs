@@ -38,6 +38,8 @@ fn entry(value: &Value) -> Option<Entry> {
             "Resolved" => Entry::Resolved,
             "Ended" => Entry::Ended,
             "Restarted" => Entry::Restarted,
+            "EmailKept" => Entry::EmailKept,
+            "TranscriptSent" => Entry::TranscriptSent,
             _ => return None,
         });
     }

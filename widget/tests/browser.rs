@@ -272,6 +272,7 @@ async fn the_site_names_the_bot_and_rewords_strings() {
         .into(),
         pre_chat: Vec::new(),
         semantic: false,
+        ..WidgetSettings::default()
     };
     let app = mount_site(Locale::En, Rc::new(Stores::memory()), settings);
     settle().await;
@@ -283,6 +284,55 @@ async fn the_site_names_the_bot_and_rewords_strings() {
         .unwrap();
     assert_eq!(avatar.get_attribute("src").as_deref(), Some("/avatar.png"));
     assert_eq!(avatar.get_attribute("alt").as_deref(), Some(""));
+}
+
+#[wasm_bindgen_test]
+async fn outside_business_hours_the_greeting_says_when_the_team_is_back() {
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let back = now + 3 * 3600;
+    let away = WidgetSettings {
+        open_spans: Some(vec![(now - 7200, now - 3600), (back, back + 3600)]),
+        ..WidgetSettings::default()
+    };
+    let app = mount_site(Locale::En, Rc::new(Stores::memory()), away);
+    settle().await;
+    let greeting = app.lines()[0].clone();
+    let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(back as f64 * 1000.0));
+    let hour = when.get_hours();
+    assert!(greeting.contains("Our team is away until"), "{greeting}");
+    // The visitor's own clock: the hour of `back` as this browser tells time.
+    let shown = format!(
+        "{}:{:02}",
+        if hour.is_multiple_of(12) {
+            12
+        } else {
+            hour % 12
+        },
+        when.get_minutes()
+    );
+    assert!(greeting.contains(&shown), "{shown} in {greeting}");
+
+    let long = WidgetSettings {
+        open_spans: Some(Vec::new()),
+        ..WidgetSettings::default()
+    };
+    let app = mount_site(Locale::En, Rc::new(Stores::memory()), long);
+    settle().await;
+    assert!(
+        app.lines()[0].ends_with(
+            "Our team is away for now. I can still help, or you can leave them a message."
+        ),
+        "{:?}",
+        app.lines()
+    );
+
+    let open = WidgetSettings {
+        open_spans: Some(vec![(now - 60, now + 3600)]),
+        ..WidgetSettings::default()
+    };
+    let app = mount_site(Locale::En, Rc::new(Stores::memory()), open);
+    settle().await;
+    assert!(!app.lines()[0].contains("away"), "{:?}", app.lines());
 }
 
 #[wasm_bindgen_test]

@@ -16,6 +16,9 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The proxy the integration tests put in front of `ito serve` (`tests/proxy_nginx.rs`).
 pub const NGINX: &str = "/usr/sbin/nginx";
+/// Where the tests' SMTP server (Python's aiosmtpd, `tests/smtp/mail_server.py`) is installed.
+pub const PYTHON_PACKAGES: &str = "target/python";
+const AIOSMTPD: &str = "aiosmtpd==1.4.6";
 /// Where `npm ci` installs the npm tools of the root package.json.
 pub const NODE_BIN: &str = "node_modules/.bin";
 
@@ -55,9 +58,19 @@ pub fn ensure(needs: Needs) -> Result<()> {
         if crate::postgres::bin_dir().is_none() {
             packages.push("postgresql");
         }
+        let has_pip = Command::new("python3")
+            .args(["-m", "pip", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !has_pip && !Path::new(PYTHON_PACKAGES).join("aiosmtpd").exists() {
+            packages.extend(["python3", "python3-pip"]);
+        }
     }
     apt_install(&packages)?;
     ensure_npm_packages()?;
+    if needs == Needs::Tests {
+        ensure_smtp_server()?;
+    }
     crate::models::ensure()
 }
 
@@ -161,6 +174,34 @@ fn ensure_npm_packages() -> Result<()> {
     if !fresh {
         step("installing the npm tools: wasm-opt, terser and playwright-core (npm ci)");
         status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+/// aiosmtpd from PyPI in [`PYTHON_PACKAGES`], for the mail tests' real SMTP server.
+fn ensure_smtp_server() -> Result<()> {
+    if Path::new(PYTHON_PACKAGES).join("aiosmtpd").exists() {
+        return Ok(());
+    }
+    step(&format!(
+        "installing the tests' SMTP server: {AIOSMTPD} from PyPI"
+    ));
+    let install = |extra: &[&str]| {
+        Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(["--target", PYTHON_PACKAGES, AIOSMTPD])
+            .args(extra)
+            .status()
+    };
+    // Debian's Python refuses installs it does not manage unless told (pip 23.0.1 and later).
+    if !install(&[])?.success() && !install(&["--break-system-packages"])?.success() {
+        bail!("pip could not install {AIOSMTPD} into {PYTHON_PACKAGES}");
     }
     Ok(())
 }

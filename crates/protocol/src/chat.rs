@@ -261,6 +261,9 @@ pub enum ErrorCode {
     Idle,
     /// A survey answer out of range, a second one, or for a conversation that did not ask.
     SurveyRefused,
+    /// An address mail cannot go to, a transcript asked for too often, or a server that sends
+    /// no mail.
+    EmailRefused,
     Internal,
 }
 
@@ -329,6 +332,13 @@ pub enum VisitorToServer {
         #[serde(default)]
         comment: Option<String>,
     },
+    /// The visitor's address for mail: a person's reply they are not there to read is also
+    /// mailed to it, and with `transcript` the conversation is mailed to it now.
+    Email {
+        address: String,
+        #[serde(default)]
+        transcript: bool,
+    },
     Ping,
 }
 
@@ -360,6 +370,10 @@ pub enum ServerToVisitor {
     },
     /// The survey answer is stored.
     SurveyStored,
+    /// The address of an `email` frame is kept (and its transcript queued, if asked for).
+    EmailKept {
+        transcript: bool,
+    },
     Error {
         code: ErrorCode,
         message: String,

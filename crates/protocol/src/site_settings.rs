@@ -64,6 +64,14 @@ pub struct WidgetSettings {
     /// Whether the server answers by meaning the questions the browser is unsure of.
     #[serde(default)]
     pub semantic: bool,
+    /// The site's business hours over the coming weeks, as the open spans' start and end in
+    /// seconds since 1970; `None` when the team has no set hours. The server works them out
+    /// in the site's time zone, so the widget needs no time-zone data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_spans: Option<Vec<(u64, u64)>>,
+    /// Whether the server sends mail, so the widget may offer replies and transcripts by it.
+    #[serde(default)]
+    pub mail: bool,
 }
 
 impl WidgetSettings {
@@ -110,7 +118,48 @@ impl WidgetSettings {
                 None => false,
                 Some(v) => v.as_bool()?,
             },
+            mail: match value.get("mail") {
+                None => false,
+                Some(v) => v.as_bool()?,
+            },
+            open_spans: match value.get("open_spans") {
+                None | Some(Value::Null) => None,
+                Some(spans) => Some(
+                    spans
+                        .as_array()?
+                        .iter()
+                        .map(|span| Some((span.get(0)?.as_u64()?, span.get(1)?.as_u64()?)))
+                        .collect::<Option<_>>()?,
+                ),
+            },
         })
+    }
+}
+
+/// Whether a site's team is in, as the widget tells the visitor before they ask for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Team {
+    /// Within business hours, or the site has none.
+    In,
+    /// Outside them: back at `back` (seconds since 1970), if that is within the spans known.
+    Away { back: Option<u64> },
+}
+
+impl WidgetSettings {
+    /// The team at `now` (seconds since 1970) by [`Self::open_spans`].
+    pub fn team(&self, now: u64) -> Team {
+        let Some(spans) = &self.open_spans else {
+            return Team::In;
+        };
+        if spans.iter().any(|&(start, end)| start <= now && now < end) {
+            return Team::In;
+        }
+        Team::Away {
+            back: spans
+                .iter()
+                .map(|&(start, _)| start)
+                .find(|&start| start > now),
+        }
     }
 }
 
@@ -287,6 +336,11 @@ mod tests {
             .into(),
             pre_chat: vec![PreChatField::Email, PreChatField::Name],
             semantic: true,
+            open_spans: Some(vec![
+                (1_796_000_000, 1_796_030_000),
+                (1_796_090_000, 1_796_120_000),
+            ]),
+            mail: true,
         };
         for settings in [full, WidgetSettings::default()] {
             let json = serde_json::to_string(&settings).unwrap();
@@ -301,11 +355,28 @@ mod tests {
             r#"{"pre_chat": "name"}"#,
             r#"{"semantic": "yes"}"#,
             r#"{"bot_name": 3}"#,
+            r#"{"open_spans": []}"#,
+            r#"{"open_spans": [[1, 2], [3]]}"#,
+            r#"{"open_spans": [[1, -2]]}"#,
+            r#"{"open_spans": {"a": 1}}"#,
             "[]",
         ] {
             let serde = serde_json::from_str::<WidgetSettings>(json).ok();
             assert_eq!(WidgetSettings::read(json), serde, "{json}");
         }
+    }
+
+    #[test]
+    fn the_team_is_away_between_spans_and_back_at_the_next() {
+        let mut settings = WidgetSettings::default();
+        assert_eq!(settings.team(5), Team::In);
+        settings.open_spans = Some(vec![(100, 200), (300, 400)]);
+        assert_eq!(settings.team(100), Team::In);
+        assert_eq!(settings.team(50), Team::Away { back: Some(100) });
+        assert_eq!(settings.team(200), Team::Away { back: Some(300) });
+        assert_eq!(settings.team(400), Team::Away { back: None });
+        settings.open_spans = Some(Vec::new());
+        assert_eq!(settings.team(5), Team::Away { back: None });
     }
 
     #[test]

@@ -31,9 +31,37 @@ fn tagged(value: &Value) -> Option<(&str, Option<&Object>)> {
     }
 }
 
-/// Parses a name the protocol writes as a string (`"not_helpful"`) with serde's rules.
-fn named<T: serde::de::DeserializeOwned>(value: Option<&Value>) -> Option<T> {
-    serde_json::from_value(value?.clone()).ok()
+/// A reason as serde writes it (`"not_helpful"`): by hand, as serde's derived reader of a
+/// string enum costs the widget hundreds of bytes (a test checks every variant).
+fn handoff_reason(value: Option<&Value>) -> Option<HandoffReason> {
+    Some(match value?.as_str()? {
+        "asked" => HandoffReason::Asked,
+        "unsure" => HandoffReason::Unsure,
+        "not_helpful" => HandoffReason::NotHelpful,
+        "frustrated" => HandoffReason::Frustrated,
+        _ => return None,
+    })
+}
+
+/// An error code as serde writes it, by hand for the same reason.
+fn error_code(value: Option<&Value>) -> Option<ErrorCode> {
+    use ErrorCode::*;
+    Some(match value?.as_str()? {
+        "version" => Version,
+        "malformed" => Malformed,
+        "unauthorized" => Unauthorized,
+        "stale_token" => StaleToken,
+        "forbidden" => Forbidden,
+        "too_large" => TooLarge,
+        "rate_limited" => RateLimited,
+        "already_claimed" => AlreadyClaimed,
+        "too_many_connections" => TooManyConnections,
+        "idle" => Idle,
+        "survey_refused" => SurveyRefused,
+        "email_refused" => EmailRefused,
+        "internal" => Internal,
+        _ => return None,
+    })
 }
 
 fn author(value: &Value) -> Option<Author> {
@@ -64,7 +92,7 @@ fn event_kind(value: &Value) -> Option<EventKind> {
             text: text(m, "text")?,
         },
         ("handoff_requested", Some(h)) => EventKind::HandoffRequested {
-            reason: named::<HandoffReason>(h.get("reason"))?,
+            reason: handoff_reason(h.get("reason"))?,
         },
         ("agent_joined", Some(j)) => EventKind::AgentJoined {
             agent_id: text(j, "agent_id")?,
@@ -107,11 +135,14 @@ impl ServerToVisitor {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
             },
+            ("email_kept", Some(k)) => ServerToVisitor::EmailKept {
+                transcript: k.get("transcript")?.as_bool()?,
+            },
             ("typing", Some(t)) => ServerToVisitor::Typing {
                 typing: t.get("typing")?.as_bool()?,
             },
             ("error", Some(e)) => ServerToVisitor::Error {
-                code: named::<ErrorCode>(e.get("code"))?,
+                code: error_code(e.get("code"))?,
                 message: text(e, "message")?,
             },
             _ => return None,
@@ -217,12 +248,53 @@ mod tests {
             },
             ServerToVisitor::Typing { typing: true },
             ServerToVisitor::SurveyStored,
+            ServerToVisitor::EmailKept { transcript: true },
+            ServerToVisitor::EmailKept { transcript: false },
+            ServerToVisitor::Error {
+                code: ErrorCode::EmailRefused,
+                message: "no".into(),
+            },
             ServerToVisitor::Error {
                 code: ErrorCode::SurveyRefused,
                 message: "no".into(),
             },
             ServerToVisitor::Pong,
         ]
+    }
+
+    #[test]
+    fn every_reason_and_error_code_reads_back_as_serde_wrote_it() {
+        use ErrorCode::*;
+        use HandoffReason::*;
+        for reason in [Asked, Unsure, NotHelpful, Frustrated] {
+            let value = serde_json::to_value(reason).unwrap();
+            assert_eq!(handoff_reason(Some(&value)), Some(reason));
+        }
+        // A variant missing here fails to compile: the match names them all.
+        let every = |code: ErrorCode| match code {
+            Version | Malformed | Unauthorized | StaleToken | Forbidden | TooLarge
+            | RateLimited | AlreadyClaimed | TooManyConnections | Idle | SurveyRefused
+            | EmailRefused | Internal => code,
+        };
+        for code in [
+            Version,
+            Malformed,
+            Unauthorized,
+            StaleToken,
+            Forbidden,
+            TooLarge,
+            RateLimited,
+            AlreadyClaimed,
+            TooManyConnections,
+            Idle,
+            SurveyRefused,
+            EmailRefused,
+            Internal,
+        ] {
+            let value = serde_json::to_value(every(code)).unwrap();
+            assert_eq!(error_code(Some(&value)), Some(code), "{value}");
+        }
+        assert_eq!(error_code(Some(&Value::from("nope"))), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod article_card;
 pub mod composer;
+pub mod email_form;
 pub mod feedback;
 pub mod message_list;
 pub mod panel_header;

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
 use crate::components::article_card::ArticleCard;
+use crate::components::email_form::EmailForm;
 use crate::components::feedback::Feedback;
 use crate::components::suggestions::Suggestions;
 use crate::components::survey::{Survey, SurveyAnswer};
-use crate::i18n::Strings;
+use crate::context::VisitorContext;
+use crate::i18n::{EmailStrings, Strings};
 use crate::thread::{ChatLine, Entry, Feedback as Verdict, SurveyState};
 use ito_protocol::site_settings::PreChatField;
 
@@ -19,6 +21,46 @@ pub struct LineActions {
     pub person: Callback<()>,
     /// The survey answered or skipped: (line id, answer).
     pub survey: Callback<(u32, Option<SurveyAnswer>)>,
+    /// An address given for mail: (address, whether the transcript is wanted now).
+    pub email: Callback<(String, bool)>,
+    /// Who the visitor said they are (their address for mail among it), when the site sends
+    /// mail; `None` when it sends none.
+    pub mail: Option<RwSignal<VisitorContext>>,
+}
+
+/// `said`, then the form for an address: for the reply, or with `transcript` for the transcript.
+fn with_email_form(
+    said: String,
+    initial: String,
+    transcript: bool,
+    strings: &EmailStrings,
+    actions: LineActions,
+) -> AnyView {
+    let prompt = if transcript {
+        &strings.transcript
+    } else {
+        &strings.follow_up
+    };
+    view! {
+        <p>{said}</p>
+        <EmailForm
+            prompt=prompt.clone()
+            strings=strings.clone()
+            initial=initial
+            on_send=Callback::new(move |address| actions.email.run((address, transcript)))
+        />
+    }
+    .into_any()
+}
+
+/// The address the visitor gave (in the pre-chat form, here, or through the host page).
+fn known_email(context: RwSignal<VisitorContext>) -> String {
+    context.with_untracked(|c| {
+        c.email
+            .clone()
+            .or_else(|| c.visitor.as_ref()?.email.clone())
+            .unwrap_or_default()
+    })
 }
 
 /// The conversation, oldest first, announced to screen readers as it grows.
@@ -26,6 +68,7 @@ pub struct LineActions {
 pub fn MessageList(
     /// The bot's opening line, always first.
     greeting: String,
+
     /// The lines of the thread, oldest first.
     lines: Signal<Vec<ChatLine>>,
     /// Every string of the widget, in the visitor's language.
@@ -91,6 +134,7 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         }
     };
     let (card_strings, feedback_strings) = (strings.article_card, strings.feedback);
+    let email = strings.email;
     let content = match line.entry {
         Entry::Visitor { text } => text.into_any(),
         Entry::Answer {
@@ -149,7 +193,15 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
                     .replace("{minutes}", &secs.div_ceil(60).to_string()),
                 (false, None) => String::new(),
             };
-            format!("{place} {then}").into_any()
+            let said = format!("{place} {then}");
+            // Nobody can answer now: the reply may go by mail, if the visitor gave no address yet.
+            let unknown = actions
+                .mail
+                .filter(|c| nobody_online && known_email(*c).is_empty());
+            match unknown {
+                Some(_) => with_email_form(said, String::new(), false, &email, actions),
+                None => said.into_any(),
+            }
         }
         Entry::AgentJoined { name, taking_over } => {
             let said = if taking_over {
@@ -160,8 +212,19 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
             said.replace("{name}", &name).into_any()
         }
         Entry::Agent { text, .. } => text.into_any(),
-        Entry::Resolved => bot.resolved.clone().into_any(),
-        Entry::Ended => bot.ended.clone().into_any(),
+        Entry::Resolved | Entry::Ended => {
+            let said = if line.entry == Entry::Resolved {
+                bot.resolved.clone()
+            } else {
+                bot.ended.clone()
+            };
+            match actions.mail.map(known_email) {
+                Some(known) => with_email_form(said, known, true, &email, actions),
+                None => said.into_any(),
+            }
+        }
+        Entry::EmailKept => bot.email_kept.clone().into_any(),
+        Entry::TranscriptSent => bot.transcript_sent.clone().into_any(),
         Entry::Restarted => view! { <hr /> {bot.restarted.clone()} }.into_any(),
         Entry::Survey {
             state: SurveyState::Asked,
