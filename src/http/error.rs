@@ -29,6 +29,12 @@ pub enum HttpError {
     /// The request's own values are wrong; the text says how.
     #[error("{0}")]
     BadRequest(String),
+    /// The request's body is over its limit; the text says what the limit is.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body is not of a kind accepted here, or not what it claims; the text says why.
+    #[error("{0}")]
+    Unsupported(String),
     /// Someone else changed it first; the text says what to do.
     #[error("{0}")]
     Conflict(String),
@@ -53,6 +59,8 @@ impl HttpError {
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::Conflict(_) => StatusCode::CONFLICT,
+            HttpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::TooMany(_) | HttpError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             HttpError::NotBuilt(_) | HttpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -4,6 +4,7 @@
 mod agent_chat;
 mod answers;
 mod assets;
+mod attachments;
 mod canned;
 mod chat;
 mod embed;
@@ -41,6 +42,10 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route("/agent/socket", get(agent_chat::agent_socket))
         .route("/agents", get(team::agents))
         .route("/conversations", get(history::search))
+        .route(
+            "/conversations/{conversation}/attachments",
+            post(attachments::agent_sends),
+        )
         .route("/sites", get(metrics::sites))
         .route("/sites/{site}/metrics", get(metrics::metrics))
         .route("/sites/{site}/labels", get(labels::list))
@@ -94,6 +99,11 @@ pub fn app(state: crate::state::AppState) -> Router {
         .route("/sites/{site}/kb/{file}", get(embed::knowledge_base))
         .route("/embed/{site}", get(embed::widget_page))
         .route("/sites/{site}/chat", get(chat::visitor_socket))
+        .route(
+            "/sites/{site}/attachments",
+            post(attachments::visitor_sends),
+        )
+        .route("/attachments/{id}", get(attachments::serve))
         .route(
             "/sites/{site}/answers",
             post(answers::answer).layer(SetResponseHeaderLayer::overriding(

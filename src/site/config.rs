@@ -59,6 +59,9 @@ pub struct ServerConfig {
     /// without it Ito sends no mail and the widget offers none.
     #[serde(default)]
     pub smtp: Option<crate::mail::smtp::SmtpConfig>,
+    /// Files sent in conversations: folder, largest size, types.
+    #[serde(default)]
+    pub attachments: crate::site::file_types::AttachmentsConfig,
 }
 
 /// Where `cargo xtask setup` unpacks the models, relative to the repository.

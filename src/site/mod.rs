@@ -3,10 +3,12 @@
 //! - [`config`]: `ito.toml`, validated, with errors that name the file.
 //! - [`theme`]: a site's colours, font, shape, bot identity, custom CSS and strings.
 //! - [`knowledge`]: the sites' knowledge bases, checked at start-up and served with ETags.
+//! - [`file_types`]: what a file sent in a conversation may be, by its first bytes, claimed type and name.
 //! - [`hours`]: business hours in the site's time zone, with holidays.
 //! - [`identity`]: verifying identified visitors' signatures (HMAC-SHA256 with the site's secret).
 
 pub mod config;
+pub mod file_types;
 pub mod hours;
 pub mod identity;
 pub mod knowledge;

@@ -1,6 +1,6 @@
 //! `ito db copy`: everything in one database (agents, sessions, visitors, conversations,
 //! events, message ids, surveys, knowledge bases and their articles' versions, canned replies,
-//! labels, the bot's turns, suggestions, the mail outbox, the instance's settings) into another, empty one: how an
+//! labels, the bot's turns, suggestions, attachments' descriptions (not their files), the mail outbox, the instance's settings) into another, empty one: how an
 //! installation moves up from SQLite to PostgreSQL. Tables are copied in the order their
 //! references need, a page at a time in primary-key order, each page in one transaction.
 
@@ -202,6 +202,20 @@ const TABLES: &[Table] = &[
             ("status", Text),
             ("decided_by", Text),
             ("decided_at", Text),
+            ("created_at", Text),
+        ],
+        key: 1,
+    },
+    Table {
+        name: "attachments",
+        columns: &[
+            ("id", Text),
+            ("conversation_id", Text),
+            ("sent_by", Text),
+            ("name", Text),
+            ("media_type", Text),
+            ("size", Int),
+            ("sha256", Text),
             ("created_at", Text),
         ],
         key: 1,

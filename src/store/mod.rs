@@ -8,6 +8,7 @@
 //! - [`settings`]: the instance's own settings, generated once (instance id, token secret).
 //! - [`events`]: conversations and their numbered events: appended once, replayed after a sequence number.
 //! - [`history`]: conversations found by the visitor's name or email, their words or a label.
+//! - [`attachments`]: what each file sent in a conversation is (the bytes are in a folder).
 //! - [`appender`]: group commit: the server's event appends, many per transaction, acknowledged after it.
 //! - [`agents`]: agents, argon2 password hashes and login sessions.
 //! - [`cluster`]: what nodes on one PostgreSQL share: agents' seats (presence) and the assignment lock.
@@ -23,6 +24,7 @@
 
 pub mod agents;
 pub mod appender;
+pub mod attachments;
 pub mod canned;
 pub mod cluster;
 pub mod copy;

@@ -54,6 +54,7 @@ pub async fn serve_configured(
     // Loading the encoder costs a core for seconds: only the tests of semantic answers do.
     config.server.semantic = false;
     config.server.models = root.join("target/models");
+    config.server.attachments.folder = dir.join("attachments");
     configure(&mut config);
     config.server.assets = dir.join("dist");
     config.server.public = root.join("public");

@@ -165,6 +165,11 @@ pub enum EventKind {
     Resolved,
     /// The visitor ended the chat.
     Ended,
+    /// A file sent in the conversation (an image or a PDF), by the visitor or an agent.
+    Attachment {
+        author: Author,
+        file: Attachment,
+    },
     /// A private note between agents (`author` is always an agent): stored and numbered
     /// like a message, never sent to the visitor.
     Note {
@@ -187,6 +192,16 @@ impl EventKind {
     pub fn for_visitor(&self) -> bool {
         !matches!(self, EventKind::Note { .. })
     }
+}
+
+/// A stored file, as clients show it: fetched at `/attachments/{id}` (a visitor adds
+/// `?token=` and their conversation token; agents have their session).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -557,6 +557,28 @@ fn event_line(event: Event, seen: bool) -> Option<AnyView> {
             }
             .into_any()
         }
+        EventKind::Attachment { author, file } => {
+            let (who, class) = match author {
+                Author::Visitor => (t("author.visitor").to_owned(), "visitor"),
+                Author::Bot { .. } => (t("author.bot").to_owned(), "bot"),
+                Author::Agent { name, .. } => (name, "agent"),
+            };
+            let url = format!("/attachments/{}", file.id);
+            let size = format!("{} KB", file.size.div_ceil(1024));
+            let shown = file.media_type.starts_with("image/").then(|| {
+                view! { <img class="conversation__thumbnail" src=url.clone() alt="" loading="lazy" /> }
+            });
+            view! {
+                <li class=format!("conversation__line conversation__line--{class}")>
+                    <span class="conversation__who">{who} " · " <time>{time.clone()}</time></span>
+                    <a class="conversation__file" href=url target="_blank" rel="noopener">
+                        {shown}
+                        <span>{file.name} " (" {size} ")"</span>
+                    </a>
+                </li>
+            }
+            .into_any()
+        }
         EventKind::Read { .. } => return None,
     })
 }
