@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::live::{agent, server_and_store, signed_in, skip_inbox, visitor_waiting};
+use common::live::{agent, claimed, server_and_store, signed_in, skip_inbox, visitor_waiting};
 use common::{Server, hear, say};
 use ito_protocol::chat::{
     AgentToServer, Author, ConversationId, EventKind, ServerToAgent, ServerToVisitor,
@@ -196,14 +196,7 @@ async fn an_agent_sends_files_in_conversations_they_have_and_a_pdf_is_a_download
     let ann = signed_in(&server, &pool, "ann@shop.example").await;
     let bob = signed_in(&server, &pool, "bob@shop.example").await;
     let (_visitor, conversation, _) = visitor_waiting(&server).await;
-    let mut socket = agent(&server, &ann).await;
-    say(
-        &mut socket,
-        &AgentToServer::Claim {
-            conversation: conversation.clone(),
-        },
-    )
-    .await;
+    let _socket = claimed(&server, &ann, &conversation).await;
     let send = |cookie: String, origin: Option<String>| {
         let url = format!(
             "{}/api/v1/conversations/{conversation}/attachments",
@@ -223,16 +216,6 @@ async fn an_agent_sends_files_in_conversations_they_have_and_a_pdf_is_a_download
             (response.status().as_u16(), response.text().await.unwrap())
         }
     };
-    // The claim is stored before Ann's inbox shows the conversation as hers.
-    loop {
-        if let ServerToAgent::Inbox { conversations } = hear(&mut socket).await
-            && conversations
-                .iter()
-                .any(|c| c.conversation == conversation && c.agent.is_some())
-        {
-            break;
-        }
-    }
     let (status, _) = send(ann.clone(), None).await;
     assert_eq!(status, 403, "only from the console's own origin");
     let (status, body) = send(bob, Some(server.url.clone())).await;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::live::{agent, greeted, signed_in, skip_inbox, visitor_waiting};
+use common::live::{claimed, greeted, signed_in, skip_inbox, visitor_waiting};
 use common::smtp::{MailServer, free_port};
 use common::{Build, Server, Socket, hear, say, serve_configured};
 use ito::store::mail;
@@ -63,11 +63,7 @@ async fn gone(server: &Server, conversation: &ConversationId) {
 /// Ann claims `conversation` and says `text` in it; returns once it is acknowledged.
 async fn ann_replies(server: &Server, conversation: &ConversationId, text: &str) -> Socket {
     let cookie = signed_in(server, &server.state.db, "ann@shop.example").await;
-    let mut ann = agent(server, &cookie).await;
-    let claim = AgentToServer::Claim {
-        conversation: conversation.clone(),
-    };
-    say(&mut ann, &claim).await;
+    let mut ann = claimed(server, &cookie, conversation).await;
     send_as(&mut ann, conversation, "a1", text).await;
     ann
 }

@@ -220,6 +220,17 @@ pub async fn place(visitor: &mut Socket) -> u32 {
     }
 }
 
+/// The agent signed in with `cookie`, on a socket, once their claim of `conversation` is won.
+pub async fn claimed(server: &Server, cookie: &str, conversation: &ConversationId) -> Socket {
+    let mut socket = agent(server, cookie).await;
+    let claim = AgentToServer::Claim {
+        conversation: conversation.clone(),
+    };
+    say(&mut socket, &claim).await;
+    while !matches!(skip_inbox(&mut socket).await, ServerToAgent::Claimed { .. }) {}
+    socket
+}
+
 /// Reads an agent's frames until the next inbox: each open conversation with its status and
 /// the name of whoever has it.
 pub async fn inbox(
