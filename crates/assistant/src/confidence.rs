@@ -104,7 +104,7 @@ impl Thresholds {
         if scores.is_empty() {
             return prior;
         }
-        scores.sort_by(f32::total_cmp);
+        scores.sort_unstable_by(f32::total_cmp);
         let n = scores.len() as f32;
         let quantile = |q: f32| scores[((n - 1.0) * q).round() as usize];
         let shrink = |own: f32, prior: f32| (n * own + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT);

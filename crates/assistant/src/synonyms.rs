@@ -22,8 +22,16 @@ impl Synonyms {
             };
             rewrites.extend(phrases.map(|alternative| (alternative, canonical.clone())));
         }
-        rewrites.sort_by_key(|(alternative, _)| std::cmp::Reverse(alternative.chars().count()));
-        Synonyms { rewrites }
+        // Ties keep the base's order; unstable with the position as a tie-break is the same
+        // sort in less of the widget's code than a stable one.
+        let mut ordered: Vec<(usize, (String, String))> =
+            rewrites.into_iter().enumerate().collect();
+        ordered.sort_unstable_by_key(|(at, (alternative, _))| {
+            (std::cmp::Reverse(alternative.chars().count()), *at)
+        });
+        Synonyms {
+            rewrites: ordered.into_iter().map(|(_, rewrite)| rewrite).collect(),
+        }
     }
 
     /// Rewrites alternatives in normalised text. Latin phrases match whole words only;
