@@ -119,10 +119,18 @@ async fn the_widget_page_carries_frame_ancestors_for_its_site() {
         "{body}"
     );
     assert!(csp.contains("style-src 'self' 'sha256-"), "{csp}");
-    assert!(
-        body.contains(r#"<script type="application/json" id="ito-site">"#),
-        "{body}"
+    let settings = body
+        .split_once(r#"<script type="application/json" id="ito-site">"#)
+        .and_then(|(_, rest)| rest.split_once("</script>"))
+        .map(|(json, _)| ito_protocol::site_settings::WidgetSettings::read(json))
+        .unwrap_or_else(|| panic!("no settings in {body}"))
+        .expect("settings the widget reads");
+    // What the visitor may send a person: the types and size `[server.attachments]` takes.
+    assert_eq!(
+        settings.attach,
+        "image/png,image/jpeg,image/gif,image/webp,application/pdf"
     );
+    assert_eq!(settings.attach_max_bytes, 10 << 20);
     let (status, _, _) = get(&format!("{}/embed/other", server.url)).await;
     assert_eq!(status, 404);
     let (status, body, _) = get(&format!("{}/widget/app.js", server.url)).await;

@@ -51,6 +51,30 @@ async fn call(method: &str, path: &str, body: Option<String>) -> Result<Response
     }
 }
 
+/// Sends `file` in a conversation the agent has, as its bytes with its own type (fetch
+/// takes it from the file); the server's words when it refuses it (too large, not what it
+/// claims, not the agent's conversation).
+pub async fn send_file(conversation: &str, file: &web_sys::File) -> Result<(), ApiError> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(file);
+    let name = String::from(js_sys::encode_uri_component(&file.name()));
+    let path = format!("/api/v1/conversations/{conversation}/attachments?name={name}");
+    let request = Request::new_with_str_and_init(&path, &init).map_err(js_failure)?;
+    let response: Response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
+        .await
+        .map_err(js_failure)?
+        .unchecked_into();
+    match response.status() {
+        200..=299 => Ok(()),
+        401 => Err(ApiError::Unauthorized),
+        400 | 403 | 404 | 413 | 415 => {
+            Err(ApiError::Refused(text(response).await?.trim().to_owned()))
+        }
+        other => Err(ApiError::Failed(format!("the server answered {other}"))),
+    }
+}
+
 fn js_failure(e: JsValue) -> ApiError {
     ApiError::Failed(e.as_string().unwrap_or_else(|| "the request failed".into()))
 }

@@ -145,9 +145,13 @@ pub async fn widget_page(
         }
         Err(e) => return Err(HttpError::internal(format!("{}: {e}", index.display()))),
     };
-    let mail = state.config.server.smtp.is_some();
-    let page =
-        WidgetPage::new(&html, site, state.answers.is_on(), mail).map_err(HttpError::internal)?;
+    let offers = Offers {
+        semantic: state.answers.is_on(),
+        mail: state.config.server.smtp.is_some(),
+        attach: state.config.server.attachments.accept(),
+        attach_max_bytes: state.config.server.attachments.max_bytes,
+    };
+    let page = WidgetPage::new(&html, site, offers).map_err(HttpError::internal)?;
     Ok((
         [
             (CONTENT_SECURITY_POLICY, page.csp),
@@ -171,13 +175,23 @@ struct WidgetPage {
     csp: String,
 }
 
+/// What this server does for every site's widget beyond the site's own settings.
+struct Offers {
+    semantic: bool,
+    mail: bool,
+    /// The file types taken, as a file picker's `accept`, and the largest file.
+    attach: String,
+    attach_max_bytes: u64,
+}
+
 impl WidgetPage {
-    fn new(
-        built: &str,
-        site: &SiteConfig,
-        semantic: bool,
-        mail: bool,
-    ) -> Result<WidgetPage, String> {
+    fn new(built: &str, site: &SiteConfig, offers: Offers) -> Result<WidgetPage, String> {
+        let Offers {
+            semantic,
+            mail,
+            attach,
+            attach_max_bytes,
+        } = offers;
         let css = site.theme.widget_css();
         let settings = WidgetSettings {
             bot_name: site.theme.bot_name.clone(),
@@ -198,6 +212,8 @@ impl WidgetPage {
             pre_chat: site.pre_chat.clone(),
             semantic,
             mail,
+            attach,
+            attach_max_bytes,
             open_spans: site.hours.as_ref().map(|hours| {
                 hours
                     .open_spans(jiff::Timestamp::now(), WIDGET_HORIZON_DAYS)

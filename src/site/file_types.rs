@@ -90,6 +90,15 @@ pub struct AttachmentsConfig {
     pub types: Vec<FileType>,
 }
 
+impl AttachmentsConfig {
+    /// The types taken, as a file picker's `accept` (`image/png,application/pdf`); empty when
+    /// `types = []` turns attachments off.
+    pub fn accept(&self) -> String {
+        let types: Vec<&str> = self.types.iter().map(|t| t.media_type()).collect();
+        types.join(",")
+    }
+}
+
 impl Default for AttachmentsConfig {
     fn default() -> Self {
         AttachmentsConfig {
@@ -290,5 +299,19 @@ mod tests {
                 max: MAX
             })
         );
+    }
+
+    #[test]
+    fn the_widget_is_offered_the_types_taken_and_none_when_none_are() {
+        let read = |toml: &str| toml::from_str::<AttachmentsConfig>(toml).unwrap().accept();
+        assert_eq!(
+            read(""),
+            "image/png,image/jpeg,image/gif,image/webp,application/pdf"
+        );
+        assert_eq!(
+            read(r#"types = ["application/pdf", "IMAGE/PNG"]"#),
+            "application/pdf,image/png"
+        );
+        assert_eq!(read("types = []"), "");
     }
 }

@@ -6,7 +6,7 @@
 use ito_protocol::site_settings::{Team, WidgetSettings};
 use wasm_bindgen::JsValue;
 
-use crate::i18n::Strings;
+use crate::i18n::{Strings, keep};
 
 /// Outside business hours, adds when the team is back to the greeting and puts it in place of
 /// "no one is available" in the queue; nothing while the team is in (or keeps no set hours).
@@ -20,12 +20,12 @@ pub fn say_when_away(settings: &WidgetSettings, strings: &mut Strings, locale: &
     let greeting = match back {
         Some(back) => {
             let when = local_time(back, locale);
-            strings.bot.nobody_online = strings.bot.away.replace("{when}", &when);
+            strings.bot.nobody_online = keep(strings.bot.away.replace("{when}", &when));
             strings.panel.away.replace("{when}", &when)
         }
-        None => strings.panel.away_long.clone(),
+        None => strings.panel.away_long.to_owned(),
     };
-    strings.panel.greeting = format!("{} {greeting}", strings.panel.greeting);
+    strings.panel.greeting = keep(format!("{} {greeting}", strings.panel.greeting));
 }
 
 /// `seconds` as the visitor's clock shows it: weekday, time and zone ("Monday 9:00 AM GMT+1").

@@ -254,6 +254,13 @@ impl LiveLink {
                                 t.add_visitor_message(text);
                             });
                         }
+                        // Either side's: the visitor's too, as the server took it.
+                        EventKind::Attachment { author, file } => {
+                            let token = live.with_untracked(|l| l.token.clone());
+                            thread.update(|t| {
+                                t.add_file(author, file, token.as_deref().unwrap_or_default())
+                            });
+                        }
                         _ => {}
                     }
                     thread.update(|t| {

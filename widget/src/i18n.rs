@@ -1,13 +1,15 @@
 //! Visible strings, one JSON file per locale under `locales/`, keyed by component.
 //!
-//! The files are read as plain maps of sections and then moved into the typed structs by
-//! hand: serde's derived readers for eight structs cost the widget kilobytes more than one
-//! map reader, and the widget's size is counted.
+//! A file is read as a JSON value, the site's words are put in it, and the value is kept for
+//! the page's life, so every string is a `&'static str` taken from it by hand: the structs
+//! are `Copy` (no clone or drop code for them, and the widget's size is counted), and
+//! serde's derived readers for nine structs would cost it kilobytes more.
 
 use ito_protocol::Locale;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Strings {
     pub panel: PanelStrings,
     pub composer: ComposerStrings,
@@ -21,120 +23,127 @@ pub struct Strings {
 }
 
 /// The address form for mail (a reply, the transcript).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct EmailStrings {
-    pub label: String,
-    pub send: String,
+    pub label: &'static str,
+    pub send: &'static str,
     /// Offered while nobody can answer: the reply by mail too.
-    pub follow_up: String,
+    pub follow_up: &'static str,
     /// Offered once the chat is over.
-    pub transcript: String,
+    pub transcript: &'static str,
 }
 
 /// The satisfaction and effort survey.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct SurveyStrings {
-    pub csat: String,
+    pub csat: &'static str,
     /// The five CSAT scores' words, `|`-separated.
-    pub csat_labels: String,
-    pub ces: String,
-    pub ces_low: String,
-    pub ces_high: String,
-    pub comment: String,
-    pub send: String,
-    pub skip: String,
-    pub thanks: String,
-    pub skipped: String,
+    pub csat_labels: &'static str,
+    pub ces: &'static str,
+    pub ces_low: &'static str,
+    pub ces_high: &'static str,
+    pub comment: &'static str,
+    pub send: &'static str,
+    pub skip: &'static str,
+    pub thanks: &'static str,
+    pub skipped: &'static str,
 }
 
 /// The questions some sites ask before a handoff, and what the bot says to an invalid answer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct PreChatStrings {
-    pub name: String,
-    pub email: String,
-    pub bad_name: String,
-    pub bad_email: String,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub bad_name: &'static str,
+    pub bad_email: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct PanelStrings {
-    pub title: String,
-    pub greeting: String,
-    pub close: String,
-    pub talk_to_person: String,
-    pub loading: String,
+    pub title: &'static str,
+    pub greeting: &'static str,
+    pub close: &'static str,
+    pub talk_to_person: &'static str,
+    pub loading: &'static str,
     /// Read to screen readers while the bot prepares an answer.
-    pub typing: String,
-    pub end_chat: String,
+    pub typing: &'static str,
+    pub end_chat: &'static str,
     /// Added to the greeting outside business hours; `{when}`: when the team is back.
-    pub away: String,
+    pub away: &'static str,
     /// The same when the team is not back within the hours the widget knows.
-    pub away_long: String,
+    pub away_long: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct ComposerStrings {
-    pub label: String,
-    pub placeholder: String,
-    pub send: String,
+    pub label: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    /// The file picker's label (shown while a person is in the conversation).
+    pub attach: &'static str,
+    /// `{name}`: the file on its way.
+    pub sending: &'static str,
+    pub too_large: &'static str,
+    pub unsupported: &'static str,
+    pub not_sent: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct MessageListStrings {
-    pub label: String,
-    pub you: String,
-    pub bot: String,
+    pub label: &'static str,
+    pub you: &'static str,
+    pub bot: &'static str,
     /// Under the visitor's last message once the person has read it.
-    pub seen: String,
+    pub seen: &'static str,
 }
 
 /// What the bot says besides articles.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct BotStrings {
-    pub suggestions: String,
-    pub unsure: String,
-    pub person_requested: String,
-    pub glad: String,
-    pub sorry: String,
-    pub unavailable: String,
+    pub suggestions: &'static str,
+    pub unsure: &'static str,
+    pub person_requested: &'static str,
+    pub glad: &'static str,
+    pub sorry: &'static str,
+    pub unavailable: &'static str,
     /// `{position}` is the visitor's place in the queue.
-    pub queue: String,
+    pub queue: &'static str,
     /// `{name}` is the person's name.
-    pub agent_joined: String,
+    pub agent_joined: &'static str,
     /// `{name}`: the person another handed the conversation to.
-    pub agent_taking_over: String,
-    pub resolved: String,
+    pub agent_taking_over: &'static str,
+    pub resolved: &'static str,
     /// `{minutes}`: the expected wait, rounded up.
-    pub wait: String,
-    pub wait_soon: String,
+    pub wait: &'static str,
+    pub wait_soon: &'static str,
     /// Nobody is online: the visitor may leave a message.
-    pub nobody_online: String,
+    pub nobody_online: &'static str,
     /// The same outside business hours; `{when}`: when the team is back.
-    pub away: String,
-    pub email_kept: String,
-    pub transcript_sent: String,
-    pub ended: String,
-    pub restarted: String,
+    pub away: &'static str,
+    pub email_kept: &'static str,
+    pub transcript_sent: &'static str,
+    pub ended: &'static str,
+    pub restarted: &'static str,
     /// Offered when the visitor sounds frustrated.
-    pub frustrated: String,
+    pub frustrated: &'static str,
     /// `{name}` is the person's name.
-    pub agent_typing: String,
+    pub agent_typing: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct ArticleCardStrings {
     /// Read after a link's text: links in answers open in a new tab.
-    pub new_tab: String,
+    pub new_tab: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct FeedbackStrings {
-    pub question: String,
-    pub yes: String,
-    pub no: String,
+    pub question: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
     /// Shown once the visitor answered, in place of the buttons.
-    pub helpful: String,
-    pub not_helpful: String,
+    pub helpful: &'static str,
+    pub not_helpful: &'static str,
 }
 
 fn source(locale: Locale) -> &'static str {
@@ -149,41 +158,30 @@ pub fn strings(locale: Locale) -> Strings {
     try_strings(locale).expect("locale files are complete and valid")
 }
 
-type Sections = BTreeMap<String, BTreeMap<String, String>>;
-
-/// Read through `serde_json::Value`, whose reader the widget has anyway: a derived reader of
-/// nested maps would cost it kilobytes more.
-fn sections(locale: Locale) -> Sections {
-    let value: serde_json::Value =
-        serde_json::from_str(source(locale)).expect("locale files are JSON");
-    let object = |v: &serde_json::Value| v.as_object().cloned().unwrap_or_default();
-    object(&value)
-        .into_iter()
-        .map(|(section, strings)| {
-            let strings = object(&strings)
-                .into_iter()
-                .filter_map(|(key, text)| Some((key, text.as_str()?.to_owned())))
-                .collect();
-            (section, strings)
-        })
-        .collect()
+/// The locale's file as a JSON value.
+fn file(locale: Locale) -> Value {
+    serde_json::from_str(source(locale)).expect("locale files are JSON")
 }
 
 /// The strings for `locale`, or the keys its file lacks or has too many of.
 pub fn try_strings(locale: Locale) -> Result<Strings, String> {
-    from_sections(sections(locale))
+    from_file(file(locale))
 }
 
-/// Takes every string out of `sections`; what is missing or left over is an error.
-fn from_sections(mut sections: Sections) -> Result<Strings, String> {
+/// Takes every string out of `file`, kept for the page's life; what is missing or left over
+/// is an error.
+fn from_file(file: Value) -> Result<Strings, String> {
+    let file: &'static Value = Box::leak(Box::new(file));
     let mut missing = Vec::new();
-    let mut take = |section: &str, key: &str| {
-        sections
-            .get_mut(section)
-            .and_then(|s| s.remove(key))
+    let mut taken = Vec::new();
+    let mut take = |section: &'static str, key: &'static str| -> &'static str {
+        taken.push((section, key));
+        file.get(section)
+            .and_then(|s| s.get(key))
+            .and_then(Value::as_str)
             .unwrap_or_else(|| {
                 missing.push(format!("{section}.{key}"));
-                String::new()
+                ""
             })
     };
     let strings = Strings {
@@ -202,6 +200,11 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
             label: take("composer", "label"),
             placeholder: take("composer", "placeholder"),
             send: take("composer", "send"),
+            attach: take("composer", "attach"),
+            sending: take("composer", "sending"),
+            too_large: take("composer", "too_large"),
+            unsupported: take("composer", "unsupported"),
+            not_sent: take("composer", "not_sent"),
         },
         message_list: MessageListStrings {
             label: take("message_list", "label"),
@@ -267,10 +270,17 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
         },
     };
     // The loader's words are the server's business (it sends them with the site settings).
-    sections.remove("launcher");
-    let extra: Vec<String> = sections
-        .iter()
-        .flat_map(|(section, keys)| keys.keys().map(move |key| format!("{section}.{key}")))
+    let extra: Vec<String> = file
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(section, _)| *section != "launcher")
+        .flat_map(|(section, keys)| {
+            let keys = keys.as_object().into_iter().flatten();
+            keys.map(move |(key, _)| (section.as_str(), key.as_str()))
+        })
+        .filter(|pair| !taken.contains(pair))
+        .map(|(section, key)| format!("{section}.{key}"))
         .collect();
     if missing.is_empty() && extra.is_empty() {
         Ok(strings)
@@ -287,14 +297,20 @@ fn from_sections(mut sections: Sections) -> Result<Strings, String> {
 /// The strings for `locale` with the site's own words (`panel.greeting` = "...") in place.
 /// The server accepts only keys that exist; anything else is ignored here.
 pub fn site_strings(locale: Locale, overrides: Option<&BTreeMap<String, String>>) -> Strings {
-    let mut sections = sections(locale);
+    let mut file = file(locale);
     for (key, value) in overrides.into_iter().flatten() {
         let slot = key
             .split_once('.')
-            .and_then(|(section, name)| sections.get_mut(section)?.get_mut(name));
-        if let Some(slot) = slot {
-            slot.clone_from(value);
+            .and_then(|(section, name)| file.get_mut(section)?.get_mut(name));
+        if let Some(slot @ Value::String(_)) = slot {
+            *slot = Value::String(value.clone());
         }
     }
-    from_sections(sections).unwrap_or_else(|_| strings(locale))
+    from_file(file).unwrap_or_else(|_| strings(locale))
+}
+
+/// A string made at run time (the bot's name, the greeting outside hours), kept for the
+/// page's life like the file's.
+pub fn keep(text: String) -> &'static str {
+    text.leak()
 }

@@ -12,6 +12,7 @@
 //! - [`storage`]: `localStorage` or `sessionStorage` with a memory fallback when the browser blocks them.
 //! - [`thread`]: the conversation and how it moves (asking, answers, suggestions, feedback), without any view.
 //! - [`thread_json`]: a stored thread read back by hand (smaller than serde's derived reader).
+//! - [`upload`]: a file sent to the person over HTTP, with the conversation's token.
 //! - [`components`]: the views, one folder each with its own CSS.
 
 pub mod answers;
@@ -27,6 +28,7 @@ pub mod persist;
 pub mod storage;
 pub mod thread;
 pub mod thread_json;
+pub mod upload;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -37,6 +39,7 @@ use ito_protocol::embed::{Author, HostToWidget, SurveyScores, WidgetToHost};
 use leptos::prelude::*;
 
 use away::say_when_away;
+use components::attach::attach;
 use components::composer::Composer;
 use components::message_list::{LineActions, MessageList};
 use components::panel_header::PanelHeader;
@@ -141,7 +144,7 @@ pub fn App(
         context.settings.strings.get(&context.locale),
     );
     if let Some(name) = &context.settings.bot_name {
-        strings.message_list.bot = name.clone();
+        strings.message_list.bot = i18n::keep(name.clone());
     }
     say_when_away(&context.settings, &mut strings, context.locale.code());
     let persisted = Persisted::new(
@@ -517,10 +520,7 @@ pub fn App(
         window_event_listener(leptos::ev::focus, move |_| link.with_value(LiveLink::read));
     on_cleanup(move || on_focus.remove());
     let live_status = {
-        let (seen, typing_text) = (
-            strings.message_list.seen.clone(),
-            strings.bot.agent_typing.clone(),
-        );
+        let (seen, typing_text) = (strings.message_list.seen, strings.bot.agent_typing);
         move || {
             let (typing, seen_all) = live.with(|l| (l.agent_typing, l.seen()));
             thread.with(|t| {
@@ -528,7 +528,7 @@ pub fn App(
                     let name = t.agent_name().unwrap_or_default();
                     typing_text.replace("{name}", name)
                 } else if seen_all && t.lines().last().is_some_and(|l| l.entry.is_visitor()) {
-                    seen.clone()
+                    seen.to_owned()
                 } else {
                     String::new()
                 }
@@ -536,27 +536,55 @@ pub fn App(
         }
     };
     let typing = move || matches!(articles.get(), Articles::Ready(_));
+    // A file for the person: refused here when too large, else sent; the thread shows it
+    // when the server tells of it. What became of it is said above the composer.
+    let file_notice = RwSignal::new(String::new());
+    let (accept, attach_label) = (context.settings.attach.clone(), strings.composer.attach);
+    let on_attach = {
+        let (site, words) = (context.site.clone(), strings.composer);
+        let max_bytes = context.settings.attach_max_bytes;
+        Callback::new(move |file: web_sys::File| {
+            let Some(token) = live.with_untracked(|l| l.token.clone()) else {
+                return;
+            };
+            if file.size() > max_bytes as f64 {
+                file_notice.set(words.too_large.to_owned());
+                return;
+            }
+            file_notice.set(words.sending.replace("{name}", &file.name()));
+            let (site, words) = (site.clone(), words);
+            leptos::task::spawn_local(async move {
+                let said = match upload::send(&site, &token, &file).await {
+                    Ok(()) => "",
+                    Err(upload::Refused::TooLarge) => words.too_large,
+                    Err(upload::Refused::Unsupported) => words.unsupported,
+                    Err(upload::Refused::Failed) => words.not_sent,
+                };
+                file_notice.set(said.to_owned());
+            });
+        })
+    };
 
     view! {
         <div class="ito-panel" lang=context.locale.code()>
             <PanelHeader
-                strings=strings.panel.clone()
+                strings=strings.panel
                 on_close=close
                 bot_name=context.settings.bot_name.clone()
                 avatar=context.settings.bot_avatar.clone()
             />
             <MessageList
-                greeting=strings.panel.greeting.clone()
+                greeting=strings.panel.greeting
                 lines=Signal::derive(move || thread.with(|t| t.lines().to_vec()))
-                strings=strings.clone()
+                strings=strings
                 actions=actions
             />
             <Show when=waiting>
                 <p class="ito-panel__status" role="status">
                     {
                         let (typing_text, loading_text) = (
-                            strings.panel.typing.clone(),
-                            strings.panel.loading.clone(),
+                            strings.panel.typing,
+                            strings.panel.loading,
                         );
                         move || {
                             if typing() {
@@ -564,11 +592,11 @@ pub fn App(
                                     <span class="ito-panel__typing" aria-hidden="true">
                                         <span></span><span></span><span></span>
                                     </span>
-                                    <span class="ito-visually-hidden">{typing_text.clone()}</span>
+                                    <span class="ito-visually-hidden">{typing_text}</span>
                                 }
                                     .into_any()
                             } else {
-                                loading_text.clone().into_any()
+                                loading_text.into_any()
                             }
                         }
                     }
@@ -581,17 +609,19 @@ pub fn App(
                     when=with_person
                     fallback=move || view! {
                         <button type="button" class="ito-panel__person" on:click=move |_| person.run(())>
-                            {strings.panel.talk_to_person.clone()}
+                            {strings.panel.talk_to_person}
                         </button>
                     }
                 >
+                    {attach(accept.clone(), attach_label, on_attach)}
                     <button type="button" class="ito-panel__person" on:click=end_chat>
-                        {strings.panel.end_chat.clone()}
+                        {strings.panel.end_chat}
                     </button>
                 </Show>
             </div>
+            <p class="ito-panel__notice" role="alert">{move || file_notice.get()}</p>
             <Composer
-                strings=strings.composer.clone()
+                strings=strings.composer
                 input_ref=composer_input
                 on_send=ask
                 on_typing=on_typing

@@ -6,7 +6,7 @@
 //! the knowledge base changed since.
 
 use ito_assistant::{Assistant, Outcome, Reply};
-use ito_protocol::chat::{Author, EventKind, HandoffReason, TranscriptLine};
+use ito_protocol::chat::{Attachment, Author, EventKind, HandoffReason, TranscriptLine};
 use ito_protocol::site_settings::PreChatField;
 use serde::Serialize;
 
@@ -105,6 +105,14 @@ pub enum Entry {
     EmailKept,
     /// The transcript the visitor asked for is on its way.
     TranscriptSent,
+    /// A file sent in the conversation: `by` names the person who sent it, `None` when the
+    /// visitor did; `href` fetches it (with the conversation's token); images are shown.
+    File {
+        by: Option<String>,
+        name: String,
+        href: String,
+        image: bool,
+    },
 }
 
 /// One bot reply with the question it replied to, as reported to the server.
@@ -662,6 +670,19 @@ impl Thread {
             self.ask_survey();
         }
         true
+    }
+
+    /// Shows a file sent in the conversation, which `token` (the conversation's) may fetch.
+    pub fn add_file(&mut self, author: &Author, file: &Attachment, token: &str) {
+        self.push(Entry::File {
+            by: match author {
+                Author::Agent { name, .. } => Some(name.clone()),
+                _ => None,
+            },
+            name: file.name.clone(),
+            href: format!("/attachments/{}?token={token}", file.id),
+            image: file.media_type.starts_with("image/"),
+        });
     }
 
     /// The conversation with the bot as the person taking over will read it.

@@ -95,6 +95,12 @@ fn entry(value: &Value) -> Option<Entry> {
             name: text(e, "name")?,
             text: text(e, "text")?,
         },
+        "File" => Entry::File {
+            by: text(e, "by"),
+            name: text(e, "name")?,
+            href: text(e, "href")?,
+            image: e.get("image")?.as_bool()?,
+        },
         "Survey" => Entry::Survey {
             state: match e.get("state")?.as_str()? {
                 "Asked" => SurveyState::Asked,

@@ -1022,9 +1022,25 @@ fn a_stored_thread_reads_back_with_every_kind_of_line() {
     };
     thread.apply(&EventKind::Message {
         id: "m1".parse().unwrap(),
-        author: kenji,
+        author: kenji.clone(),
         text: "Hi \"you\"".into(),
     });
+    let file = |id: &str, name: &str, media_type: &str| ito_protocol::chat::Attachment {
+        id: id.into(),
+        name: name.into(),
+        media_type: media_type.into(),
+        size: 1234,
+    };
+    thread.add_file(
+        &Author::Visitor,
+        &file("f1", "receipt.png", "image/png"),
+        "c1.1.s",
+    );
+    thread.add_file(
+        &kenji,
+        &file("f2", "label.pdf", "application/pdf"),
+        "c1.1.s",
+    );
     thread.apply(&EventKind::Resolved);
     thread.request_person();
     thread.apply(&EventKind::Ended);
@@ -1042,7 +1058,14 @@ fn a_stored_thread_reads_back_with_every_kind_of_line() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(kinds.len(), 17, "every kind of line: {kinds:?}");
+    assert_eq!(kinds.len(), 18, "every kind of line: {kinds:?}");
+    assert!(thread.lines().iter().any(|l| l.entry
+        == Entry::File {
+            by: Some("Kenji".into()),
+            name: "label.pdf".into(),
+            href: "/attachments/f2?token=c1.1.s".into(),
+            image: false,
+        }));
     thread.ask_first.clear();
     // What is stored reads back as it was (what replies answered is not stored: a restored
     // thread's replies were reported before the reload).

@@ -72,6 +72,13 @@ pub struct WidgetSettings {
     /// Whether the server sends mail, so the widget may offer replies and transcripts by it.
     #[serde(default)]
     pub mail: bool,
+    /// The file types a visitor may send a person, as a file picker's `accept`
+    /// (`image/png,application/pdf`); empty when the server takes none.
+    #[serde(default)]
+    pub attach: String,
+    /// The largest file taken, in bytes: a larger one is refused before it is sent.
+    #[serde(default)]
+    pub attach_max_bytes: u64,
 }
 
 impl WidgetSettings {
@@ -121,6 +128,14 @@ impl WidgetSettings {
             mail: match value.get("mail") {
                 None => false,
                 Some(v) => v.as_bool()?,
+            },
+            attach: match value.get("attach") {
+                None => String::new(),
+                Some(v) => v.as_str()?.to_owned(),
+            },
+            attach_max_bytes: match value.get("attach_max_bytes") {
+                None => 0,
+                Some(v) => v.as_u64()?,
             },
             open_spans: match value.get("open_spans") {
                 None | Some(Value::Null) => None,
@@ -341,6 +356,8 @@ mod tests {
                 (1_796_090_000, 1_796_120_000),
             ]),
             mail: true,
+            attach: "image/png,application/pdf".into(),
+            attach_max_bytes: 10 << 20,
         };
         for settings in [full, WidgetSettings::default()] {
             let json = serde_json::to_string(&settings).unwrap();
@@ -359,6 +376,9 @@ mod tests {
             r#"{"open_spans": [[1, 2], [3]]}"#,
             r#"{"open_spans": [[1, -2]]}"#,
             r#"{"open_spans": {"a": 1}}"#,
+            r#"{"attach": ["image/png"]}"#,
+            r#"{"attach": "image/png"}"#,
+            r#"{"attach_max_bytes": -1}"#,
             "[]",
         ] {
             let serde = serde_json::from_str::<WidgetSettings>(json).ok();

@@ -6,7 +6,8 @@
 use serde_json::{Map, Value};
 
 use crate::chat::{
-    Author, ClientId, ConversationId, ErrorCode, Event, EventKind, HandoffReason, ServerToVisitor,
+    Attachment, Author, ClientId, ConversationId, ErrorCode, Event, EventKind, HandoffReason,
+    ServerToVisitor,
 };
 
 type Object = Map<String, Value>;
@@ -102,6 +103,18 @@ fn event_kind(value: &Value) -> Option<EventKind> {
             by_agent: r.get("by_agent")?.as_bool()?,
             up_to: number(r, "up_to")?,
         },
+        ("attachment", Some(a)) => {
+            let file = a.get("file")?.as_object()?;
+            EventKind::Attachment {
+                author: author(a.get("author")?)?,
+                file: Attachment {
+                    id: text(file, "id")?,
+                    name: text(file, "name")?,
+                    media_type: text(file, "media_type")?,
+                    size: number(file, "size")?,
+                },
+            }
+        }
         _ => return None,
     })
 }
@@ -232,6 +245,33 @@ mod tests {
             ),
             event(8, EventKind::Resolved),
             event(9, EventKind::Ended),
+            event(
+                10,
+                EventKind::Attachment {
+                    author: Author::Visitor,
+                    file: Attachment {
+                        id: "f1".into(),
+                        name: "receipt \"May\".png".into(),
+                        media_type: "image/png".into(),
+                        size: 2048,
+                    },
+                },
+            ),
+            event(
+                11,
+                EventKind::Attachment {
+                    author: Author::Agent {
+                        id: "a1".into(),
+                        name: "Kenji".into(),
+                    },
+                    file: Attachment {
+                        id: "f2".into(),
+                        name: "label.pdf".into(),
+                        media_type: "application/pdf".into(),
+                        size: 10 * 1024 * 1024,
+                    },
+                },
+            ),
             ServerToVisitor::Ack {
                 id: "m1".parse().unwrap(),
                 seq: 1,

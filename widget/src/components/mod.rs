@@ -2,6 +2,7 @@
 //! component's name (`ito-composer__input`), which keeps each stylesheet to its own component.
 
 pub mod article_card;
+pub mod attach;
 pub mod composer;
 pub mod email_form;
 pub mod feedback;

@@ -158,6 +158,19 @@ fn Opened(
             tell_typing(false);
         }
     };
+    // A file for the visitor: sent over HTTP, shown when its event comes back like a reply.
+    let file_status = RwSignal::new(String::new());
+    let send_file = move |file: web_sys::File| {
+        let conversation = id.with_value(|id| id.as_str().to_owned());
+        file_status.set(fill("conversation.attaching", "name", &file.name()));
+        leptos::task::spawn_local(async move {
+            file_status.set(match api::send_file(&conversation, &file).await {
+                Ok(()) => String::new(),
+                Err(api::ApiError::Refused(words) | api::ApiError::Failed(words)) => words,
+                Err(api::ApiError::Unauthorized) => t("knowledge.signed_out").to_owned(),
+            });
+        });
+    };
     let transferring = RwSignal::new(false);
     // Labels: those on the conversation (from the inbox) and the site's, to add.
     let on_it = move || {
@@ -452,6 +465,22 @@ fn Opened(
                         }
                     ></textarea>
                     <div class="conversation__composer-actions">
+                        <p class="conversation__file-status" role="status">{move || file_status.get()}</p>
+                        // The browser's own picker, reached by keyboard through its label.
+                        <label class="conversation__action conversation__attach">
+                            {t("conversation.attach")}
+                            <input
+                                type="file"
+                                accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"
+                                on:change=move |ev| {
+                                    let input: web_sys::HtmlInputElement = event_target(&ev);
+                                    if let Some(file) = input.files().and_then(|files| files.get(0)) {
+                                        send_file(file);
+                                    }
+                                    input.set_value("");
+                                }
+                            />
+                        </label>
                         <button
                             type="button"
                             class="conversation__action"

@@ -20,7 +20,7 @@ pub fn ArticleCard(
     let new_tab = strings.new_tab;
     let body: Vec<AnyView> = markdown::parse(&answer)
         .into_iter()
-        .map(|block| block_view(block, &new_tab))
+        .map(|block| block_view(block, new_tab))
         .collect();
     view! {
         <article class="ito-article-card">

@@ -12,7 +12,7 @@ use crate::i18n::EmailStrings;
 #[component]
 pub fn EmailForm(
     /// What the form offers, in the visitor's language.
-    prompt: String,
+    prompt: &'static str,
     /// The field's label and the button, in the visitor's language.
     strings: EmailStrings,
     /// The address to start from (one the visitor gave before); empty when none.

@@ -13,7 +13,7 @@ pub fn Feedback(
     /// Called with the visitor's verdict.
     on_feedback: Callback<Verdict>,
 ) -> impl IntoView {
-    let question = strings.question.clone();
+    let question = strings.question;
     match given {
         Some(verdict) => {
             let text = match verdict {

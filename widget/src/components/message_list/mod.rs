@@ -37,15 +37,15 @@ fn with_email_form(
     actions: LineActions,
 ) -> AnyView {
     let prompt = if transcript {
-        &strings.transcript
+        strings.transcript
     } else {
-        &strings.follow_up
+        strings.follow_up
     };
     view! {
         <p>{said}</p>
         <EmailForm
-            prompt=prompt.clone()
-            strings=strings.clone()
+            prompt=prompt
+            strings=*strings
             initial=initial
             on_send=Callback::new(move |address| actions.email.run((address, transcript)))
         />
@@ -67,7 +67,7 @@ fn known_email(context: RwSignal<VisitorContext>) -> String {
 #[component]
 pub fn MessageList(
     /// The bot's opening line, always first.
-    greeting: String,
+    greeting: &'static str,
 
     /// The lines of the thread, oldest first.
     lines: Signal<Vec<ChatLine>>,
@@ -76,8 +76,8 @@ pub fn MessageList(
     /// What the lines' buttons do.
     actions: LineActions,
 ) -> impl IntoView {
-    let bot_label = strings.message_list.bot.clone();
-    let label = strings.message_list.label.clone();
+    let bot_label = strings.message_list.bot;
+    let label = strings.message_list.label;
     let list = NodeRef::<leptos::html::Ol>::new();
     // The newest line stays in view: after each change, once the browser has laid it out.
     Effect::new(move |_| {
@@ -97,7 +97,7 @@ pub fn MessageList(
             <For
                 each=move || lines.get()
                 key=|line| (line.id, line.revision)
-                children=move |line| line_view(line, strings.clone(), actions)
+                children=move |line| line_view(line, strings, actions)
             />
         </ol>
     }
@@ -105,18 +105,18 @@ pub fn MessageList(
 
 fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl IntoView {
     let (class, author) = match &line.entry {
-        Entry::Visitor { .. } => (
+        Entry::Visitor { .. } | Entry::File { by: None, .. } => (
             "ito-message-list__line ito-message-list__line--visitor",
-            strings.message_list.you,
+            strings.message_list.you.to_owned(),
         ),
         // A person's words, under their own name.
-        Entry::Agent { name, .. } => (
+        Entry::Agent { name, .. } | Entry::File { by: Some(name), .. } => (
             "ito-message-list__line ito-message-list__line--bot",
             name.clone(),
         ),
         _ => (
             "ito-message-list__line ito-message-list__line--bot",
-            strings.message_list.bot,
+            strings.message_list.bot.to_owned(),
         ),
     };
     let id = line.id;
@@ -129,7 +129,7 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
                 class="ito-message-list__person"
                 on:click=move |_| actions.person.run(())
             >
-                {talk_to_person.clone()}
+                {talk_to_person}
             </button>
         }
     };
@@ -145,7 +145,7 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         } => view! {
             <ArticleCard title=article.title answer=answer strings=card_strings>
                 <Feedback
-                    strings=feedback_strings.clone()
+                    strings=feedback_strings
                     given=feedback
                     on_feedback=Callback::new(move |verdict| actions.feedback.run((id, verdict)))
                 />
@@ -154,29 +154,26 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         .into_any(),
         Entry::Suggestions { choices, chosen } => view! {
             <Suggestions
-                intro=bot.suggestions.clone()
+                intro=bot.suggestions
                 choices=choices
                 chosen=chosen
                 on_choose=Callback::new(move |article| actions.choose.run((id, article)))
             />
         }
         .into_any(),
-        Entry::Unsure => view! { <p>{bot.unsure.clone()}</p> {person_button()} }.into_any(),
-        Entry::Sorry => view! { <p>{bot.sorry.clone()}</p> {person_button()} }.into_any(),
-        Entry::Frustrated => view! { <p>{bot.frustrated.clone()}</p> {person_button()} }.into_any(),
-        Entry::Unavailable => {
-            view! { <p>{bot.unavailable.clone()}</p> {person_button()} }.into_any()
-        }
-        Entry::PersonRequested => bot.person_requested.clone().into_any(),
+        Entry::Unsure => view! { <p>{bot.unsure}</p> {person_button()} }.into_any(),
+        Entry::Sorry => view! { <p>{bot.sorry}</p> {person_button()} }.into_any(),
+        Entry::Frustrated => view! { <p>{bot.frustrated}</p> {person_button()} }.into_any(),
+        Entry::Unavailable => view! { <p>{bot.unavailable}</p> {person_button()} }.into_any(),
+        Entry::PersonRequested => bot.person_requested.into_any(),
         Entry::PreChatAsk { field, again } => {
-            let asks = &strings.pre_chat;
+            let asks = strings.pre_chat;
             match (field, again) {
-                (PreChatField::Name, false) => &asks.name,
-                (PreChatField::Name, true) => &asks.bad_name,
-                (PreChatField::Email, false) => &asks.email,
-                (PreChatField::Email, true) => &asks.bad_email,
+                (PreChatField::Name, false) => asks.name,
+                (PreChatField::Name, true) => asks.bad_name,
+                (PreChatField::Email, false) => asks.email,
+                (PreChatField::Email, true) => asks.bad_email,
             }
-            .clone()
             .into_any()
         }
         Entry::Queue {
@@ -186,8 +183,8 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         } => {
             let place = bot.queue.replace("{position}", &position.to_string());
             let then = match (nobody_online, wait_secs) {
-                (true, _) => bot.nobody_online.clone(),
-                (false, Some(secs)) if secs < 60 => bot.wait_soon.clone(),
+                (true, _) => bot.nobody_online.to_owned(),
+                (false, Some(secs)) if secs < 60 => bot.wait_soon.to_owned(),
                 (false, Some(secs)) => bot
                     .wait
                     .replace("{minutes}", &secs.div_ceil(60).to_string()),
@@ -214,18 +211,18 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         Entry::Agent { text, .. } => text.into_any(),
         Entry::Resolved | Entry::Ended => {
             let said = if line.entry == Entry::Resolved {
-                bot.resolved.clone()
+                bot.resolved
             } else {
-                bot.ended.clone()
+                bot.ended
             };
             match actions.mail.map(known_email) {
-                Some(known) => with_email_form(said, known, true, &email, actions),
+                Some(known) => with_email_form(said.to_owned(), known, true, &email, actions),
                 None => said.into_any(),
             }
         }
-        Entry::EmailKept => bot.email_kept.clone().into_any(),
-        Entry::TranscriptSent => bot.transcript_sent.clone().into_any(),
-        Entry::Restarted => view! { <hr /> {bot.restarted.clone()} }.into_any(),
+        Entry::EmailKept => bot.email_kept.into_any(),
+        Entry::TranscriptSent => bot.transcript_sent.into_any(),
+        Entry::Restarted => view! { <hr /> {bot.restarted} }.into_any(),
         Entry::Survey {
             state: SurveyState::Asked,
         } => view! {
@@ -241,7 +238,27 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         Entry::Survey {
             state: SurveyState::Skipped,
         } => strings.survey.skipped.into_any(),
-        Entry::Glad => bot.glad.clone().into_any(),
+        Entry::Glad => bot.glad.into_any(),
+        // Images are shown (scaled by CSS) and open whole in a tab; PDFs download.
+        Entry::File {
+            name,
+            href,
+            image: true,
+            ..
+        } => {
+            let src = href.clone();
+            view! {
+                <a href=href target="_blank" rel="noopener">
+                    <img class="ito-message-list__image" src=src alt=name />
+                </a>
+            }
+            .into_any()
+        }
+        // Served as a download (`Content-Disposition: attachment`).
+        Entry::File { name, href, .. } => view! {
+            <a class="ito-message-list__file" href=href>{name}</a>
+        }
+        .into_any(),
     };
     view! {
         <li class=class>

@@ -24,7 +24,7 @@ pub fn PanelHeader(
             <button
                 type="button"
                 class="ito-panel-header__close"
-                aria-label=strings.close.clone()
+                aria-label=strings.close
                 title=strings.close
                 on:click=move |_| on_close.run(())
             >

@@ -7,7 +7,7 @@ use crate::thread::ArticleRef;
 #[component]
 pub fn Suggestions(
     /// The bot's line above the chips.
-    intro: String,
+    intro: &'static str,
     /// The candidate articles, best first.
     choices: Vec<ArticleRef>,
     /// The id of the article already chosen, if any.

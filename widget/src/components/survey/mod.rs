@@ -22,34 +22,36 @@ pub fn Survey(
     let comment = NodeRef::<Textarea>::new();
     let labels: Vec<String> = strings.csat_labels.split('|').map(str::to_owned).collect();
     // One row of score buttons; the CSAT row shows faces, the CES row numbers.
-    let scale =
-        move |question: String, picked: RwSignal<Option<u8>>, names: Vec<String>, faces: bool| {
-            let buttons = names
-                .into_iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    let score = i as u8 + 1;
-                    let face = FACES.get(i).filter(|_| faces);
-                    view! {
-                        <button
-                            type="button"
-                            class="ito-survey__score"
-                            aria-pressed=move || (picked.get() == Some(score)).to_string()
-                            aria-label=name
-                            on:click=move |_| picked.set(Some(score))
-                        >
-                            {face.map_or_else(|| score.to_string(), |f| (*f).to_owned())}
-                        </button>
-                    }
-                })
-                .collect_view();
-            view! {
-                <fieldset class="ito-survey__scale">
-                    <legend>{question}</legend>
-                    {buttons}
-                </fieldset>
-            }
-        };
+    let scale = move |question: &'static str,
+                      picked: RwSignal<Option<u8>>,
+                      names: Vec<String>,
+                      faces: bool| {
+        let buttons = names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let score = i as u8 + 1;
+                let face = FACES.get(i).filter(|_| faces);
+                view! {
+                    <button
+                        type="button"
+                        class="ito-survey__score"
+                        aria-pressed=move || (picked.get() == Some(score)).to_string()
+                        aria-label=name
+                        on:click=move |_| picked.set(Some(score))
+                    >
+                        {face.map_or_else(|| score.to_string(), |f| (*f).to_owned())}
+                    </button>
+                }
+            })
+            .collect_view();
+        view! {
+            <fieldset class="ito-survey__scale">
+                <legend>{question}</legend>
+                {buttons}
+            </fieldset>
+        }
+    };
     let ces_names: Vec<String> = (1..=7)
         .map(|n| match n {
             1 => format!("1 – {}", strings.ces_low),
@@ -70,10 +72,10 @@ pub fn Survey(
             {scale(strings.csat, csat, labels, true)}
             {scale(strings.ces, ces, ces_names, false)}
             <p class="ito-survey__ends" aria-hidden="true">
-                <span>{strings.ces_low.clone()}</span>
-                <span>{strings.ces_high.clone()}</span>
+                <span>{strings.ces_low}</span>
+                <span>{strings.ces_high}</span>
             </p>
-            <textarea class="ito-survey__comment" rows="2" aria-label=strings.comment.clone() placeholder=strings.comment node_ref=comment></textarea>
+            <textarea class="ito-survey__comment" rows="2" aria-label=strings.comment placeholder=strings.comment node_ref=comment></textarea>
             <div class="ito-survey__actions">
                 <button type="button" class="ito-survey__skip" on:click=move |_| on_answer.run(None)>
                     {strings.skip}
