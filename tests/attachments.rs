@@ -1,7 +1,8 @@
 //! Files in conversations over real HTTP: a visitor's image reaches the agent as an event and
 //! is served to them both with its type, name, `nosniff` and a sandbox, to nobody else (not
-//! to another conversation's visitor); a PNG named `.pdf`, HTML claimed as an image and
-//! 10 MiB + 1 byte are refused in words; an agent sends in conversations they have.
+//! to another conversation's visitor), with a thumbnail for the thread; a PNG named `.pdf`,
+//! HTML claimed as an image, a PNG that does not decode and 10 MiB + 1 byte are refused in
+//! words; an agent sends in conversations they have.
 
 mod common;
 
@@ -11,7 +12,17 @@ use ito_protocol::chat::{
     AgentToServer, Author, ConversationId, EventKind, ServerToAgent, ServerToVisitor,
 };
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
+/// A real photo-sized PNG (1200 × 800), as a phone would send.
+static PNG: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+    let photo = image::RgbImage::from_fn(1200, 800, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 239) as u8])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(photo)
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .unwrap();
+    bytes.into_inner()
+});
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n";
 
 fn token(server: &Server, conversation: &ConversationId) -> String {
@@ -69,7 +80,7 @@ async fn a_visitors_image_reaches_the_agent_and_is_served_to_them_both_only() {
         &visitor_token,
         "broken box.png",
         "image/png",
-        PNG.to_vec(),
+        PNG.clone(),
     )
     .await;
     assert_eq!(status, 201, "{body}");
@@ -115,18 +126,43 @@ async fn a_visitors_image_reaches_the_agent_and_is_served_to_them_both_only() {
         headers["content-security-policy"],
         "default-src 'none'; sandbox"
     );
-    assert_eq!(by_visitor.bytes().await.unwrap(), PNG);
+    assert_eq!(by_visitor.bytes().await.unwrap(), *PNG);
     let by_agent = fetch(&server, &path, Some(&cookie)).await;
     assert_eq!(by_agent.status().as_u16(), 200);
 
+    // The thread's thumbnail: a JPEG of the same shape, 320 pixels wide, for the same people.
+    let thumbnail = format!("{path}/thumbnail");
+    for asked in [
+        fetch(&server, &format!("{thumbnail}?token={visitor_token}"), None).await,
+        fetch(&server, &thumbnail, Some(&cookie)).await,
+    ] {
+        assert_eq!(asked.status().as_u16(), 200);
+        assert_eq!(asked.headers()["content-type"], "image/jpeg");
+        assert_eq!(asked.headers()["x-content-type-options"], "nosniff");
+        let bytes = asked.bytes().await.unwrap();
+        assert!(bytes.len() * 10 < PNG.len(), "{} bytes", bytes.len());
+        let small = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((small.width(), small.height()), (320, 213));
+    }
+
     // Nobody else: no credentials, a forged token, another conversation's visitor.
-    assert_eq!(fetch(&server, &path, None).await.status().as_u16(), 404);
-    let forged = fetch(&server, &format!("{path}?token=c1.9999999999.AAAA"), None).await;
-    assert_eq!(forged.status().as_u16(), 404);
     let (_other, elsewhere, _) = visitor_waiting(&server).await;
     let theirs = token(&server, &elsewhere);
-    let other = fetch(&server, &format!("{path}?token={theirs}"), None).await;
-    assert_eq!(other.status().as_u16(), 404);
+    for path in [&path, &thumbnail] {
+        assert_eq!(fetch(&server, path, None).await.status().as_u16(), 404);
+        let forged = fetch(&server, &format!("{path}?token=c1.9999999999.AAAA"), None).await;
+        assert_eq!(forged.status().as_u16(), 404);
+        let other = fetch(&server, &format!("{path}?token={theirs}"), None).await;
+        assert_eq!(other.status().as_u16(), 404, "{path}");
+    }
+
+    // An image kept before thumbnails were made (none beside it) is its own thumbnail.
+    let folder = &server.state.config.server.attachments.folder;
+    std::fs::remove_file(folder.join(format!("{id}.thumbnail"))).unwrap();
+    let asked = fetch(&server, &thumbnail, Some(&cookie)).await;
+    assert_eq!(asked.status().as_u16(), 200);
+    assert_eq!(asked.headers()["content-type"], "image/png");
+    assert_eq!(asked.bytes().await.unwrap(), *PNG);
 }
 
 #[tokio::test]
@@ -135,19 +171,25 @@ async fn files_that_are_not_what_they_claim_or_too_large_are_refused_in_words() 
     let (_visitor, conversation, _) = visitor_waiting(&server).await;
     let token = token(&server, &conversation);
 
-    let (status, body) =
-        visitor_sends(&server, &token, "bill.pdf", "image/png", PNG.to_vec()).await;
+    let (status, body) = visitor_sends(&server, &token, "bill.pdf", "image/png", PNG.clone()).await;
     assert_eq!(status, 415);
     assert_eq!(
         body.trim(),
         "the name \"bill.pdf\" does not fit its type, image/png"
     );
     let (status, body) =
-        visitor_sends(&server, &token, "bill.pdf", "application/pdf", PNG.to_vec()).await;
+        visitor_sends(&server, &token, "bill.pdf", "application/pdf", PNG.clone()).await;
     assert_eq!(status, 415);
     assert!(
         body.contains("it says application/pdf, it is image/png"),
         "{body}"
+    );
+    // A PNG's first bytes and nothing of a picture after them.
+    let (status, body) =
+        visitor_sends(&server, &token, "cat.png", "image/png", PNG[..64].to_vec()).await;
+    assert_eq!(
+        (status, body.trim()),
+        (415, "the file does not read as image/png")
     );
     let html = b"<html><script>alert(1)</script></html>".to_vec();
     let (status, body) = visitor_sends(&server, &token, "cat.png", "image/png", html).await;
@@ -186,7 +228,7 @@ async fn files_that_are_not_what_they_claim_or_too_large_are_refused_in_words() 
         body.trim(),
         "the file is larger than 10485760 bytes, the most accepted"
     );
-    let (status, _) = visitor_sends(&server, "c1.1.AAAA", "a.png", "image/png", PNG.to_vec()).await;
+    let (status, _) = visitor_sends(&server, "c1.1.AAAA", "a.png", "image/png", PNG.clone()).await;
     assert_eq!(status, 401);
 }
 
@@ -242,6 +284,8 @@ async fn an_agent_sends_files_in_conversations_they_have_and_a_pdf_is_a_download
         served.headers()["content-disposition"],
         "attachment; filename=\"Invoice 42.pdf\"; filename*=UTF-8''Invoice%2042.pdf"
     );
+    let thumbnail = fetch(&server, &format!("/attachments/{id}/thumbnail"), Some(&ann)).await;
+    assert_eq!(thumbnail.status().as_u16(), 404, "a PDF has none");
 }
 
 #[tokio::test]
@@ -252,7 +296,7 @@ async fn a_visitor_who_has_not_asked_for_a_person_sends_no_files() {
         panic!("a welcome")
     };
     // `start` made the conversation before the welcome; it is with the bot until a handoff.
-    let (status, body) = visitor_sends(&server, &token, "a.png", "image/png", PNG.to_vec()).await;
+    let (status, body) = visitor_sends(&server, &token, "a.png", "image/png", PNG.clone()).await;
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("ask for one first"), "{body}");
 }

@@ -4,7 +4,9 @@
 //! the bytes as the body with their `Content-Type`. Each is checked
 //! (`site::file_types::check`), kept in the attachments folder and told to both sides as an
 //! event. `GET /attachments/{id}` serves it to the conversation's visitor (`?token=`) and to
-//! agents, with its type, a `Content-Disposition` with its name, `nosniff` and a sandbox.
+//! agents, with its type, a `Content-Disposition` with its name, `nosniff` and a sandbox;
+//! `GET /attachments/{id}/thumbnail` an image's thumbnail, made when it was taken, to the same
+//! people.
 
 use axum::Json;
 use axum::body::Body;
@@ -22,7 +24,8 @@ use sha2::Digest;
 use super::HttpError;
 use super::session::{current_agent, is_own_origin};
 use crate::live::dispatch::{self, now_millis};
-use crate::site::file_types::{self, FileRefused};
+use crate::site::file_types::{self, FileRefused, FileType};
+use crate::site::thumbnails;
 use crate::state::AppState;
 use crate::store::attachments::{self, Stored};
 use crate::store::events;
@@ -175,13 +178,28 @@ async fn keep(
             other => HttpError::Unsupported(other.to_string()),
         },
     )?;
+    // Decoding is work for a blocking thread; an image that does not decode is refused.
+    let thumbnail = {
+        let bytes = bytes.clone();
+        tokio::task::spawn_blocking(move || thumbnails::make(&bytes, kind))
+            .await
+            .map_err(HttpError::internal)?
+            .map_err(|refused| HttpError::Unsupported(refused.to_string()))?
+    };
     let id = crate::store::random_hex(16);
+    let written =
+        |e: std::io::Error| HttpError::internal(format!("{}: {e}", rules.folder.display()));
     tokio::fs::create_dir_all(&rules.folder)
         .await
-        .map_err(|e| HttpError::internal(format!("{}: {e}", rules.folder.display())))?;
+        .map_err(written)?;
+    if let Some(thumbnail) = &thumbnail {
+        write_durably(&rules.folder.join(thumbnail_name(&id)), &thumbnail.bytes)
+            .await
+            .map_err(written)?;
+    }
     write_durably(&rules.folder.join(&id), &bytes)
         .await
-        .map_err(|e| HttpError::internal(format!("{}: {e}", rules.folder.display())))?;
+        .map_err(written)?;
     let stored = Stored {
         id: id.clone(),
         conversation_id: conversation.to_string(),
@@ -216,10 +234,16 @@ async fn keep(
     ))
 }
 
+/// Where an image's thumbnail is kept, beside it.
+fn thumbnail_name(id: &str) -> String {
+    format!("{id}.thumbnail")
+}
+
 /// Written under a temporary name, flushed to disk, then renamed: a file is whole or absent.
 async fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
-    let partial = path.with_extension("partial");
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
     let mut file = tokio::fs::File::create(&partial).await?;
     file.write_all(bytes).await?;
     file.sync_all().await?;
@@ -230,31 +254,45 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The stored file `id`, if whoever asks may have it: the conversation's visitor by its token,
+/// or an agent. Anyone else is told it does not exist, as for an id that does not: ids are not
+/// confirmed to strangers.
+async fn permitted(
+    state: &AppState,
+    id: &str,
+    token: &Token,
+    headers: &HeaderMap,
+) -> Result<Stored, HttpError> {
+    let missing = || HttpError::NotFound("no such file");
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(missing());
+    }
+    let stored = attachments::get(&state.db, id)
+        .await
+        .map_err(HttpError::internal)?
+        .ok_or_else(missing)?;
+    let allowed = match &token.token {
+        Some(token) => state
+            .tokens
+            .verify(token, now_millis() / 1000)
+            .is_ok_and(|c| c.as_str() == stored.conversation_id),
+        None => current_agent(state, headers).await.is_ok(),
+    };
+    if allowed { Ok(stored) } else { Err(missing()) }
+}
+
 pub async fn serve(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(token): Query<Token>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let missing = HttpError::NotFound("no such file");
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(missing);
-    }
-    let stored = attachments::get(&state.db, &id)
-        .await
-        .map_err(HttpError::internal)?
-        .ok_or(missing)?;
-    let allowed = match &token.token {
-        Some(token) => state
-            .tokens
-            .verify(token, now_millis() / 1000)
-            .is_ok_and(|c| c.as_str() == stored.conversation_id),
-        None => current_agent(&state, &headers).await.is_ok(),
-    };
-    if !allowed {
-        // The same answer as for a file that does not exist: ids are not confirmed to strangers.
-        return Err(HttpError::NotFound("no such file"));
-    }
+    let stored = permitted(&state, &id, &token, &headers).await?;
+    original(&state, &stored).await
+}
+
+/// The file as it was sent, checked against the digest stored with it.
+async fn original(state: &AppState, stored: &Stored) -> Result<Response, HttpError> {
     let path = state.config.server.attachments.folder.join(&stored.id);
     let bytes = tokio::fs::read(&path)
         .await
@@ -265,17 +303,51 @@ pub async fn serve(
             path.display()
         )));
     }
-    let inline = stored.media_type.starts_with("image/");
+    file_response(&stored.media_type, &stored.name, bytes)
+}
+
+/// An image's thumbnail; the image itself when it was taken before thumbnails were made.
+pub async fn serve_thumbnail(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let stored = permitted(&state, &id, &token, &headers).await?;
+    if !stored.media_type.starts_with("image/") {
+        return Err(HttpError::NotFound("only images have thumbnails"));
+    }
+    let path = state
+        .config
+        .server
+        .attachments
+        .folder
+        .join(thumbnail_name(&stored.id));
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let kind = FileType::sniff(&bytes)
+                .ok_or_else(|| HttpError::internal(format!("{} is no image", path.display())))?;
+            file_response(kind.media_type(), &stored.name, bytes)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => original(&state, &stored).await,
+        Err(e) => Err(HttpError::internal(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// A file as it is sent: its type, its name (images shown, others downloaded), kept privately
+/// by browsers, and inert even when opened on its own (`nosniff` is added for every response).
+fn file_response(media_type: &str, name: &str, bytes: Vec<u8>) -> Result<Response, HttpError> {
+    let inline = media_type.starts_with("image/");
     let disposition = format!(
         "{}; filename=\"{}\"; filename*=UTF-8''{}",
         if inline { "inline" } else { "attachment" },
-        ascii_name(&stored.name),
-        percent_encoded(&stored.name)
+        ascii_name(name),
+        percent_encoded(name)
     );
     let header = |text: &str| HeaderValue::from_str(text).map_err(HttpError::internal);
     Ok((
         [
-            (CONTENT_TYPE, header(&stored.media_type)?),
+            (CONTENT_TYPE, header(media_type)?),
             (CONTENT_DISPOSITION, header(&disposition)?),
             (
                 CACHE_CONTROL,

@@ -105,6 +105,10 @@ pub fn app(state: crate::state::AppState) -> Router {
         )
         .route("/attachments/{id}", get(attachments::serve))
         .route(
+            "/attachments/{id}/thumbnail",
+            get(attachments::serve_thumbnail),
+        )
+        .route(
             "/sites/{site}/answers",
             post(answers::answer).layer(SetResponseHeaderLayer::overriding(
                 header::CACHE_CONTROL,

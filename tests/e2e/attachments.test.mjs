@@ -1,5 +1,5 @@
 // Files both ways, in two browser contexts: a waiting visitor sends a photo from the widget;
-// it shows in their thread and in the agent's console, both loaded from the server; the
+// its thumbnail shows in their thread and in the agent's console, loaded from the server; the
 // agent sends a PDF, which the visitor's widget links and the server gives them as a
 // download; a PNG named .pdf and a file over the limit are refused in the visitor's words;
 // a reload keeps the photo in the thread.
@@ -54,9 +54,14 @@ test("a visitor sends a photo and the agent a PDF; each sees the other's; wrong 
   const ownPhoto = visitor.widget.locator(".ito-message-list__line--visitor img[alt='broken-strap.png']");
   await ownPhoto.waitFor();
   assert.ok(await decoded(ownPhoto), "the visitor's browser loads it with the token");
+  // The thread shows the thumbnail; the bubble opens the photo itself.
+  assert.match(await ownPhoto.getAttribute("src"), /^\/attachments\/[0-9a-f]+\/thumbnail\?token=/);
+  assert.match(await ownPhoto.locator("xpath=..").getAttribute("href"), /^\/attachments\/[0-9a-f]+\?token=/);
   const inConsole = agent.page.locator(".conversation__line--visitor").filter({ hasText: "broken-strap.png" });
   await inConsole.waitFor();
-  assert.ok(await decoded(inConsole.locator("img.conversation__thumbnail")));
+  const thumbnail = inConsole.locator("img.conversation__thumbnail");
+  assert.ok(await decoded(thumbnail));
+  assert.match(await thumbnail.getAttribute("src"), /\/thumbnail$/);
   await inConsole.getByText("(1 KB)").waitFor();
 
   // The agent's PDF: a link in the widget, served to the visitor as a download.

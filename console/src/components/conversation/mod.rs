@@ -595,7 +595,8 @@ fn event_line(event: Event, seen: bool) -> Option<AnyView> {
             let url = format!("/attachments/{}", file.id);
             let size = format!("{} KB", file.size.div_ceil(1024));
             let shown = file.media_type.starts_with("image/").then(|| {
-                view! { <img class="conversation__thumbnail" src=url.clone() alt="" loading="lazy" /> }
+                let thumbnail = format!("{url}/thumbnail");
+                view! { <img class="conversation__thumbnail" src=thumbnail alt="" loading="lazy" /> }
             });
             view! {
                 <li class=format!("conversation__line conversation__line--{class}")>

@@ -239,14 +239,14 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
             state: SurveyState::Skipped,
         } => strings.survey.skipped.into_any(),
         Entry::Glad => bot.glad.into_any(),
-        // Images are shown (scaled by CSS) and open whole in a tab; PDFs download.
+        // Images show as their thumbnail and open whole in a tab; PDFs download.
         Entry::File {
             name,
             href,
             image: true,
             ..
         } => {
-            let src = href.clone();
+            let src = href.replacen('?', "/thumbnail?", 1);
             view! {
                 <a href=href target="_blank" rel="noopener">
                     <img class="ito-message-list__image" src=src alt=name />
