@@ -305,6 +305,20 @@ async fn bad_addresses_too_many_transcripts_and_a_server_without_mail_are_refuse
     };
     assert_eq!(code, ErrorCode::EmailRefused);
     assert!(message.contains("at most 3"), "{message}");
+    // From other conversations, one address still gets no more than six a day, in any case.
+    let (mut second, _, _) = visitor_waiting(&server).await;
+    for _ in 0..3 {
+        let kept = give_email(&mut second, "Visitor@Example.com", true).await;
+        assert_eq!(kept, ServerToVisitor::EmailKept { transcript: true });
+    }
+    let (mut third, _, _) = visitor_waiting(&server).await;
+    let ServerToVisitor::Error { code, message } =
+        give_email(&mut third, "visitor@example.com", true).await
+    else {
+        panic!("a seventh transcript to one address")
+    };
+    assert_eq!(code, ErrorCode::EmailRefused);
+    assert!(message.contains("ask again tomorrow"), "{message}");
 
     let plain = tempfile::tempdir().unwrap();
     let without = serve_configured(plain.path(), Build { front_ends: false }, |_| {}).await;

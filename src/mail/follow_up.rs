@@ -17,6 +17,10 @@ use crate::store::{StoreError, events};
 
 /// Transcripts one conversation may ask for: enough to fix a typo in the address.
 pub const MAX_TRANSCRIPTS: i64 = 3;
+/// Transcripts one address gets in a day, whoever asks from however many conversations: Ito
+/// cannot be made to fill a stranger's inbox.
+pub const MAX_TRANSCRIPTS_PER_ADDRESS: i64 = 6;
+const DAY_MS: i64 = 24 * 3600 * 1000;
 /// Events a transcript reads, at most: far more than any chat has.
 const MAX_TRANSCRIPT_EVENTS: u32 = 20_000;
 
@@ -34,6 +38,10 @@ pub enum FollowUpError {
     NoMail,
     #[error("a transcript is sent at most {MAX_TRANSCRIPTS} times")]
     TooMany,
+    #[error(
+        "this address was sent {MAX_TRANSCRIPTS_PER_ADDRESS} transcripts in the last day; ask again tomorrow"
+    )]
+    AddressFull,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -185,6 +193,10 @@ pub async fn send_transcript(
     }
     if mail::transcripts_of(&state.db, conversation.as_str()).await? >= MAX_TRANSCRIPTS {
         return Err(FollowUpError::TooMany);
+    }
+    let day_ago = jiff::Timestamp::now().as_millisecond() - DAY_MS;
+    if mail::transcripts_to(&state.db, to, day_ago).await? >= MAX_TRANSCRIPTS_PER_ADDRESS {
+        return Err(FollowUpError::AddressFull);
     }
     let Some(s) = setting(state, conversation).await? else {
         return Err(FollowUpError::NoMail);

@@ -190,6 +190,23 @@ pub async fn transcripts_of(store: &Store, conversation: &str) -> Result<i64, sq
     Ok(count)
 }
 
+/// How many transcripts were queued for `recipient` (in any case) since `since`.
+pub async fn transcripts_to(
+    store: &Store,
+    recipient: &str,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    let (count,): (i64,) = with_pool!(store, |pool, PG| sqlx::query_as(
+        "SELECT COUNT(*) FROM mail_outbox
+         WHERE lower(recipient) = lower($1) AND kind = 'transcript' AND created_at > $2"
+    )
+    .bind(recipient)
+    .bind(time_text(since))
+    .fetch_one(pool)
+    .await)?;
+    Ok(count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +269,43 @@ mod tests {
                 .unwrap();
             assert_eq!(take_due(&store, i64::MAX / 4).await.unwrap(), None);
         }
+    }
+
+    #[tokio::test]
+    async fn transcripts_are_counted_by_address_whatever_its_case() {
+        let (_dir, store) = crate::store::testing::fresh().await.unwrap();
+        let now = jiff::Timestamp::now().as_millisecond();
+        for (id, kind, to) in [
+            ("t1", MailKind::Transcript, "Mika@Example.com"),
+            ("t2", MailKind::Transcript, "mika@example.com"),
+            ("r1", MailKind::Reply, "mika@example.com"),
+            ("t3", MailKind::Transcript, "someone@example.com"),
+        ] {
+            let mail = Queue {
+                recipient: to,
+                ..mail(id, kind)
+            };
+            enqueue(&store, &mail, now).await.unwrap();
+        }
+        let day_ago = now - 24 * 3600 * 1000;
+        assert_eq!(
+            transcripts_to(&store, "MIKA@example.com", day_ago)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            transcripts_to(&store, "nobody@example.com", day_ago)
+                .await
+                .unwrap(),
+            0
+        );
+        let later = now + 60_000;
+        assert_eq!(
+            transcripts_to(&store, "mika@example.com", later)
+                .await
+                .unwrap(),
+            0
+        );
     }
 }

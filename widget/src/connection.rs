@@ -285,6 +285,10 @@ impl LiveLink {
                 let asking = self.inner.borrow().handoff.is_some();
                 thread.update(|t| t.restart(asking));
             }
+            ServerToVisitor::Error {
+                code: ErrorCode::EmailRefused,
+                ..
+            } => thread.update(Thread::email_refused),
             ServerToVisitor::Error { message, .. } => {
                 leptos::logging::warn!("Ito: the chat server said: {message}")
             }

@@ -122,6 +122,8 @@ pub struct BotStrings {
     pub away: &'static str,
     pub email_kept: &'static str,
     pub transcript_sent: &'static str,
+    /// The server refused the address, or a transcript asked for too often.
+    pub email_refused: &'static str,
     pub ended: &'static str,
     pub restarted: &'static str,
     /// Offered when the visitor sounds frustrated.
@@ -229,6 +231,7 @@ fn from_file(file: Value) -> Result<Strings, String> {
             away: take("bot", "away"),
             email_kept: take("bot", "email_kept"),
             transcript_sent: take("bot", "transcript_sent"),
+            email_refused: take("bot", "email_refused"),
             ended: take("bot", "ended"),
             restarted: take("bot", "restarted"),
             frustrated: take("bot", "frustrated"),

@@ -105,6 +105,8 @@ pub enum Entry {
     EmailKept,
     /// The transcript the visitor asked for is on its way.
     TranscriptSent,
+    /// The server would not mail that address (or not again): the form's answer is no.
+    EmailRefused,
     /// A file sent in the conversation: `by` names the person who sent it, `None` when the
     /// visitor did; `href` fetches it (with the conversation's token); images are shown.
     File {
@@ -595,6 +597,10 @@ impl Thread {
     }
 
     /// The server took the visitor's address (and queued the transcript, if that was asked).
+    pub fn email_refused(&mut self) {
+        self.push(Entry::EmailRefused);
+    }
+
     pub fn email_kept(&mut self, transcript: bool) {
         self.push(if transcript {
             Entry::TranscriptSent

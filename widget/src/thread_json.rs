@@ -40,6 +40,7 @@ fn entry(value: &Value) -> Option<Entry> {
             "Restarted" => Entry::Restarted,
             "EmailKept" => Entry::EmailKept,
             "TranscriptSent" => Entry::TranscriptSent,
+            "EmailRefused" => Entry::EmailRefused,
             _ => return None,
         });
     }

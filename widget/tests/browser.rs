@@ -1042,6 +1042,9 @@ fn a_stored_thread_reads_back_with_every_kind_of_line() {
         "c1.1.s",
     );
     thread.apply(&EventKind::Resolved);
+    thread.email_kept(false);
+    thread.email_kept(true);
+    thread.email_refused();
     thread.request_person();
     thread.apply(&EventKind::Ended);
     thread.restart(false);
@@ -1058,7 +1061,7 @@ fn a_stored_thread_reads_back_with_every_kind_of_line() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(kinds.len(), 18, "every kind of line: {kinds:?}");
+    assert_eq!(kinds.len(), 21, "every kind of line: {kinds:?}");
     assert!(thread.lines().iter().any(|l| l.entry
         == Entry::File {
             by: Some("Kenji".into()),

@@ -222,6 +222,7 @@ fn line_view(line: ChatLine, strings: Strings, actions: LineActions) -> impl Int
         }
         Entry::EmailKept => bot.email_kept.into_any(),
         Entry::TranscriptSent => bot.transcript_sent.into_any(),
+        Entry::EmailRefused => bot.email_refused.into_any(),
         Entry::Restarted => view! { <hr /> {bot.restarted} }.into_any(),
         Entry::Survey {
             state: SurveyState::Asked,
