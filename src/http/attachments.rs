@@ -193,7 +193,7 @@ async fn keep(
         .await
         .map_err(written)?;
     if let Some(thumbnail) = &thumbnail {
-        write_durably(&rules.folder.join(thumbnail_name(&id)), &thumbnail.bytes)
+        write_durably(&rules.folder.join(thumbnail_name(&id)), thumbnail)
             .await
             .map_err(written)?;
     }
@@ -314,7 +314,7 @@ pub async fn serve_thumbnail(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let stored = permitted(&state, &id, &token, &headers).await?;
-    if !stored.media_type.starts_with("image/") {
+    if !FileType::from_media_type(&stored.media_type).is_some_and(FileType::is_image) {
         return Err(HttpError::NotFound("only images have thumbnails"));
     }
     let path = state

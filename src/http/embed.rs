@@ -186,12 +186,6 @@ struct Offers {
 
 impl WidgetPage {
     fn new(built: &str, site: &SiteConfig, offers: Offers) -> Result<WidgetPage, String> {
-        let Offers {
-            semantic,
-            mail,
-            attach,
-            attach_max_bytes,
-        } = offers;
         let css = site.theme.widget_css();
         let settings = WidgetSettings {
             bot_name: site.theme.bot_name.clone(),
@@ -210,10 +204,10 @@ impl WidgetPage {
                 })
                 .collect(),
             pre_chat: site.pre_chat.clone(),
-            semantic,
-            mail,
-            attach,
-            attach_max_bytes,
+            semantic: offers.semantic,
+            mail: offers.mail,
+            attach: offers.attach,
+            attach_max_bytes: offers.attach_max_bytes,
             open_spans: site.hours.as_ref().map(|hours| {
                 hours
                     .open_spans(jiff::Timestamp::now(), WIDGET_HORIZON_DAYS)

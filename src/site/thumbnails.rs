@@ -23,16 +23,10 @@ pub enum ThumbnailError {
     TooManyPixels,
 }
 
-/// A thumbnail's bytes: a JPEG, or a PNG where the image has transparency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Thumbnail {
-    pub bytes: Vec<u8>,
-    pub kind: FileType,
-}
-
-/// The thumbnail of an image of type `kind`; `None` for a type that is no image (a PDF).
-/// An animated GIF's is its first frame.
-pub fn make(bytes: &[u8], kind: FileType) -> Result<Option<Thumbnail>, ThumbnailError> {
+/// The thumbnail of an image of type `kind`: a JPEG, or a PNG where the image has
+/// transparency (its first bytes say which); `None` for a type that is no image (a PDF). An
+/// animated GIF's is its first frame.
+pub fn make(bytes: &[u8], kind: FileType) -> Result<Option<Vec<u8>>, ThumbnailError> {
     let format = match kind {
         FileType::Png => ImageFormat::Png,
         FileType::Jpeg => ImageFormat::Jpeg,
@@ -59,28 +53,15 @@ pub fn make(bytes: &[u8], kind: FileType) -> Result<Option<Thumbnail>, Thumbnail
     // JPEG for what is opaque (photos: a fraction of PNG's size); PNG keeps transparency.
     // A GIF always decodes with an alpha channel, so it is the pixels that say.
     let rgba = small.color().has_alpha().then(|| small.to_rgba8());
-    let (small, format, kind) = if let Some(rgba) = rgba.filter(|i| i.pixels().any(|p| p[3] < 255))
-    {
-        (
-            DynamicImage::ImageRgba8(rgba),
-            ImageFormat::Png,
-            FileType::Png,
-        )
-    } else {
-        (
-            DynamicImage::ImageRgb8(small.to_rgb8()),
-            ImageFormat::Jpeg,
-            FileType::Jpeg,
-        )
+    let (small, format) = match rgba.filter(|i| i.pixels().any(|p| p[3] < 255)) {
+        Some(rgba) => (DynamicImage::ImageRgba8(rgba), ImageFormat::Png),
+        None => (DynamicImage::ImageRgb8(small.to_rgb8()), ImageFormat::Jpeg),
     };
     let mut bytes = Cursor::new(Vec::new());
     small
         .write_to(&mut bytes, format)
         .map_err(|_| unreadable())?;
-    Ok(Some(Thumbnail {
-        bytes: bytes.into_inner(),
-        kind,
-    }))
+    Ok(Some(bytes.into_inner()))
 }
 
 #[cfg(test)]
@@ -94,8 +75,8 @@ mod tests {
         bytes.into_inner()
     }
 
-    fn size_of(thumbnail: &Thumbnail) -> (u32, u32) {
-        let image = image::load_from_memory(&thumbnail.bytes).unwrap();
+    fn size_of(thumbnail: &[u8]) -> (u32, u32) {
+        let image = image::load_from_memory(thumbnail).unwrap();
         (image.width(), image.height())
     }
 
@@ -110,8 +91,11 @@ mod tests {
         ] {
             let bytes = encoded(DynamicImage::ImageRgb8(photo.clone()), format);
             let thumbnail = make(&bytes, kind).unwrap().unwrap();
-            assert_eq!(thumbnail.kind, FileType::Jpeg, "{kind:?}");
-            assert_eq!(FileType::sniff(&thumbnail.bytes), Some(FileType::Jpeg));
+            assert_eq!(
+                FileType::sniff(&thumbnail),
+                Some(FileType::Jpeg),
+                "{kind:?}"
+            );
             assert_eq!(size_of(&thumbnail), (320, 180), "{kind:?}");
         }
     }
@@ -121,9 +105,9 @@ mod tests {
         let icon = RgbaImage::from_fn(200, 120, |x, _| Rgba([10, 20, 30, (x % 256) as u8]));
         let bytes = encoded(DynamicImage::ImageRgba8(icon), ImageFormat::Png);
         let thumbnail = make(&bytes, FileType::Png).unwrap().unwrap();
-        assert_eq!(thumbnail.kind, FileType::Png);
+        assert_eq!(FileType::sniff(&thumbnail), Some(FileType::Png));
         assert_eq!(size_of(&thumbnail), (200, 120));
-        let read = image::load_from_memory(&thumbnail.bytes).unwrap();
+        let read = image::load_from_memory(&thumbnail).unwrap();
         assert!(read.color().has_alpha());
     }
 

@@ -552,7 +552,7 @@ pub fn App(
                 return;
             }
             file_notice.set(words.sending.replace("{name}", &file.name()));
-            let (site, words) = (site.clone(), words);
+            let site = site.clone();
             leptos::task::spawn_local(async move {
                 let said = match upload::send(&site, &token, &file).await {
                     Ok(()) => "",

@@ -41,14 +41,7 @@ async fn post(site: &str, token: &str, file: &web_sys::File) -> Result<u16, JsVa
     init.set_headers(&js_sys::Array::of1(&authorization));
     let name = js_sys::encode_uri_component(&file.name());
     let url = format!("/sites/{site}/attachments?name={name}");
-    let response: web_sys::Response = JsFuture::from(window_fetch(&url, &init))
-        .await?
-        .unchecked_into();
+    let fetched = leptos::prelude::window().fetch_with_str_and_init(&url, &init);
+    let response: web_sys::Response = JsFuture::from(fetched).await?.unchecked_into();
     Ok(response.status())
-}
-
-fn window_fetch(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise {
-    web_sys::window()
-        .expect("the widget runs in a window")
-        .fetch_with_str_and_init(url, init)
 }
